@@ -1,0 +1,119 @@
+/**
+ * The kit's one error family (jose-style: typed by a stable string `code`). HTTP errors also
+ * carry `status`, `statusCode` and `headers` (auth0-style), which is what Express's default
+ * handler (finalhandler) reads, so the status is right even without our error handler.
+ */
+
+/** Branded so `isKitError` works across duplicate copies of the package (undici does this). */
+const KIT_ERROR = Symbol.for('instant-express-auth.KitError')
+
+/** Every stable error code, with the HTTP status it answers with. */
+export const KIT_ERROR_STATUS = {
+  invalid_request: 400,
+  missing_token: 401,
+  invalid_token: 401,
+  invalid_credentials: 401,
+  invalid_code: 401,
+  guest_not_allowed: 403,
+  rate_limited: 429,
+  instant_misconfigured: 500,
+  internal_error: 500,
+  auth_unavailable: 503,
+  email_unavailable: 503,
+} as const
+
+export type KitErrorCode = keyof typeof KIT_ERROR_STATUS
+
+/** Short human titles for problem+json bodies (RFC 9457 `title`). */
+const TITLES: Record<KitErrorCode, string> = {
+  invalid_request: 'Invalid request',
+  missing_token: 'Missing token',
+  invalid_token: 'Invalid token',
+  invalid_credentials: 'Invalid credentials',
+  invalid_code: 'Invalid code',
+  guest_not_allowed: 'Guests not allowed',
+  rate_limited: 'Too many requests',
+  instant_misconfigured: 'Authentication is misconfigured',
+  internal_error: 'Internal error',
+  auth_unavailable: 'Authentication unavailable',
+  email_unavailable: 'Email unavailable',
+}
+
+/** Safe default details: never carry a token, code, email or upstream message. */
+const DETAILS: Record<KitErrorCode, string> = {
+  invalid_request: 'The request is malformed.',
+  missing_token: 'A token is required.',
+  invalid_token: 'The token is unknown, revoked or malformed.',
+  invalid_credentials: 'Sign-in failed.',
+  invalid_code: 'The code is wrong or has expired.',
+  guest_not_allowed: 'Guest users are not allowed here.',
+  rate_limited: 'Too many requests; try again later.',
+  instant_misconfigured:
+    'The server cannot reach its authentication backend with its configuration.',
+  internal_error: 'Something went wrong.',
+  auth_unavailable: 'The authentication backend is unavailable; try again shortly.',
+  email_unavailable: 'The code could not be sent; try again shortly.',
+}
+
+export interface KitErrorOptions {
+  /** Public detail for the response body; must never contain a secret. Defaults per code. */
+  detail?: string
+  /** The underlying error, kept for logs and debugging (never rendered into a response). */
+  cause?: unknown
+  /** Extra response headers, e.g. `Retry-After` or `WWW-Authenticate`. */
+  headers?: Record<string, string>
+}
+
+/** An error of the kit, with a stable `code` and the HTTP status and headers to answer with. */
+export class KitError extends Error {
+  override readonly name = 'KitError'
+  readonly code: KitErrorCode
+  readonly status: number
+  /** Same as `status`; read by Express's default error handler. */
+  readonly statusCode: number
+  /** Response headers to send with this error; read by Express's default error handler. */
+  readonly headers: Record<string, string>
+  /** finalhandler only shows `message` to clients when `expose` is true; ours is always safe. */
+  readonly expose = true
+
+  constructor(code: KitErrorCode, options: KitErrorOptions = {}) {
+    super(
+      options.detail ?? DETAILS[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.code = code
+    this.status = KIT_ERROR_STATUS[code]
+    this.statusCode = this.status
+    this.headers = { ...options.headers }
+    Object.defineProperty(this, KIT_ERROR, { value: true })
+  }
+
+  /** The RFC 9457 problem details body for this error. */
+  toProblem(): ProblemDetails {
+    return {
+      type: `https://github.com/instant-express-auth/instant-express-auth#${this.code}`,
+      title: TITLES[this.code],
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    }
+  }
+}
+
+/** The JSON body of every kit error response (`application/problem+json`). */
+export interface ProblemDetails {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: KitErrorCode
+}
+
+/** True for a `KitError` from any copy of this package; match on `code` after this. */
+export function isKitError(value: unknown): value is KitError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[KIT_ERROR] === true
+  )
+}
