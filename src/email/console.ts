@@ -1,0 +1,50 @@
+/**
+ * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
+ */
+import type { EmailProvider } from './message.js'
+import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
+
+/** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */
+export interface EmailLogger {
+  info(message: string): void
+  warn(message: string): void
+}
+
+/** Options of {@link consoleEmail}. */
+export interface ConsoleEmailOptions extends EmailProviderOptions {
+  /** Where to print. Default `console`. */
+  logger?: EmailLogger
+}
+
+/**
+ * A provider for development: prints each magic code (or, for other messages, the subject and
+ * text) to a logger instead of sending it. It prints secrets by design, so it warns once when
+ * created with `NODE_ENV=production`.
+ *
+ * @example
+ * ```ts
+ * app.use(magicCodeRouter({ db, sendEmail: consoleEmail() }))
+ * // [instant-express-auth] magic code for ada@example.com: 123456
+ * ```
+ */
+export function consoleEmail(options: ConsoleEmailOptions = {}): EmailProvider {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('consoleEmail(options): options must be an object')
+  }
+  const logger = options.logger ?? console
+  if (typeof logger?.info !== 'function' || typeof logger.warn !== 'function') {
+    throw new TypeError('consoleEmail: options.logger must have info(message) and warn(message)')
+  }
+  if (process.env.NODE_ENV === 'production') {
+    logger.warn(
+      '[instant-express-auth] consoleEmail() prints sign-in codes instead of sending them; use a real provider in production',
+    )
+  }
+  return defineEmailProvider(async ({ to, subject, text, code }) => {
+    logger.info(
+      code === undefined
+        ? `[instant-express-auth] email to ${to}: ${subject}\n${text}`
+        : `[instant-express-auth] magic code for ${to}: ${code}`,
+    )
+  }, options)
+}

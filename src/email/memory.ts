@@ -1,0 +1,56 @@
+/**
+ * `memoryEmail()`: the test provider. It keeps every message in memory.
+ */
+import type { EmailMessage, EmailProvider } from './message.js'
+import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
+
+/** A provider that records messages instead of sending them; see {@link memoryEmail}. */
+export interface MemoryEmailProvider extends EmailProvider {
+  /** Every message accepted so far, oldest first. */
+  readonly messages: readonly EmailMessage[]
+  /** The code of the latest message to `email` (trimmed, case-insensitive), or `undefined`. */
+  lastCodeFor(email: string): string | undefined
+  /** Forgets every message. */
+  clear(): void
+}
+
+/** Options of {@link memoryEmail}. */
+export type MemoryEmailOptions = EmailProviderOptions
+
+/**
+ * A provider for tests: keeps every message in `.messages` and finds the latest code per address.
+ *
+ * @example
+ * ```ts
+ * const mailbox = memoryEmail()
+ * app.use(magicCodeRouter({ db, sendEmail: mailbox }))
+ * await request(app).post('/custom-send-magic-code').send({ email: 'ada@example.com' })
+ * const code = mailbox.lastCodeFor('ada@example.com')
+ * ```
+ */
+export function memoryEmail(options: MemoryEmailOptions = {}): MemoryEmailProvider {
+  const messages: EmailMessage[] = []
+  const send = defineEmailProvider(async (message) => {
+    messages.push({ ...message })
+  }, options)
+  return Object.assign(send, {
+    messages,
+    lastCodeFor(email: string): string | undefined {
+      const wanted = normalize(email)
+      for (let i = messages.length - 1; i >= 0; i--) {
+        const message = messages[i]
+        if (message && normalize(message.to) === wanted && message.code !== undefined) {
+          return message.code
+        }
+      }
+      return undefined
+    },
+    clear(): void {
+      messages.length = 0
+    },
+  })
+}
+
+function normalize(email: string): string {
+  return email.trim().toLowerCase()
+}

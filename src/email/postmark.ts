@@ -1,0 +1,67 @@
+/**
+ * `postmarkEmail()`: sends through Postmark's HTTP API (`POST /email`), no SDK.
+ */
+import type { EmailProvider } from './message.js'
+import { defineEmailProvider } from './provider.js'
+import { httpEmailClient, type HttpEmailProviderOptions } from './http-provider.js'
+import { requireString } from './require-string.js'
+
+/** Postmark's API, the default `baseUrl`. */
+export const POSTMARK_BASE_URL = 'https://api.postmarkapp.com'
+
+/** The Postmark message stream used unless `messageStream` says otherwise. */
+export const DEFAULT_POSTMARK_MESSAGE_STREAM = 'outbound'
+
+/** Options of {@link postmarkEmail}. */
+export interface PostmarkEmailOptions extends HttpEmailProviderOptions {
+  /** The Postmark server API token. Required. */
+  serverToken: string
+  /** A confirmed sender signature or an address on a verified domain. Required. */
+  from: string
+  /** The transactional message stream. Default {@link DEFAULT_POSTMARK_MESSAGE_STREAM}. */
+  messageStream?: string
+}
+
+/**
+ * An email provider on Postmark (`POST https://api.postmarkapp.com/email`,
+ * `X-Postmark-Server-Token`). Accepts a full message or `{ email, code }`.
+ *
+ * Defaults: `baseUrl` {@link POSTMARK_BASE_URL}, `messageStream` `'outbound'`, `timeoutMs` 10 000.
+ *
+ * @example
+ * ```ts
+ * const sendEmail = postmarkEmail({ serverToken: process.env.POSTMARK_TOKEN!, from: 'login@acme.com' })
+ * app.use(magicCodeRouter({ db, sendEmail }))
+ * ```
+ */
+export function postmarkEmail(options: PostmarkEmailOptions): EmailProvider {
+  const serverToken = requireString(options, 'serverToken', 'postmarkEmail')
+  const from = requireString(options, 'from', 'postmarkEmail')
+  const messageStream =
+    options.messageStream === undefined
+      ? DEFAULT_POSTMARK_MESSAGE_STREAM
+      : requireString(options, 'messageStream', 'postmarkEmail')
+  const post = httpEmailClient(options, {
+    provider: 'postmark',
+    label: 'Postmark',
+    defaultBaseUrl: POSTMARK_BASE_URL,
+    path: '/email',
+    authHeaders: { 'x-postmark-server-token': serverToken },
+    apiKey: serverToken,
+  })
+  return defineEmailProvider(
+    ({ to, subject, text, html, code }) =>
+      post(
+        {
+          From: from,
+          To: to,
+          Subject: subject,
+          HtmlBody: html,
+          TextBody: text,
+          MessageStream: messageStream,
+        },
+        code,
+      ),
+    options,
+  )
+}
