@@ -1,0 +1,393 @@
+/**
+ * The auth side of Local Instant: users, refresh tokens, magic codes and guests, on the SQLite
+ * tables of store.ts. Mirrors Instant's models (`app_user*.clj`, `magic_code_auth.clj`); the HTTP
+ * layer (server.ts) only reads parameters and calls these functions.
+ */
+import * as nodeCrypto from 'node:crypto'
+import { createHash, randomInt, randomUUID } from 'node:crypto'
+import type { Database, Statement } from 'better-sqlite3'
+import type { DbUser } from './data/index.js'
+import { LocalInstantError, recordExpired, recordNotFound, validationFailed } from './errors.js'
+import { createFixedWindowLimiter } from './rate-limit.js'
+import { toDbUser, type UserRow } from './users.js'
+
+/** Instant's flag default `magic-code-rate-limit-per-hour`. */
+export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
+/** Instant uses the same bucket size for verification attempts per email. */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR = 20
+/** Instant's flag default `default-magic-code-expiry-minutes` (24 h). */
+export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 1440
+const HOUR_MS = 3_600_000
+/** Expired codes are kept this long so that using one answers record-expired, not not-found. */
+const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
+
+/** System `$users` fields that `extra-fields` may not set. */
+const SYSTEM_USER_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'email',
+  'type',
+  'imageURL',
+  'linkedPrimaryUser',
+  'isGuest',
+  'created_at',
+  'app_id',
+  'refresh_token',
+])
+
+export interface AuthOptions {
+  appId: string
+  magicCodeExpiryMinutes: number
+  sendsPerHour: number
+  verifiesPerHour: number
+  /** Current permission rules (for the `$users` create check on signup). */
+  getRules(): unknown
+  /** Current schema (for validating `extra-fields`). */
+  getSchema(): unknown
+  /** Delivers a magic code (mailbox + log line). */
+  deliver(email: string, code: string): void
+  /** Called after a user row was deleted. */
+  onUserDeleted(userId: string): void
+  now?: () => number
+}
+
+export type UserWithToken = DbUser & { refresh_token: string }
+
+export interface Auth {
+  readonly appId: string
+  /** Lookup by the sha256 of a refresh token. */
+  userByRefreshToken(token: string): DbUser | undefined
+  /**
+   * The JSON body `{"user": {..., "refresh_token"}}` of `verify_refresh_token` for a canonical
+   * UUID token, or undefined when the token is unknown. The hot path: answers are cached per
+   * token hash and the cache is emptied on every write that can change a user or a token.
+   */
+  verifyResponseJson(token: string): string | undefined
+  /** Empties the verify cache; called after writes made outside this module (transact). */
+  invalidate(): void
+  userByEmail(email: string): DbUser | undefined
+  userById(id: string): DbUser | undefined
+  createToken(input: { email?: string; id?: string; extraFields?: unknown }): {
+    user: UserWithToken
+    created: boolean
+  }
+  generateMagicCode(email: string): string
+  sendMagicCode(email: string): string
+  verifyMagicCode(input: {
+    email: string
+    code: string
+    guestRefreshToken?: string
+    extraFields?: unknown
+    admin: boolean
+  }): { user: UserWithToken; created: boolean }
+  signInGuest(extraFields: unknown, admin: boolean): UserWithToken
+  signOutToken(token: string): void
+  signOutUser(userId: string): void
+  deleteUser(userId: string): DbUser | null
+}
+
+/** One-shot `crypto.hash` (Node ≥ 20.12) is markedly cheaper than createHash on the hot path. */
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string })
+  .hash
+
+/** sha256 hex, the only form in which tokens and codes are stored. */
+export function sha256Hex(value: string): string {
+  return oneShotHash !== undefined
+    ? oneShotHash('sha256', value, 'hex')
+    : createHash('sha256').update(value).digest('hex')
+}
+
+/** Upper bound on cached verify answers; the cache is simply emptied when it is reached. */
+const VERIFY_CACHE_MAX = 10_000
+
+/** Six random decimal digits (Instant draws from 0–8 only; we use the full 0–9). */
+function randomCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0')
+}
+
+function rateLimited(): LocalInstantError {
+  return new LocalInstantError(
+    429,
+    'rate-limited',
+    'Too many verification codes requested for this email. Please try again later.',
+  )
+}
+
+function permissionDenied(): LocalInstantError {
+  return new LocalInstantError(400, 'permission-denied', 'Permission denied: not perms-pass?', {
+    input: ['$users', 'create'],
+    expected: 'perms-pass?',
+  })
+}
+
+/** Builds the auth service; every statement is prepared here, once. */
+export function createAuth(db: Database, options: AuthOptions): Auth {
+  const { appId } = options
+  const now = options.now ?? (() => Date.now())
+  const expiryMs = options.magicCodeExpiryMinutes * 60_000
+  const sendLimiter = createFixedWindowLimiter(options.sendsPerHour, HOUR_MS)
+  const verifyLimiter = createFixedWindowLimiter(options.verifiesPerHour, HOUR_MS)
+
+  const st = {
+    userById: db.prepare('SELECT * FROM users WHERE id = ?'),
+    userByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
+    userByTokenHash: db.prepare(
+      'SELECT u.* FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?',
+    ),
+    insertUser: db.prepare(
+      'INSERT INTO users (id, email, type, created_at, extra) VALUES (?, ?, ?, ?, ?)',
+    ),
+    upgradeUser: db.prepare('UPDATE users SET email = ?, type = ?, extra = ? WHERE id = ?'),
+    setExtra: db.prepare('UPDATE users SET extra = ? WHERE id = ?'),
+    insertToken: db.prepare(
+      'INSERT INTO refresh_tokens (hash, user_id, created_at) VALUES (?, ?, ?)',
+    ),
+    deleteToken: db.prepare('DELETE FROM refresh_tokens WHERE hash = ?'),
+    deleteTokensOfUser: db.prepare('DELETE FROM refresh_tokens WHERE user_id = ?'),
+    insertCode: db.prepare(
+      'INSERT INTO magic_codes (email, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ),
+    findCode: db.prepare(
+      'SELECT id, expires_at FROM magic_codes WHERE email = ? AND code_hash = ? ORDER BY expires_at DESC LIMIT 1',
+    ),
+    deleteCode: db.prepare('DELETE FROM magic_codes WHERE id = ?'),
+    purgeCodes: db.prepare('DELETE FROM magic_codes WHERE expires_at < ?'),
+    deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
+    linkedGuests: db.prepare(
+      "SELECT id FROM users WHERE type = 'guest' AND json_extract(extra, '$.linkedPrimaryUser') = ?",
+    ),
+  }
+
+  const row = (stmt: Statement<unknown[]>, arg: string): UserRow | undefined =>
+    stmt.get(arg) as UserRow | undefined
+  const dbUser = (r: UserRow | undefined): DbUser | undefined =>
+    r === undefined ? undefined : toDbUser(r, appId)
+
+  /** token hash → the user's JSON without its closing brace. */
+  const verifyCache = new Map<string, string>()
+  const invalidate = (): void => verifyCache.clear()
+
+  function mintToken(userId: string): string {
+    invalidate()
+    const token = randomUUID()
+    st.insertToken.run(sha256Hex(token), userId, now())
+    return token
+  }
+
+  function withToken(userId: string): UserWithToken {
+    const token = mintToken(userId)
+    const user = toDbUser(row(st.userById, userId) as UserRow, appId)
+    return Object.assign(user, { refresh_token: token })
+  }
+
+  /** `extra-fields`: an object whose keys are custom `$users` attrs (checked against the schema when one defines `$users`). */
+  function checkExtraFields(extraFields: unknown): Record<string, unknown> {
+    if (extraFields === undefined || extraFields === null) return {}
+    if (typeof extraFields !== 'object' || Array.isArray(extraFields)) {
+      throw validationFailed('extra-fields', extraFields, [
+        { message: 'extra-fields must be an object' },
+      ])
+    }
+    const fields = extraFields as Record<string, unknown>
+    const known = userAttrsOf(options.getSchema())
+    for (const key of Object.keys(fields)) {
+      if (SYSTEM_USER_FIELDS.has(key)) {
+        throw validationFailed('extra-fields', fields, [
+          { message: `Cannot set system field: ${key}` },
+        ])
+      }
+      if (known !== undefined && !known.has(key)) {
+        throw validationFailed('extra-fields', fields, [
+          { message: `Unknown field: ${key}. It must be defined in your $users schema.` },
+        ])
+      }
+    }
+    return fields
+  }
+
+  /** The signup check of `assert-signup!` for non-admin callers. */
+  function checkSignupAllowed(hasExtraFields: boolean): void {
+    const rule = usersCreateRule(options.getRules())
+    if (rule === undefined) {
+      if (hasExtraFields) throw permissionDenied()
+      return
+    }
+    // Only the literal rules are evaluated here; any other expression is treated as allowed.
+    if (rule.trim() === 'false') throw permissionDenied()
+  }
+
+  function createUser(
+    id: string,
+    email: string | null,
+    type: string | null,
+    extra: Record<string, unknown>,
+  ): void {
+    st.insertUser.run(id, email, type, now(), JSON.stringify(extra))
+  }
+
+  function consumeCode(email: string, code: string): void {
+    const args = [{ 'app-id': appId, code, email }]
+    const found = st.findCode.get(email, sha256Hex(code)) as
+      { id: number; expires_at: number } | undefined
+    if (found === undefined) throw recordNotFound('app-user-magic-code', args)
+    st.deleteCode.run(found.id)
+    if (found.expires_at < now()) throw recordExpired('app-user-magic-code', args)
+  }
+
+  const verifyTx = db.transaction(
+    (
+      email: string,
+      guest: DbUser | undefined,
+      extra: Record<string, unknown>,
+    ): { user: UserWithToken; created: boolean } => {
+      const existing = row(st.userByEmail, email)
+      let userId: string
+      if (existing !== undefined) {
+        userId = existing.id
+        if (guest !== undefined && guest.id !== userId) {
+          const guestRow = row(st.userById, guest.id) as UserRow
+          const guestExtra = JSON.parse(guestRow.extra) as Record<string, unknown>
+          st.setExtra.run(JSON.stringify({ ...guestExtra, linkedPrimaryUser: userId }), guest.id)
+        }
+      } else if (guest !== undefined) {
+        // Upgrade: the guest keeps its id (and created_at) and becomes a real user.
+        userId = guest.id
+        const guestRow = row(st.userById, guest.id) as UserRow
+        const guestExtra = JSON.parse(guestRow.extra) as Record<string, unknown>
+        st.upgradeUser.run(email, 'user', JSON.stringify({ ...guestExtra, ...extra }), userId)
+      } else {
+        userId = randomUUID()
+        createUser(userId, email, 'user', extra)
+      }
+      return { user: withToken(userId), created: existing === undefined }
+    },
+  )
+
+  return {
+    appId,
+    userByRefreshToken(token) {
+      const r = st.userByTokenHash.get(sha256Hex(token)) as UserRow | undefined
+      return r === undefined ? undefined : toDbUser(r, appId)
+    },
+    verifyResponseJson(token) {
+      const hash = sha256Hex(token)
+      let open = verifyCache.get(hash)
+      if (open === undefined) {
+        const r = st.userByTokenHash.get(hash) as UserRow | undefined
+        if (r === undefined) return undefined
+        open = JSON.stringify(toDbUser(r, appId)).slice(0, -1)
+        if (verifyCache.size >= VERIFY_CACHE_MAX) verifyCache.clear()
+        verifyCache.set(hash, open)
+      }
+      // `token` is a canonical UUID: nothing in it needs JSON escaping.
+      return `{"user":${open},"refresh_token":"${token}"}}`
+    },
+    invalidate,
+    userByEmail: (email) => dbUser(row(st.userByEmail, email)),
+    userById: (id) => dbUser(row(st.userById, id)),
+
+    createToken: db.transaction((input: { email?: string; id?: string; extraFields?: unknown }) => {
+      const existing =
+        input.email !== undefined
+          ? row(st.userByEmail, input.email)
+          : input.id !== undefined
+            ? row(st.userById, input.id)
+            : undefined
+      let userId: string
+      if (existing !== undefined) {
+        userId = existing.id
+      } else {
+        const extra = checkExtraFields(input.extraFields)
+        userId = input.id ?? randomUUID()
+        createUser(userId, input.email ?? null, null, extra)
+      }
+      return { user: withToken(userId), created: existing === undefined }
+    }),
+
+    generateMagicCode(email) {
+      const code = randomCode()
+      const t = now()
+      st.purgeCodes.run(t - EXPIRED_CODE_GRACE_MS)
+      st.insertCode.run(email, sha256Hex(code), t, t + expiryMs)
+      return code
+    },
+
+    sendMagicCode(email) {
+      if (!sendLimiter.tryConsume(email, now())) throw rateLimited()
+      const code = this.generateMagicCode(email)
+      options.deliver(email, code)
+      return code
+    },
+
+    verifyMagicCode({ email, code, guestRefreshToken, extraFields, admin }) {
+      let guest: DbUser | undefined
+      if (guestRefreshToken !== undefined) {
+        const user = this.userByRefreshToken(guestRefreshToken)
+        if (user === undefined) {
+          throw recordNotFound('app-user', [
+            { 'app-id': appId, 'refresh-token': guestRefreshToken },
+          ])
+        }
+        if (user.type === 'guest') guest = user
+      }
+      if (!verifyLimiter.tryConsume(email, now())) throw rateLimited()
+      let extra: Record<string, unknown> = {}
+      if (row(st.userByEmail, email) === undefined) {
+        extra = checkExtraFields(extraFields)
+        if (!admin) checkSignupAllowed(Object.keys(extra).length > 0)
+      }
+      // Outside the transaction: an expired code is consumed even though verification fails.
+      consumeCode(email, code)
+      return verifyTx(email, guest, extra)
+    },
+
+    signInGuest(extraFields, admin) {
+      const extra = checkExtraFields(extraFields)
+      if (!admin) checkSignupAllowed(Object.keys(extra).length > 0)
+      const id = randomUUID()
+      return db.transaction(() => {
+        createUser(id, null, 'guest', extra)
+        return withToken(id)
+      })()
+    },
+
+    signOutToken(token) {
+      invalidate()
+      st.deleteToken.run(sha256Hex(token))
+    },
+    signOutUser(userId) {
+      invalidate()
+      st.deleteTokensOfUser.run(userId)
+    },
+
+    deleteUser(userId) {
+      const r = row(st.userById, userId)
+      if (r === undefined) return null
+      const deleted = toDbUser(r, appId)
+      const guests = (st.linkedGuests.all(userId) as { id: string }[]).map((g) => g.id)
+      invalidate()
+      db.transaction(() => {
+        for (const guestId of guests) st.deleteUser.run(guestId)
+        st.deleteUser.run(userId)
+      })()
+      for (const guestId of guests) options.onUserDeleted(guestId)
+      options.onUserDeleted(userId)
+      return deleted
+    },
+  }
+}
+
+/** The attribute names a schema defines on `$users`, or undefined when it defines none. */
+function userAttrsOf(schema: unknown): Set<string> | undefined {
+  const entities = (schema as { entities?: Record<string, unknown> } | undefined)?.entities
+  const users = entities?.['$users'] as { attrs?: Record<string, unknown> } | undefined
+  if (users?.attrs === undefined || users.attrs === null) return undefined
+  return new Set(Object.keys(users.attrs))
+}
+
+/** `rules.$users.allow.create`, when it is a string. */
+function usersCreateRule(rules: unknown): string | undefined {
+  const allow = (rules as { $users?: { allow?: Record<string, unknown> } } | undefined)?.$users
+    ?.allow
+  const rule = allow?.['create']
+  return typeof rule === 'string' ? rule : undefined
+}

@@ -1,0 +1,266 @@
+/**
+ * Local Instant: an embedded, Instant-compatible backend on SQLite for development and tests.
+ * Entry point `instant-express-auth/local`.
+ *
+ * @example
+ * import { startLocalInstant } from 'instant-express-auth/local'
+ * const local = await startLocalInstant()
+ * const db = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  createAuth,
+  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+} from './auth.js'
+import { createDataEngine, type DataEngine } from './data/index.js'
+import { createMailbox, type Mailbox } from './mailbox.js'
+import { coerceUuid } from './params.js'
+import { createRequestListener, type LocalInstantLogger } from './server.js'
+import { getMeta, openStore, setMeta } from './store.js'
+
+export type { Mailbox, MailboxMessage } from './mailbox.js'
+export type { LocalInstantLogger } from './server.js'
+export {
+  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+}
+
+/** Default host: loopback only. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** Default database: in memory (gone on close). */
+export const DEFAULT_DB_PATH = ':memory:'
+/** Default request body limit: 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+export interface LocalInstantOptions {
+  /** TCP port; `0` (default) picks a free one. */
+  port?: number
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string
+  /** SQLite file (parent folders are created) or `':memory:'` (default). */
+  dbPath?: string
+  /** App id (UUID). Default: the one stored in the database, else a new random one (then stored). */
+  appId?: string
+  /** Admin token (UUID). Default: the one stored in the database, else a new random one (then stored). */
+  adminToken?: string
+  /** How long a magic code stays valid. Default 1440 (24 h, Instant's default). */
+  magicCodeExpiryMinutes?: number
+  /** Magic-code sends per email per hour (admin and runtime send). Default 20; `Infinity` disables. */
+  magicCodeSendsPerHour?: number
+  /** Magic-code verification attempts per email per hour. Default 20; `Infinity` disables. */
+  magicCodeVerifiesPerHour?: number
+  /** Permission rules in Instant's JSON format. */
+  rules?: unknown
+  /** The schema (`i.schema(...)` result or its JSON). */
+  schema?: unknown
+  /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
+  logger?: LocalInstantLogger | false
+  /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
+  maxBodyBytes?: number
+}
+
+/** A running Local Instant. */
+export interface LocalInstant {
+  /** Base URL to pass as `apiURI`, e.g. `http://127.0.0.1:54321`. */
+  readonly apiURI: string
+  readonly appId: string
+  readonly adminToken: string
+  /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
+  readonly mailbox: Mailbox
+  /** Replaces the permission rules. */
+  setRules(rules: unknown): void
+  /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
+  close(): Promise<void>
+}
+
+/** How long close() lets in-flight requests finish before cutting their sockets. */
+const CLOSE_GRACE_MS = 2_000
+
+const META_APP_ID = 'app_id'
+/** Stored in plain text: Local Instant must print it again on every start, and it is a dev credential. */
+const META_ADMIN_TOKEN = 'admin_token'
+
+const consoleLogger: LocalInstantLogger = {
+  info: (message) => console.log(message),
+  error: (message) => console.error(message),
+}
+const silentLogger: LocalInstantLogger = { info: () => {}, error: () => {} }
+
+/**
+ * Starts Local Instant and resolves once it is listening.
+ *
+ * @example
+ * const local = await startLocalInstant({ dbPath: '.instant-local/app.db', port: 8888 })
+ * console.log(local.apiURI, local.appId)
+ * await local.close()
+ */
+export async function startLocalInstant(options: LocalInstantOptions = {}): Promise<LocalInstant> {
+  const opts = validateOptions(options)
+  const logger = opts.logger === false ? silentLogger : (opts.logger ?? consoleLogger)
+  const db = openStore(opts.dbPath)
+  let server: Server | undefined
+  try {
+    const appId = opts.appId ?? getMeta(db, META_APP_ID) ?? randomUUID()
+    const adminToken = opts.adminToken ?? getMeta(db, META_ADMIN_TOKEN) ?? randomUUID()
+    setMeta(db, META_APP_ID, appId)
+    setMeta(db, META_ADMIN_TOKEN, adminToken)
+
+    let rules = opts.rules
+    const schema = opts.schema
+    const mailbox = createMailbox()
+
+    const engine: DataEngine = createDataEngine(db, { appId, schema, rules })
+
+    const auth = createAuth(db, {
+      appId,
+      magicCodeExpiryMinutes: opts.magicCodeExpiryMinutes,
+      sendsPerHour: opts.magicCodeSendsPerHour,
+      verifiesPerHour: opts.magicCodeVerifiesPerHour,
+      getRules: () => rules,
+      getSchema: () => schema,
+      deliver(email, code) {
+        mailbox.deliver({ email, code, sentAt: Date.now() })
+        logger.info(`[instant-local] Magic code for ${email}: ${code}`)
+      },
+      onUserDeleted: (userId) => engine.onUserDeleted(userId),
+    })
+
+    const listener = createRequestListener({
+      auth,
+      engine,
+      adminToken,
+      maxBodyBytes: opts.maxBodyBytes,
+      logger,
+    })
+    server = createServer({ keepAliveTimeout: 65_000 }, listener)
+    const srv = server
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject)
+      srv.listen(opts.port, opts.host, () => {
+        srv.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = srv.address() as AddressInfo
+    const apiURI = `http://${urlHost(opts.host)}:${port}`
+
+    let closing: Promise<void> | undefined
+    return {
+      apiURI,
+      appId,
+      adminToken,
+      mailbox,
+      setRules(next) {
+        rules = next
+        engine.setRules(next)
+      },
+      close() {
+        closing ??= new Promise<void>((resolve) => {
+          srv.close(() => {
+            db.pragma('wal_checkpoint(TRUNCATE)')
+            db.close()
+            resolve()
+          })
+          srv.closeIdleConnections()
+          // Requests still in flight get a moment to finish, then their sockets go too.
+          setTimeout(() => srv.closeAllConnections(), CLOSE_GRACE_MS).unref()
+        })
+        return closing
+      },
+    }
+  } catch (err) {
+    server?.close()
+    db.close()
+    throw err
+  }
+}
+
+type ResolvedOptions = Required<
+  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'logger'>
+> &
+  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'logger'>
+
+function validateOptions(o: LocalInstantOptions): ResolvedOptions {
+  if (typeof o !== 'object' || o === null) {
+    throw new TypeError('startLocalInstant(options): options must be an object')
+  }
+  const port = o.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(
+      `startLocalInstant: "port" must be an integer 0–65535, got ${String(o.port)}`,
+    )
+  }
+  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
+    if (!ok)
+      throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
+  }
+  const host = o.host ?? DEFAULT_HOST
+  check('host', o.host, typeof host === 'string' && host !== '', 'a non-empty string')
+  const dbPath = o.dbPath ?? DEFAULT_DB_PATH
+  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'a non-empty string')
+  let appId: string | undefined
+  if (o.appId !== undefined) {
+    appId = coerceUuid(o.appId)
+    check('appId', o.appId, appId !== undefined, 'a UUID')
+  }
+  let adminToken: string | undefined
+  if (o.adminToken !== undefined) {
+    adminToken = coerceUuid(o.adminToken)
+    check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
+  }
+  const positive = (name: keyof LocalInstantOptions, value: number | undefined, dflt: number) => {
+    const v = value ?? dflt
+    check(name, value, typeof v === 'number' && v > 0 && !Number.isNaN(v), 'a positive number')
+    return v
+  }
+  const logger = o.logger
+  check(
+    'logger',
+    'value',
+    logger === undefined ||
+      logger === false ||
+      (typeof logger === 'object' &&
+        logger !== null &&
+        typeof logger.info === 'function' &&
+        typeof logger.error === 'function'),
+    'false or an object with info() and error()',
+  )
+  return {
+    port,
+    host,
+    dbPath,
+    appId,
+    adminToken,
+    magicCodeExpiryMinutes: positive(
+      'magicCodeExpiryMinutes',
+      o.magicCodeExpiryMinutes,
+      DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+    ),
+    magicCodeSendsPerHour: positive(
+      'magicCodeSendsPerHour',
+      o.magicCodeSendsPerHour,
+      DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+    ),
+    magicCodeVerifiesPerHour: positive(
+      'magicCodeVerifiesPerHour',
+      o.magicCodeVerifiesPerHour,
+      DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+    ),
+    maxBodyBytes: positive('maxBodyBytes', o.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    rules: o.rules,
+    schema: o.schema,
+    logger,
+  }
+}
+
+/** The host part of `apiURI`: wildcard addresses become loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}

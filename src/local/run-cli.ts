@@ -1,0 +1,230 @@
+/**
+ * The `instant-local` command, as a function (src/local/cli.ts is only its process wrapper):
+ * parses flags, starts Local Instant, prints how to reach it.
+ */
+import { readFile } from 'node:fs/promises'
+import { extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
+
+/** Default port of the CLI (the library default is 0, a free port). */
+export const DEFAULT_CLI_PORT = 8888
+/** Default database file of the CLI, relative to the working directory. */
+export const DEFAULT_CLI_DB = '.instant-local/app.db'
+
+export const USAGE = `Usage: instant-local [options]
+
+Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
+
+Options:
+  --port N                        port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
+  --host HOST                     interface to listen on (default 127.0.0.1)
+  --db FILE                       SQLite database file (default ${DEFAULT_CLI_DB}; ":memory:" for none)
+  --app-id UUID                   app id (default: kept in the database, created on first start)
+  --admin-token UUID              admin token (default: kept in the database, created on first start)
+  --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
+  --schema FILE                   schema (.json, or .js/.mjs with a default export)
+  --magic-code-expiry-minutes N   magic code lifetime (default 1440)
+  -h, --help                      show this help
+`
+
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  /** Receives Local Instant's log lines (default: stderr). */
+  logger?: LocalInstantLogger
+  /** Resolves relative paths (default: process.cwd()). */
+  cwd?: string
+}
+
+export type CliResult = { exitCode: number } | { exitCode: undefined; local: LocalInstant }
+
+class UsageError extends Error {}
+
+/**
+ * Runs the command. Resolves `{ exitCode }` when it is done (help, bad flags: exit code 2), or
+ * `{ local }` while the server runs; the caller stops it with `local.close()`.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  let options: Parameters<typeof startLocalInstant>[0]
+  try {
+    const parsed = parseCliArgs(argv)
+    if (parsed === 'help') {
+      io.stdout(USAGE)
+      return { exitCode: 0 }
+    }
+    const cwd = io.cwd ?? process.cwd()
+    options = {
+      port: parsed.port,
+      host: parsed.host,
+      dbPath: parsed.db === ':memory:' ? parsed.db : resolve(cwd, parsed.db),
+      appId: parsed.appId,
+      adminToken: parsed.adminToken,
+      magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
+      rules:
+        parsed.rules === undefined
+          ? undefined
+          : await loadFile(resolve(cwd, parsed.rules), '--rules'),
+      schema:
+        parsed.schema === undefined
+          ? undefined
+          : await loadFile(resolve(cwd, parsed.schema), '--schema'),
+      logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
+    }
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      io.stderr(`instant-local: ${(err as Error).message}\nRun instant-local --help for usage.\n`)
+      return { exitCode: 2 }
+    }
+    throw err
+  }
+  let local: LocalInstant
+  try {
+    local = await startLocalInstant(options)
+  } catch (err) {
+    io.stderr(`instant-local: could not start: ${(err as Error).message}\n`)
+    return { exitCode: 1 }
+  }
+  io.stdout(
+    [
+      `Local Instant is running at ${local.apiURI}`,
+      `  app id:      ${local.appId}`,
+      `  admin token: ${local.adminToken}`,
+      `  database:    ${options.dbPath ?? ''}`,
+      '',
+      'Environment for your app:',
+      `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}`,
+      '',
+      'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  )
+  return { exitCode: undefined, local }
+}
+
+interface CliArgs {
+  port: number
+  host: string
+  db: string
+  appId?: string
+  adminToken?: string
+  rules?: string
+  schema?: string
+  magicCodeExpiryMinutes?: number
+}
+
+function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'app-id': { type: 'string' },
+      'admin-token': { type: 'string' },
+      rules: { type: 'string' },
+      schema: { type: 'string' },
+      'magic-code-expiry-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help === true) return 'help'
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+  if (values['app-id'] !== undefined && !uuid.test(values['app-id'])) {
+    throw new UsageError(`--app-id must be a UUID, got "${values['app-id']}"`)
+  }
+  if (values['admin-token'] !== undefined && !uuid.test(values['admin-token'])) {
+    throw new UsageError('--admin-token must be a UUID')
+  }
+  return {
+    port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, 0, 65535),
+    host: nonEmpty('--host', values.host) ?? '127.0.0.1',
+    db: nonEmpty('--db', values.db) ?? DEFAULT_CLI_DB,
+    appId: values['app-id'],
+    adminToken: values['admin-token'],
+    rules: nonEmpty('--rules', values.rules),
+    schema: nonEmpty('--schema', values.schema),
+    magicCodeExpiryMinutes:
+      values['magic-code-expiry-minutes'] === undefined
+        ? undefined
+        : integerFlag(
+            '--magic-code-expiry-minutes',
+            values['magic-code-expiry-minutes'],
+            0,
+            1,
+            525_600,
+          ),
+  }
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} must not be empty`)
+  return value
+}
+
+function integerFlag(
+  flag: string,
+  raw: string | undefined,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return dflt
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${raw}"`)
+  }
+  return Number(raw)
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+}
+
+async function loadFile(file: string, flag: string): Promise<unknown> {
+  const ext = extname(file)
+  try {
+    if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
+      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+      return mod.default
+    }
+    return JSON.parse(await readFile(file, 'utf8')) as unknown
+  } catch (err) {
+    throw new UsageError(`${flag} ${file}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Stops `local` on the first SIGINT/SIGTERM (WAL checkpointed, database closed), then lets the
+ * process exit with code 0; a second signal exits at once. The returned promise settles once
+ * a signal-triggered shutdown has finished.
+ */
+export function closeOnSignals(
+  local: LocalInstant,
+  proc: Pick<NodeJS.Process, 'once' | 'exit'> & { exitCode?: number | string | undefined },
+  io: Pick<CliIo, 'stderr'>,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      io.stderr(`instant-local: ${signal}, shutting down\n`)
+      proc.once('SIGINT', () => proc.exit(130))
+      proc.once('SIGTERM', () => proc.exit(143))
+      local.close().then(
+        () => {
+          proc.exitCode = 0
+          resolve()
+        },
+        (err: unknown) => {
+          io.stderr(`instant-local: error while closing: ${(err as Error).message}\n`)
+          proc.exitCode = 1
+          resolve()
+        },
+      )
+    }
+    proc.once('SIGINT', onSignal)
+    proc.once('SIGTERM', onSignal)
+  })
+}

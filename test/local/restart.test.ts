@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { init } from '@instantdb/admin'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startLocalInstant } from 'instant-express-auth/local'
+import { MIGRATIONS } from '../../src/local/store.js'
+import { rejectionOf } from './helpers.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'instant-local-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('a file database survives restarts', () => {
+  it('keeps app id, admin token, users, tokens and codes; stores only hashes', async () => {
+    const dbPath = join(dir, 'nested', 'app.db')
+    const first = await startLocalInstant({ dbPath, logger: false })
+    const db1 = init({ appId: first.appId, adminToken: first.adminToken, apiURI: first.apiURI })
+    const token = await db1.auth.createToken({ email: 'keep@example.com' })
+    const signedOut = await db1.auth.createToken({ email: 'keep@example.com' })
+    await db1.auth.signOut({ refresh_token: signedOut })
+    const { code } = await db1.auth.generateMagicCode('keep@example.com')
+    const user = await db1.auth.getUser({ email: 'keep@example.com' })
+    await first.close()
+
+    const raw = new Database(dbPath, { readonly: true })
+    expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    const hashes = raw.prepare('SELECT hash FROM refresh_tokens').all() as { hash: string }[]
+    expect(hashes).toHaveLength(1)
+    expect(hashes[0]?.hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(
+      JSON.stringify(raw.prepare('SELECT * FROM refresh_tokens, magic_codes').all()),
+    ).not.toContain(token)
+    expect(JSON.stringify(raw.prepare('SELECT * FROM magic_codes').all())).not.toContain(
+      `"${code}"`,
+    )
+    raw.close()
+
+    const second = await startLocalInstant({ dbPath, logger: false })
+    expect(second.appId).toBe(first.appId)
+    expect(second.adminToken).toBe(first.adminToken)
+    const db2 = init({ appId: second.appId, adminToken: second.adminToken, apiURI: second.apiURI })
+    expect(await db2.auth.getUser({ email: 'keep@example.com' })).toEqual(user)
+    expect((await db2.auth.verifyToken(token)).email).toBe('keep@example.com')
+    expect((await rejectionOf(db2.auth.verifyToken(signedOut))).body.type).toBe('record-not-found')
+    expect((await db2.auth.checkMagicCode('keep@example.com', code)).created).toBe(false)
+    await second.close()
+  })
+
+  it('explicit app id and admin token win and are kept for the next start', async () => {
+    const dbPath = join(dir, 'explicit.db')
+    const appId = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a'
+    const adminToken = 'B0B0B0B0-B0B0-4B0B-8B0B-B0B0B0B0B0B0'
+    const a = await startLocalInstant({ dbPath, appId, adminToken, logger: false })
+    expect(a.appId).toBe(appId)
+    expect(a.adminToken).toBe(adminToken.toLowerCase())
+    await a.close()
+    const b = await startLocalInstant({ dbPath, logger: false })
+    expect([b.appId, b.adminToken]).toEqual([appId, adminToken.toLowerCase()])
+    await b.close()
+  })
+
+  it('rejects bad options with a TypeError naming the option', async () => {
+    await expect(startLocalInstant({ appId: 'nope' })).rejects.toThrow(
+      new TypeError('startLocalInstant: "appId" must be a UUID, got nope'),
+    )
+    await expect(startLocalInstant({ port: -1 })).rejects.toThrow(TypeError)
+    await expect(startLocalInstant({ adminToken: 'secret-value' })).rejects.not.toThrow(
+      /secret-value/,
+    )
+  })
+})
