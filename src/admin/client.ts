@@ -1,0 +1,181 @@
+import { inspect } from 'node:util'
+import { createAuth, ADMIN_TOKEN_REQUIRED } from './auth.js'
+import type { InstantAdminAuth } from './auth.js'
+import { adminHeaders, publicHeaders } from './headers.js'
+import { resolveOptions } from './options.js'
+import type { InitConfig } from './options.js'
+import type { QueryResult, RuleParams, SchemaLike, ValidQuery } from './schema-types.js'
+import { createTransport } from './transport.js'
+import { createTx, stepsOf } from './tx.js'
+import type { TransactInput, TxBuilder } from './tx.js'
+
+/** Who an `asUser` scope acts as. Exactly one key; `{ guest: true }` for a signed-out user. */
+export type AsUserOptions = { token: string } | { email: string } | { guest: boolean }
+
+/** Options of `db.query`. */
+export type QueryOptions = {
+  /** Sent inside the query as `$$ruleParams`, like the SDK. */
+  ruleParams?: RuleParams | undefined
+  /** Aborts the request (`InstantTransportError` `INSTANT_ABORTED`). */
+  signal?: AbortSignal | undefined
+}
+
+/** Options of `db.transact`. */
+export type TransactOptions = {
+  /** Aborts the request (`InstantTransportError` `INSTANT_ABORTED`). */
+  signal?: AbortSignal | undefined
+}
+
+/** What `db.transact` resolves to. */
+export type TransactResult = { 'tx-id': number; [key: string]: unknown }
+
+/**
+ * The client `init` returns. Same surface as `@instantdb/admin` for `query`, `transact`, `tx`,
+ * `asUser` and `auth`, plus `close()`. `util.inspect` and `JSON.stringify` show only `appId`
+ * and `apiURI` (and the kind of `asUser` scope), never a token.
+ */
+export type InstantAdminDatabase<S extends SchemaLike | undefined = undefined> = {
+  /**
+   * Runs an InstaQL query; resolves to Instant's result tree unchanged.
+   *
+   * @example
+   * ```ts
+   * const { goals } = await db.query({ goals: { todos: {} } }, { ruleParams: { knownId } })
+   * ```
+   */
+  query<Q extends ValidQuery<Q, S>>(query: Q, options?: QueryOptions): Promise<QueryResult<S, Q>>
+  /**
+   * Applies one chunk or an array of chunks atomically; resolves to `{ 'tx-id': number }`.
+   * Never retried.
+   *
+   * @example
+   * ```ts
+   * await db.transact([db.tx.goals[id()].update({ title: 'Get fit' })])
+   * ```
+   */
+  transact(chunks: TransactInput, options?: TransactOptions): Promise<TransactResult>
+  /** The transaction builder, typed by the schema: `db.tx.goals[id].update({...})`. */
+  readonly tx: TxBuilder<S>
+  /**
+   * The same client acting as a user (Instant's permission rules apply) for `query` and
+   * `transact`. Shares the connection pool; `auth` stays admin. `{ email }` needs `adminToken`.
+   *
+   * @example
+   * ```ts
+   * const scoped = db.asUser({ token: req.get('token')! })
+   * await scoped.query({ todos: {} })
+   * ```
+   */
+  asUser(as: AsUserOptions): InstantAdminDatabase<S>
+  /** Admin auth endpoints; see {@link InstantAdminAuth}. */
+  readonly auth: InstantAdminAuth<S>
+  /**
+   * Closes the client's own connection pool (not a `dispatcher` you passed). Shared with every
+   * `asUser` scope, so closing any of them closes the client.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void db.close())
+   * ```
+   */
+  close(): Promise<void>
+}
+
+function impersonationHeader(as: AsUserOptions): readonly [string, string] {
+  if (typeof as === 'object' && as !== null) {
+    if ('email' in as && typeof as.email === 'string') return ['as-email', as.email]
+    if ('token' in as && typeof as.token === 'string') return ['as-token', as.token]
+    if ('guest' in as) return ['as-guest', 'true']
+  }
+  throw new TypeError(
+    'asUser() takes { token: string }, { email: string } or { guest: true }, e.g. db.asUser({ token }).',
+  )
+}
+
+/**
+ * Creates an admin client. Validates options once (a `TypeError` names the bad option);
+ * opens connections lazily.
+ *
+ * Defaults: `apiURI` `https://api.instantdb.com`, `connectTimeoutMs` 5 000,
+ * `headersTimeoutMs` 10 000, `bodyTimeoutMs` 10 000, one keep-alive undici `Pool`.
+ *
+ * @example
+ * ```ts
+ * import { init, id } from 'instant-express-auth/admin'
+ * const db = init({ appId: process.env.INSTANT_APP_ID!, adminToken: process.env.INSTANT_APP_ADMIN_TOKEN })
+ * await db.transact(db.tx.goals[id()].update({ title: 'Get fit' }))
+ * ```
+ */
+export function init<S extends SchemaLike | undefined = undefined>(
+  config: InitConfig<S>,
+): InstantAdminDatabase<S> {
+  const options = resolveOptions(config)
+  const { appId, apiURI, adminToken, hasSchema } = options
+  const transport = createTransport(options)
+  const hasAdminToken = adminToken !== undefined
+  const rootHeaders = adminHeaders(appId, adminToken)
+  const queryPath = `${options.basePath}/admin/query?app_id=${appId}`
+  const transactPath = `${options.basePath}/admin/transact?app_id=${appId}`
+  const auth = createAuth<S>({
+    transport,
+    basePath: options.basePath,
+    appId,
+    hasAdminToken,
+    adminHeaders: rootHeaders,
+    publicHeaders: publicHeaders(),
+  })
+  const txBuilder = createTx<S>()
+  const close = () => transport.close()
+
+  function scope(
+    headers: Readonly<Record<string, string>>,
+    missingToken: string | undefined,
+    kind: string | undefined,
+  ): InstantAdminDatabase<S> {
+    const db = {
+      query: async (query: object, queryOptions?: QueryOptions) => {
+        if (missingToken !== undefined) throw new Error(missingToken)
+        // Same rule as the SDK: a `ruleParams` key (even undefined) becomes `$$ruleParams`.
+        const q =
+          queryOptions && 'ruleParams' in queryOptions
+            ? { $$ruleParams: queryOptions.ruleParams, ...query }
+            : query
+        const body = JSON.stringify({ query: q, 'inference?': hasSchema })
+        return transport.send('POST', queryPath, headers, body, queryOptions?.signal)
+      },
+      transact: async (chunks: TransactInput, transactOptions?: TransactOptions) => {
+        if (missingToken !== undefined) throw new Error(missingToken)
+        const body = JSON.stringify({
+          steps: stepsOf(chunks),
+          'throw-on-missing-attrs?': hasSchema,
+        })
+        return transport.send('POST', transactPath, headers, body, transactOptions?.signal)
+      },
+      tx: txBuilder,
+      asUser,
+      auth,
+      close,
+    }
+    const view = kind === undefined ? { appId, apiURI } : { appId, apiURI, asUser: kind }
+    Object.defineProperties(db, {
+      [inspect.custom]: {
+        value: () => `InstantAdminDatabase ${inspect(view, { breakLength: Infinity })}`,
+      },
+      toJSON: { value: () => view },
+    })
+    return db as unknown as InstantAdminDatabase<S>
+  }
+
+  function asUser(as: AsUserOptions): InstantAdminDatabase<S> {
+    const header = impersonationHeader(as)
+    const kind = header[0].slice('as-'.length)
+    let missingToken: string | undefined
+    if (!hasAdminToken && kind === 'email') {
+      missingToken =
+        'Admin token required. To impersonate users with an email you must pass `adminToken` to `init`.'
+    }
+    return scope(adminHeaders(appId, adminToken, header), missingToken, kind)
+  }
+
+  return scope(rootHeaders, hasAdminToken ? undefined : ADMIN_TOKEN_REQUIRED, undefined)
+}

@@ -1,0 +1,168 @@
+import { Dispatcher } from 'undici'
+import type { SchemaLike } from './schema-types.js'
+
+/** Instant Cloud, used when `apiURI` is absent or empty (as in `@instantdb/admin`). */
+export const DEFAULT_API_URI = 'https://api.instantdb.com'
+/** Time allowed to open a TCP/TLS connection to Instant, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/** Time allowed between sending a request and receiving the response headers, in milliseconds. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+/** Time allowed between two chunks of the response body, in milliseconds. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000
+/** How long an idle keep-alive socket to Instant stays open, in milliseconds. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Options of {@link init}. Same names as `@instantdb/admin`'s config, plus transport options.
+ *
+ * @example
+ * ```ts
+ * const db = init({
+ *   appId: process.env.INSTANT_APP_ID!,
+ *   adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
+ *   apiURI: process.env.INSTANT_API_URI, // self-hosted or Local Instant; default Instant Cloud
+ *   headersTimeoutMs: 5_000,
+ * })
+ * ```
+ */
+export type InitConfig<Schema extends SchemaLike | undefined = undefined> = {
+  /** The app's UUID. Required; trimmed. */
+  appId: string
+  /**
+   * The app's admin token. Trimmed. Needed for every call except `verifyToken` and
+   * `asUser({ token })` / `asUser({ guest: true })` queries and transactions.
+   */
+  adminToken?: string | undefined
+  /** Base URL of the Instant API. Default {@link DEFAULT_API_URI}; a trailing slash is ignored. */
+  apiURI?: string | undefined
+  /**
+   * The object returned by `i.schema(...)`. Types query results and transactions, and makes
+   * requests send `inference?: true` and `throw-on-missing-attrs?: true`, like the SDK.
+   * No client-side validation is run (the server validates).
+   */
+  schema?: Schema
+  /** Connect timeout in ms. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. Ignored with `dispatcher`. */
+  connectTimeoutMs?: number | undefined
+  /** Headers timeout in ms, per request. Default {@link DEFAULT_HEADERS_TIMEOUT_MS}. */
+  headersTimeoutMs?: number | undefined
+  /** Body timeout in ms, per request. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
+  bodyTimeoutMs?: number | undefined
+  /**
+   * An undici `Dispatcher` (Agent, Pool, MockAgent, ProxyAgent...) to send requests through
+   * instead of the client's own keep-alive `Pool`. `close()` does not close it: you own it.
+   */
+  dispatcher?: Dispatcher | undefined
+}
+
+/** Validated, trimmed and defaulted options; never the caller's object. */
+export type ResolvedOptions = {
+  appId: string
+  adminToken: string | undefined
+  apiURI: string
+  origin: string
+  basePath: string
+  hasSchema: boolean
+  connectTimeoutMs: number
+  headersTimeoutMs: number
+  bodyTimeoutMs: number
+  dispatcher: Dispatcher | undefined
+}
+
+function fail(message: string): never {
+  throw new TypeError(`instant-express-auth/admin init(): ${message}`)
+}
+
+function timeout(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    fail(
+      `\`${name}\` must be a positive number of milliseconds (got ${String(value)}); ` +
+        `omit it for the default of ${fallback}.`,
+    )
+  }
+  return value
+}
+
+function isDispatcher(value: unknown): value is Dispatcher {
+  if (value instanceof Dispatcher) return true
+  // A Dispatcher from another undici copy: duck-type the two methods we call.
+  const candidate = value as { dispatch?: unknown; request?: unknown } | null
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.dispatch === 'function' &&
+    typeof candidate.request === 'function'
+  )
+}
+
+/**
+ * Checks `init`'s options once and returns a resolved copy. Throws a `TypeError` that names the
+ * option and the fix. Never echoes `adminToken`.
+ */
+export function resolveOptions(config: unknown): ResolvedOptions {
+  if (typeof config !== 'object' || config === null) {
+    fail('pass an options object, e.g. init({ appId, adminToken }).')
+  }
+  const c = config as { [key: string]: unknown }
+
+  if (typeof c.appId !== 'string' || c.appId.trim() === '') {
+    fail('`appId` is required: pass your app id (a UUID) from the Instant dashboard.')
+  }
+  const appId = c.appId.trim()
+  if (!UUID_PATTERN.test(appId)) {
+    fail(`\`appId\` must be a UUID (got ${JSON.stringify(appId)}); copy it from the dashboard.`)
+  }
+
+  if (c.adminToken !== undefined && typeof c.adminToken !== 'string') {
+    fail('`adminToken` must be a string; pass the admin token from the Instant dashboard.')
+  }
+  const adminToken = c.adminToken?.trim() || undefined
+
+  if (c.apiURI !== undefined && typeof c.apiURI !== 'string') {
+    fail('`apiURI` must be a string such as "https://api.instantdb.com".')
+  }
+  const rawURI = c.apiURI || DEFAULT_API_URI
+  let url: URL
+  try {
+    url = new URL(rawURI)
+  } catch {
+    fail(
+      `\`apiURI\` must be an http(s) URL such as "https://api.instantdb.com" (got ${JSON.stringify(rawURI)}).`,
+    )
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    fail(
+      `\`apiURI\` must be an http(s) URL without query or fragment, such as ` +
+        `"https://api.instantdb.com" (got ${JSON.stringify(rawURI)}).`,
+    )
+  }
+  if (url.username || url.password) {
+    fail('`apiURI` must not carry credentials; pass `adminToken` instead.')
+  }
+  const basePath = url.pathname.replace(/\/+$/, '')
+
+  if (c.schema !== undefined && (typeof c.schema !== 'object' || c.schema === null)) {
+    fail('`schema` must be the object returned by i.schema({ entities, links }).')
+  }
+
+  if (c.dispatcher !== undefined && !isDispatcher(c.dispatcher)) {
+    fail(
+      '`dispatcher` must be an undici Dispatcher (Agent, Pool, MockAgent...); omit it for the default pool.',
+    )
+  }
+
+  return {
+    appId,
+    adminToken,
+    apiURI: url.origin + basePath,
+    origin: url.origin,
+    basePath,
+    hasSchema: c.schema !== undefined,
+    connectTimeoutMs: timeout(c.connectTimeoutMs, 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS),
+    headersTimeoutMs: timeout(c.headersTimeoutMs, 'headersTimeoutMs', DEFAULT_HEADERS_TIMEOUT_MS),
+    bodyTimeoutMs: timeout(c.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+    dispatcher: c.dispatcher as Dispatcher | undefined,
+  }
+}

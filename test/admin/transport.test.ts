@@ -1,0 +1,200 @@
+/** Transport-failure classification against real loopback servers. */
+import { createServer } from 'node:http'
+import type { Server, ServerResponse, IncomingMessage } from 'node:http'
+import { once } from 'node:events'
+import type { AddressInfo, Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { init, InstantAPIError, InstantTransportError } from '../../src/admin/index.js'
+import type { InstantAdminDatabase } from '../../src/admin/index.js'
+
+const APP_ID = '5f6a1c3e-9b2d-4e8f-a1b2-c3d4e5f6a7b8'
+const ADMIN_TOKEN = '0c9e7d1a-2b3c-4d5e-8f90-a1b2c3d4e5f6'
+const REFRESH_TOKEN = '9d1e2f3a-4b5c-4d6e-9f70-8a9b0c1d2e3f'
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+const servers: Server[] = []
+const clients: InstantAdminDatabase[] = []
+
+async function listen(
+  handler: Handler,
+): Promise<{ url: string; server: Server; sockets: Set<Socket> }> {
+  const server = createServer(handler)
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket) => sockets.add(socket))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  servers.push(server)
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, sockets }
+}
+
+function client(apiURI: string, extra: { headersTimeoutMs?: number; bodyTimeoutMs?: number } = {}) {
+  const db = init({ appId: APP_ID, adminToken: ADMIN_TOKEN, apiURI, ...extra })
+  clients.push(db)
+  return db
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
+
+let refusedURI: string
+let silent: string
+let reset: string
+let slowBody: string
+let html200: string
+let html502: string
+let counting: { url: string; connections: () => number }
+
+beforeAll(async () => {
+  const closed = await listen(() => {})
+  refusedURI = closed.url
+  closed.server.close()
+  await once(closed.server, 'close')
+  servers.splice(servers.indexOf(closed.server), 1)
+
+  silent = (await listen(() => {})).url
+  reset = (
+    await listen((req) => {
+      req.socket.resetAndDestroy()
+    })
+  ).url
+  slowBody = (
+    await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+      res.write('{"goals":')
+    })
+  ).url
+  html200 = (
+    await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<html>Sign in to the proxy</html>')
+    })
+  ).url
+  html502 = (
+    await listen((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' })
+      res.end('<html>Bad gateway</html>')
+    })
+  ).url
+  const countingServer = await listen((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"goals":[]}')
+    })
+  })
+  counting = { url: countingServer.url, connections: () => countingServer.sockets.size }
+})
+
+afterAll(async () => {
+  await Promise.all(clients.map((db) => db.close()))
+  for (const server of servers) {
+    server.closeAllConnections()
+    server.close()
+  }
+  await Promise.all(servers.map((server) => once(server, 'close')))
+})
+
+describe('transport errors', () => {
+  it('a refused port is INSTANT_UNREACHABLE with the undici error as cause', async () => {
+    const error = await rejection(client(refusedURI).query({ goals: {} }))
+    expect(error).toBeInstanceOf(InstantTransportError)
+    expect(error).toMatchObject({ name: 'InstantTransportError', code: 'INSTANT_UNREACHABLE' })
+    expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' })
+    expect((error as Error).message).toBe(
+      `Instant is unreachable (POST ${refusedURI}/admin/query): ${((error as Error).cause as Error).message}`,
+    )
+  })
+
+  it('a server that never answers is INSTANT_TIMEOUT after headersTimeoutMs', async () => {
+    const started = performance.now()
+    const error = await rejection(client(silent, { headersTimeoutMs: 200 }).query({ goals: {} }))
+    const elapsed = performance.now() - started
+    expect(error).toMatchObject({ code: 'INSTANT_TIMEOUT' })
+    expect((error as Error).cause).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' })
+    expect(elapsed).toBeGreaterThanOrEqual(190)
+    expect(elapsed).toBeLessThan(2_000)
+  })
+
+  it('a body that stalls is INSTANT_TIMEOUT after bodyTimeoutMs', async () => {
+    const error = await rejection(client(slowBody, { bodyTimeoutMs: 200 }).query({ goals: {} }))
+    expect(error).toMatchObject({ code: 'INSTANT_TIMEOUT' })
+    expect((error as Error).cause).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' })
+  })
+
+  it('a reset socket is INSTANT_UNREACHABLE', async () => {
+    const error = await rejection(client(reset).auth.verifyToken(REFRESH_TOKEN))
+    expect(error).toMatchObject({ code: 'INSTANT_UNREACHABLE' })
+    expect((error as Error).cause).toBeInstanceOf(Error)
+  })
+
+  it('HTML with 200 is INSTANT_BAD_RESPONSE with the parse error as cause', async () => {
+    const error = await rejection(client(html200).query({ goals: {} }))
+    expect(error).toMatchObject({ code: 'INSTANT_BAD_RESPONSE' })
+    expect((error as Error).cause).toBeInstanceOf(SyntaxError)
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Instant answered 200 with a body that is not JSON \\(POST ${html200}/admin/query\\): `,
+      ),
+    )
+  })
+
+  it('HTML with 502 is an InstantAPIError, as in the SDK', async () => {
+    const error = await rejection(client(html502).query({ goals: {} }))
+    expect(error).toBeInstanceOf(InstantAPIError)
+    expect(error).toMatchObject({
+      status: 502,
+      message: '<html>Bad gateway</html>',
+      body: { type: undefined, message: '<html>Bad gateway</html>' },
+    })
+  })
+
+  it('an abort signal is INSTANT_ABORTED, before or during the request', async () => {
+    const db = client(silent)
+    const controller = new AbortController()
+    const pending = rejection(db.query({ goals: {} }, { signal: controller.signal }))
+    controller.abort()
+    expect(await pending).toMatchObject({ code: 'INSTANT_ABORTED' })
+
+    const early = await rejection(
+      db.auth.verifyToken(REFRESH_TOKEN, { signal: AbortSignal.abort() }),
+    )
+    expect(early).toMatchObject({ code: 'INSTANT_ABORTED' })
+  })
+
+  it('never puts the query string or a token in the message', async () => {
+    const error = await rejection(client(refusedURI).auth.getUser({ refresh_token: REFRESH_TOKEN }))
+    expect((error as Error).message).toContain(`(GET ${refusedURI}/admin/users)`)
+    expect((error as Error).message).not.toContain(REFRESH_TOKEN)
+    expect((error as Error).message).not.toContain(ADMIN_TOKEN)
+  })
+})
+
+describe('connection reuse', () => {
+  it('reuses its keep-alive sockets across calls and asUser scopes', async () => {
+    const db = client(counting.url)
+    // undici may open a second socket when a call follows the previous answer in the same tick.
+    await db.query({ goals: {} })
+    await db.query({ goals: {} })
+    const warm = counting.connections()
+    for (let round = 0; round < 3; round++) {
+      await db.query({ goals: {} })
+      await db.asUser({ guest: true }).query({ goals: {} })
+      await db.asUser({ token: REFRESH_TOKEN }).query({ goals: {} })
+    }
+    expect(counting.connections()).toBe(warm)
+  })
+
+  it('rejects with INSTANT_UNREACHABLE after close()', async () => {
+    const db = client(counting.url)
+    await db.close()
+    const error = await rejection(db.query({ goals: {} }))
+    expect(error).toMatchObject({ code: 'INSTANT_UNREACHABLE' })
+  })
+})
