@@ -1,0 +1,77 @@
+/**
+ * The structural shape of an Instant admin client, as far as the kit needs it. Both this
+ * package's client (`instant-express-auth/admin`) and the official `@instantdb/admin` satisfy it,
+ * so the kit never imports either: it only calls these methods.
+ */
+
+/** An Instant user as the auth endpoints return it (`refresh_token` included on some). */
+export interface InstantUserRecord {
+  id: string
+  email?: string | null
+  type?: string | null
+  isGuest?: boolean
+  refresh_token?: string
+  [attribute: string]: unknown
+}
+
+/** An Instant user as the kit hands it out: never with `refresh_token`, and frozen. */
+export interface InstantUser {
+  readonly id: string
+  readonly email?: string | null
+  readonly type?: string | null
+  readonly isGuest?: boolean
+  /** Always absent: the kit strips it so `res.json(user)` cannot leak a long-lived token. */
+  readonly refresh_token?: never
+  readonly [attribute: string]: unknown
+}
+
+/** Who to look up or sign out. */
+export type UserLookup = { email: string } | { id: string } | { refresh_token: string }
+
+/** The `db.auth` methods the kit calls. */
+export interface InstantAuthApi {
+  verifyToken(token: string): Promise<InstantUserRecord>
+  createToken(input: { email: string } | { id: string }): Promise<string>
+  getUser(lookup: UserLookup): Promise<InstantUserRecord | null | undefined>
+  generateMagicCode(email: string): Promise<{ code: string }>
+  checkMagicCode(
+    email: string,
+    code: string,
+  ): Promise<{ user: InstantUserRecord; created: boolean }>
+  signOut(lookup: UserLookup): Promise<void>
+}
+
+/**
+ * Any Instant admin client: ours or `@instantdb/admin`. `asUser({ token })` gives the
+ * user-scoped client handed to route handlers as `req.instant.db`.
+ */
+export interface InstantAuthDb {
+  auth: InstantAuthApi
+  asUser(opts: { token: string }): unknown
+}
+
+/** True when `value` looks like an Instant admin client (checked once, at factory time). */
+export function isInstantAuthDb(value: unknown): value is InstantAuthDb {
+  if (typeof value !== 'object' || value === null) return false
+  const { auth, asUser } = value as { auth?: unknown; asUser?: unknown }
+  return (
+    typeof asUser === 'function' &&
+    typeof auth === 'object' &&
+    auth !== null &&
+    typeof (auth as { verifyToken?: unknown }).verifyToken === 'function'
+  )
+}
+
+/** A copy of `user` without `refresh_token`, frozen because cached copies are shared. */
+export function publicUser(user: InstantUserRecord): InstantUser {
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(user)) {
+    if (key !== 'refresh_token') copy[key] = user[key]
+  }
+  return Object.freeze(copy) as InstantUser
+}
+
+/** Instant marks guests with `type: "guest"` (and computes `isGuest` from it). */
+export function isGuestUser(user: InstantUser): boolean {
+  return user.isGuest === true || user.type === 'guest'
+}

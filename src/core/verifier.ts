@@ -1,0 +1,189 @@
+/**
+ * Token verification against Instant with the cache in front and single-flight behind it.
+ *
+ * Sharing: every middleware and router built for the same `db` object (with the same cache
+ * options) shares one cache and one in-flight table, kept in a WeakMap keyed by `db`. The kit's
+ * sign-out evicts the token (or, for scope "all", the user) from every cache of that `db`, so a
+ * signed-out token is refused at once by every middleware of the process.
+ */
+import { classifyInstantError, type Classified } from './classify-error.js'
+import type { KitLogger, OnEvent } from './events.js'
+import {
+  isGuestUser,
+  publicUser,
+  type InstantAuthDb,
+  type InstantUser,
+  type InstantUserRecord,
+} from './instant-db.js'
+import { invalidTokenError } from './token-source.js'
+import {
+  INVALID,
+  createVerifyCache,
+  resolveCacheOptions,
+  type VerifyCache,
+  type VerifyCacheOptions,
+} from './verify-cache.js'
+
+type Outcome = { user: InstantUser; error?: undefined } | { user?: undefined; error: Classified }
+
+interface SharedState {
+  cache: VerifyCache | undefined
+  inflight: Map<string, Promise<Outcome>>
+}
+
+/** All shared states of one `db` (one per distinct cache configuration). */
+const registry = new WeakMap<object, Map<string | symbol, SharedState>>()
+
+function sharedState(db: object, cache: false | VerifyCacheOptions | undefined): SharedState {
+  let states = registry.get(db)
+  if (states === undefined) {
+    states = new Map()
+    registry.set(db, states)
+  }
+  let key: string | symbol
+  let resolved: Required<VerifyCacheOptions> | undefined
+  if (cache === false) {
+    key = 'off'
+  } else {
+    resolved = resolveCacheOptions(cache ?? {})
+    // A custom clock (tests) gets a cache of its own; otherwise equal options share one cache.
+    key =
+      resolved.now === Date.now
+        ? `${resolved.ttlMs}|${resolved.negativeTtlMs}|${resolved.max}`
+        : Symbol('cache')
+  }
+  let state = states.get(key)
+  if (state === undefined) {
+    state = { cache: resolved && createVerifyCache(resolved), inflight: new Map() }
+    states.set(key, state)
+  }
+  return state
+}
+
+/** Drops a token from every cache of `db` (and forgets an in-flight verification of it). */
+export function evictToken(db: object, tokenHash: string): void {
+  const states = registry.get(db)
+  if (states === undefined) return
+  for (const state of states.values()) {
+    state.cache?.delete(tokenHash)
+    state.inflight.delete(tokenHash)
+  }
+}
+
+/** Drops every cached token of a user from every cache of `db`. */
+export function evictUser(db: object, userId: string): void {
+  const states = registry.get(db)
+  if (states === undefined) return
+  for (const state of states.values()) {
+    state.cache?.deleteUser(userId)
+    // In-flight verifications may belong to this user: forget them all rather than cache them.
+    state.inflight.clear()
+  }
+}
+
+export interface VerifierOptions {
+  db: InstantAuthDb
+  cache?: false | VerifyCacheOptions | undefined
+  logger: KitLogger
+  onEvent: OnEvent | undefined
+}
+
+export interface Verifier {
+  /** The cached answer, synchronously: a user, `INVALID`, or `undefined` on a miss. */
+  peek(tokenHash: string): InstantUser | typeof INVALID | undefined
+  /** Asks Instant (one call per token however many requests wait). Rejects with a KitError. */
+  verify(token: string, tokenHash: string): Promise<InstantUser>
+}
+
+export { INVALID }
+
+/** Builds a verifier; validates the cache options (TypeError naming the option). */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const { db, logger, onEvent } = options
+  const state = sharedState(db, options.cache)
+  const { cache, inflight } = state
+
+  function upstream(token: string, tokenHash: string): Promise<Outcome> {
+    const started = onEvent === undefined ? 0 : performance.now()
+    let answer: Promise<InstantUserRecord>
+    try {
+      answer = Promise.resolve(db.auth.verifyToken(token))
+    } catch (error) {
+      // A client that throws synchronously still ends in a classified answer.
+      answer = Promise.reject(error)
+    }
+    const call: Promise<Outcome> = answer.then(
+      (record): Outcome => {
+        const current = inflight.get(tokenHash) === call
+        if (current) inflight.delete(tokenHash)
+        if (record === null || record === undefined) {
+          // A client that answers "no user" instead of throwing: a definitive no.
+          if (current) cache?.setInvalid(tokenHash)
+          return { error: { error: invalidTokenError() } }
+        }
+        if (typeof record !== 'object' || typeof record.id !== 'string') {
+          return {
+            error: classifyInstantError(
+              new SyntaxError('verifyToken returned no user id'),
+              'verifyToken',
+            ),
+          }
+        }
+        const user = publicUser(record)
+        if (current) cache?.setValid(tokenHash, user)
+        onEvent?.({
+          type: 'verified',
+          userId: user.id,
+          guest: isGuestUser(user),
+          durationMs: performance.now() - started,
+        })
+        return { user }
+      },
+      (error: unknown): Outcome => {
+        const current = inflight.get(tokenHash) === call
+        if (current) inflight.delete(tokenHash)
+        const classified = classifyInstantError(error, 'verifyToken')
+        if (classified.error.code === 'invalid_token') {
+          if (current) cache?.setInvalid(tokenHash)
+        } else {
+          onEvent?.({
+            type: 'upstream_error',
+            operation: 'verifyToken',
+            code: classified.error.code,
+          })
+        }
+        if (classified.log !== undefined) {
+          if (classified.error.code === 'instant_misconfigured') logger.error(classified.log)
+          else logger.warn(classified.log)
+        }
+        return { error: classified }
+      },
+    )
+    inflight.set(tokenHash, call)
+    return call
+  }
+
+  return {
+    peek(tokenHash) {
+      if (cache === undefined) return undefined
+      const hit = cache.get(tokenHash)
+      if (onEvent !== undefined) {
+        onEvent(
+          hit === undefined
+            ? { type: 'cache_miss' }
+            : { type: 'cache_hit', outcome: hit === INVALID ? 'invalid' : 'valid' },
+        )
+      }
+      return hit
+    },
+    verify(token, tokenHash) {
+      const outcome = inflight.get(tokenHash) ?? upstream(token, tokenHash)
+      return outcome.then(unwrap)
+    },
+  }
+}
+
+function unwrap(outcome: Outcome): InstantUser {
+  if (outcome.user !== undefined) return outcome.user
+  throw outcome.error.error
+}

@@ -1,0 +1,128 @@
+/**
+ * The per-token verification cache. Keys are SHA-256 hashes of tokens (never the tokens), values
+ * are the verified user (positive) or "invalid" (negative, shorter TTL, only for Instant's
+ * definitive "unknown token" answer, never for outages). Bounded LRU; expiry checked on read
+ * against an injectable clock, so there are no timers.
+ */
+import { hash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { InstantUser } from './instant-db.js'
+
+/** How long a verified token is trusted without asking Instant again. */
+export const DEFAULT_CACHE_TTL_MS = 30_000
+/** How long an unknown/revoked token is answered 401 without asking Instant again. */
+export const DEFAULT_NEGATIVE_CACHE_TTL_MS = 5_000
+/** How many tokens the cache holds before evicting the least recently used. */
+export const DEFAULT_CACHE_MAX = 10_000
+
+/** Options of the verification cache (`cache` option of the middleware and routers). */
+export interface VerifyCacheOptions {
+  /** Positive TTL in ms. Default {@link DEFAULT_CACHE_TTL_MS} (30 s). */
+  ttlMs?: number
+  /** Negative TTL in ms (`0` disables negative caching). Default {@link DEFAULT_NEGATIVE_CACHE_TTL_MS} (5 s). */
+  negativeTtlMs?: number
+  /** Maximum entries. Default {@link DEFAULT_CACHE_MAX}. */
+  max?: number
+  /** Clock in ms, for tests. Default `Date.now`. */
+  now?: () => number
+}
+
+/** A negative entry's marker. */
+export const INVALID = Symbol('invalid token')
+
+interface Entry {
+  value: InstantUser | typeof INVALID
+  expiresAt: number
+}
+
+/** SHA-256 of a token, base64: the only form in which a token is ever a cache key. */
+export function hashToken(token: string): string {
+  return hash('sha256', token, 'base64')
+}
+
+export interface VerifyCache {
+  readonly ttlMs: number
+  readonly negativeTtlMs: number
+  /** The cached answer for a token hash, or `undefined` on a miss or an expired entry. */
+  get(tokenHash: string): InstantUser | typeof INVALID | undefined
+  setValid(tokenHash: string, user: InstantUser): void
+  setInvalid(tokenHash: string): void
+  delete(tokenHash: string): void
+  /** Drops every token of a user (sign-out of all sessions). */
+  deleteUser(userId: string): void
+  readonly size: number
+}
+
+/** Validates cache options (TypeError naming the option) and fills defaults. */
+export function resolveCacheOptions(
+  options: VerifyCacheOptions,
+  optionName = 'cache',
+): Required<VerifyCacheOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `\`${optionName}\` must be false or an object { ttlMs, negativeTtlMs, max }.`,
+    )
+  }
+  const ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS
+  const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_CACHE_TTL_MS
+  const max = options.max ?? DEFAULT_CACHE_MAX
+  const now = options.now ?? Date.now
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new TypeError(
+      `\`${optionName}.ttlMs\` must be a positive number of milliseconds (default ${DEFAULT_CACHE_TTL_MS}).`,
+    )
+  }
+  if (!Number.isFinite(negativeTtlMs) || negativeTtlMs < 0) {
+    throw new TypeError(
+      `\`${optionName}.negativeTtlMs\` must be a number of milliseconds >= 0 (default ${DEFAULT_NEGATIVE_CACHE_TTL_MS}).`,
+    )
+  }
+  if (!Number.isInteger(max) || max < 1) {
+    throw new TypeError(
+      `\`${optionName}.max\` must be a positive integer (default ${DEFAULT_CACHE_MAX}).`,
+    )
+  }
+  if (typeof now !== 'function')
+    throw new TypeError(`\`${optionName}.now\` must be a function returning ms.`)
+  return { ttlMs, negativeTtlMs, max, now }
+}
+
+/** Creates a cache; options must come from {@link resolveCacheOptions}. */
+export function createVerifyCache(options: Required<VerifyCacheOptions>): VerifyCache {
+  const { ttlMs, negativeTtlMs, max, now } = options
+  const lru = new LRUCache<string, Entry>({ max })
+
+  return {
+    ttlMs,
+    negativeTtlMs,
+    get(tokenHash) {
+      const entry = lru.get(tokenHash)
+      if (entry === undefined) return undefined
+      if (now() >= entry.expiresAt) {
+        lru.delete(tokenHash)
+        return undefined
+      }
+      return entry.value
+    },
+    setValid(tokenHash, user) {
+      lru.set(tokenHash, { value: user, expiresAt: now() + ttlMs })
+    },
+    setInvalid(tokenHash) {
+      if (negativeTtlMs > 0)
+        lru.set(tokenHash, { value: INVALID, expiresAt: now() + negativeTtlMs })
+    },
+    delete(tokenHash) {
+      lru.delete(tokenHash)
+    },
+    deleteUser(userId) {
+      const doomed: string[] = []
+      for (const [key, entry] of lru.entries()) {
+        if (entry.value !== INVALID && entry.value.id === userId) doomed.push(key)
+      }
+      for (const key of doomed) lru.delete(key)
+    },
+    get size() {
+      return lru.size
+    },
+  }
+}

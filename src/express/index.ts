@@ -1,0 +1,35 @@
+/**
+ * instant-express-auth: InstantDB auth for Express 4/5 and Connect.
+ *
+ * @example
+ * ```ts
+ * import { signInRouter, magicCodeRouter, signOutRouter, requireInstantUser } from 'instant-express-auth'
+ * app.use(magicCodeRouter({ db, sendEmail }))
+ * app.use(signOutRouter({ db }))
+ * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
+ * ```
+ */
+export { requireInstantUser, optionalInstantUser } from './require-user.js'
+export type {
+  InstantUserOptions,
+  InstantUserMiddleware,
+  InstantRequest,
+  OptionalInstantRequest,
+} from './require-user.js'
+export { signInRouter } from './sign-in-router.js'
+export type { SignInRouterOptions, SignInIdentity, SignInRequest } from './sign-in-router.js'
+export { magicCodeRouter } from './magic-code-router.js'
+export type { MagicCodeRouterOptions, MagicCodeEmail } from './magic-code-router.js'
+export { signOutRouter } from './sign-out-router.js'
+export type { SignOutRouterOptions } from './sign-out-router.js'
+export type { Middleware, Next, ResponseOptions } from './respond.js'
+export type { LimiterOptions, LimiterSetting } from './rate-limits.js'
+export { jwtAuthenticator } from '../identity/index.js'
+export type { JwtAuthenticatorOptions, JwtAuthenticate } from '../identity/index.js'
+
+export { KitError, isKitError, KIT_ERROR_STATUS } from '../core/errors.js'
+export type { KitErrorCode, KitErrorOptions, ProblemDetails } from '../core/errors.js'
+export type { InstantContext, InstantScopedDb, Register } from '../core/instant-context.js'
+export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/instant-db.js'
+export type { KitEvent, KitEventType, KitLogger, OnEvent } from '../core/events.js'
+export type { VerifyCacheOptions } from '../core/verify-cache.js'

@@ -1,0 +1,235 @@
+/**
+ * `magicCodeRouter`: `POST /custom-send-magic-code` generates a code with Instant and delivers
+ * it with *your* email provider; `POST /verify-magic-code` trades it for a token. Instant's
+ * `generateMagicCode` has no rate limit of its own, so sends and verifications are limited here.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { KitError, isKitError } from '../core/errors.js'
+import { classifyInstantError, type InstantOperation } from '../core/classify-error.js'
+import { emailDomain, normalizeEmail } from '../core/email.js'
+import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
+import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
+import { readJsonBody, resolveBodyLimit } from './body.js'
+import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
+import { checkAll, createLimiter, type LimiterSetting } from './rate-limits.js'
+import {
+  fail,
+  resolveResponseOptions,
+  sendJson,
+  type Failure,
+  type Middleware,
+  type Next,
+  type ResponseOptions,
+} from './respond.js'
+
+/** What `sendEmail` receives. Keep `code` out of your logs. */
+export interface MagicCodeEmail {
+  /** Normalised (trimmed, lower-cased) address. */
+  email: string
+  /** The code to deliver. */
+  code: string
+}
+
+/** Default limits (express-rate-limit windows). */
+export const RESEND_COOLDOWN = { windowMs: 30_000, limit: 1 } as const
+export const SENDS_PER_EMAIL = { windowMs: 60 * 60_000, limit: 10 } as const
+export const SENDS_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
+export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
+export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
+
+/** Options of {@link magicCodeRouter}. */
+export interface MagicCodeRouterOptions extends ResponseOptions {
+  /** Your Instant admin client. */
+  db: InstantAuthDb
+  /** Delivers the code. Throw (anything) when the provider fails: the route answers 503 `email_unavailable`. */
+  sendEmail: (message: MagicCodeEmail) => Promise<void> | void
+  /** Send route. Default `'/custom-send-magic-code'`. */
+  path?: string
+  /** Verify route. Default `'/verify-magic-code'`. */
+  verifyPath?: string
+  /** Largest JSON body read when no body parser ran, in bytes. Default 16 KiB. */
+  bodyLimit?: number
+  /** Abuse limits; each takes express-rate-limit options (any store), or `false`. `false` turns all off. */
+  rateLimit?:
+    | false
+    | {
+        /** Default 1 send per 30 s per email. */
+        resendCooldown?: LimiterSetting
+        /** Default 10 sends per hour per email. */
+        sendsPerEmail?: LimiterSetting
+        /** Default 30 sends per 15 min per IP. */
+        sendsPerIp?: LimiterSetting
+        /** Default 5 wrong codes per 15 min per email, then that email is blocked for the window. */
+        verifyFailuresPerEmail?: LimiterSetting
+        /** Default 30 wrong codes per 15 min per IP. */
+        verifyFailuresPerIp?: LimiterSetting
+      }
+  onEvent?: OnEvent
+  logger?: KitLogger
+}
+
+const CODE = /^[A-Za-z0-9]{4,16}$/
+
+/**
+ * Mounts `POST /custom-send-magic-code` `{ email }` → `200 { sent: true }` (same answer for known
+ * and unknown emails) and `POST /verify-magic-code` `{ email, code }` → `200 { token, user, created }`.
+ *
+ * @example
+ * ```ts
+ * app.use(magicCodeRouter({
+ *   db,
+ *   sendEmail: ({ email, code }) => resend.emails.send({ to: email, subject: 'Your code', text: code }),
+ * }))
+ * ```
+ */
+export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
+  assertOptionsObject(options, 'magicCodeRouter')
+  const {
+    db,
+    sendEmail,
+    path = '/custom-send-magic-code',
+    verifyPath = '/verify-magic-code',
+  } = options
+  assertDb(db)
+  if (typeof sendEmail !== 'function')
+    throw new TypeError('`sendEmail` must be a function ({ email, code }) => Promise<void>.')
+  assertPath(path, 'path')
+  assertPath(verifyPath, 'verifyPath')
+  if (path === verifyPath) throw new TypeError('`path` and `verifyPath` must differ.')
+  const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const logger = resolveLogger(options.logger)
+  const onEvent = resolveOnEvent(options.onEvent, logger)
+  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const limits = options.rateLimit ?? {}
+  if (limits !== false && (typeof limits !== 'object' || limits === null)) {
+    throw new TypeError('`rateLimit` must be false or an object of limiter settings.')
+  }
+  const limiter = (
+    name: string,
+    key: keyof Exclude<MagicCodeRouterOptions['rateLimit'], false | undefined>,
+    defaults: { windowMs: number; limit: number },
+    failuresOnly: boolean,
+  ) =>
+    limits === false
+      ? undefined
+      : createLimiter(
+          name,
+          `rateLimit.${key}`,
+          limits[key],
+          { ...defaults, failuresOnly },
+          onEvent,
+          logger,
+        )
+  const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
+  const resendCooldown = limiter('send-cooldown', 'resendCooldown', RESEND_COOLDOWN, false)
+  const sendsPerEmail = limiter('send-email', 'sendsPerEmail', SENDS_PER_EMAIL, false)
+  const verifyPerIp = limiter('verify-ip', 'verifyFailuresPerIp', VERIFY_FAILURES_PER_IP, true)
+  const verifyPerEmail = limiter(
+    'verify-email',
+    'verifyFailuresPerEmail',
+    VERIFY_FAILURES_PER_EMAIL,
+    true,
+  )
+  const failure: Failure = {
+    passErrors,
+    securityHeaders,
+    logger,
+    onEvent,
+    where: 'magicCodeRouter',
+  }
+
+  function upstream(error: unknown, operation: InstantOperation): KitError {
+    const { error: kitError, log } = classifyInstantError(error, operation)
+    if (log !== undefined) logger.error(log)
+    if (kitError.code !== 'invalid_code')
+      onEvent?.({ type: 'upstream_error', operation, code: kitError.code })
+    return kitError
+  }
+
+  async function emailFrom(
+    req: IncomingMessage,
+  ): Promise<{ body: Record<string, unknown>; email: string }> {
+    const body = await readJsonBody(req, bodyLimit)
+    const email = normalizeEmail(body['email'])
+    if (email === undefined)
+      throw new KitError('invalid_request', { detail: 'A valid `email` is required.' })
+    return { body, email }
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { email } = await emailFrom(req)
+    await checkAll(req, res, [
+      [sendsPerIp, { ip: true }],
+      [resendCooldown, { email }],
+      [sendsPerEmail, { email }],
+    ])
+    let code: string
+    try {
+      code = (await db.auth.generateMagicCode(email)).code
+    } catch (error) {
+      throw upstream(error, 'generateMagicCode')
+    }
+    try {
+      await sendEmail({ email, code })
+    } catch (error) {
+      const domain = emailDomain(email)
+      // Name only: provider errors can echo the message (and so the code) or an API key.
+      logger.error(
+        `instant-express-auth: sendEmail failed (${isKitError(error) ? error.code : error instanceof Error ? error.name : typeof error}) for a @${domain} address; answering 503 email_unavailable.`,
+      )
+      onEvent?.({ type: 'email_failed', emailDomain: domain })
+      throw new KitError('email_unavailable', { cause: error })
+    }
+    onEvent?.({ type: 'code_sent', emailDomain: emailDomain(email) })
+    sendJson(res, 200, { sent: true })
+  }
+
+  async function verify(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { body, email } = await emailFrom(req)
+    const rawCode = body['code']
+    const code =
+      typeof rawCode === 'string'
+        ? rawCode.trim()
+        : typeof rawCode === 'number'
+          ? String(rawCode)
+          : undefined
+    if (code === undefined || !CODE.test(code))
+      throw new KitError('invalid_request', { detail: 'A `code` is required.' })
+    await checkAll(req, res, [
+      [verifyPerIp, { ip: true }],
+      [verifyPerEmail, { email }],
+    ])
+    let result: Awaited<ReturnType<InstantAuthDb['auth']['checkMagicCode']>>
+    try {
+      result = await db.auth.checkMagicCode(email, code)
+    } catch (error) {
+      const kitError = upstream(error, 'checkMagicCode')
+      if (kitError.code === 'invalid_code')
+        onEvent?.({ type: 'code_rejected', emailDomain: emailDomain(email) })
+      throw kitError
+    }
+    const token = result?.user?.refresh_token
+    if (typeof token !== 'string' || typeof result.user.id !== 'string') {
+      throw upstream(new SyntaxError('checkMagicCode returned no user token'), 'checkMagicCode')
+    }
+    const user = publicUser(result.user)
+    onEvent?.({ type: 'code_verified', userId: user.id, created: result.created === true })
+    sendJson(res, 200, { token, user, created: result.created === true })
+  }
+
+  return function magicCode(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    if (req.method !== 'POST') {
+      next()
+      return
+    }
+    let route: typeof send
+    if (matchesPath(req.url, path)) route = send
+    else if (matchesPath(req.url, verifyPath)) route = verify
+    else {
+      next()
+      return
+    }
+    securityHeaders(req, res)
+    route(req, res).catch((error: unknown) => fail(req, res, next, error, failure))
+  }
+}

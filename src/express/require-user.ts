@@ -1,0 +1,214 @@
+/**
+ * `requireInstantUser` and `optionalInstantUser`: verify the request's Instant token and put the
+ * user and a user-scoped db on `req.instant`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Request } from 'express'
+import { KitError, isKitError } from '../core/errors.js'
+import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
+import { createInstantContext, type InstantContext } from '../core/instant-context.js'
+import { isGuestUser, type InstantAuthDb, type InstantUser } from '../core/instant-db.js'
+import {
+  MAX_TOKEN_LENGTH,
+  createTokenExtractor,
+  invalidTokenError,
+  missingTokenError,
+} from '../core/token-source.js'
+import { INVALID, createVerifier } from '../core/verifier.js'
+import { hashToken, type VerifyCacheOptions } from '../core/verify-cache.js'
+import { assertDb, assertOptionsObject } from './options.js'
+import { fail, resolveResponseOptions, type Failure, type ResponseOptions } from './respond.js'
+
+/** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
+export interface InstantUserOptions extends ResponseOptions {
+  /** Your Instant admin client: `init(...)` from `instant-express-auth/admin` or `@instantdb/admin`. */
+  db: InstantAuthDb
+  /** Let guest users (`type: "guest"`) through. Default `false` (403 `guest_not_allowed`). */
+  allowGuests?: boolean
+  /** Also read the token from this cookie, after the `token` and `Authorization` headers. Default: no cookie. */
+  cookie?: string
+  /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
+  cache?: false | VerifyCacheOptions
+  /** Metrics and logging hook; events never carry a token, code or full email. */
+  onEvent?: OnEvent
+  /** Where misconfiguration and upstream-failure lines go. Default `console`. */
+  logger?: KitLogger
+}
+
+/** A request after {@link requireInstantUser}: `req.instant` is set. */
+export type InstantRequest = Request & { instant: InstantContext }
+
+/** A request after {@link optionalInstantUser}: `req.instant` is set, or `null` without a token. */
+export type OptionalInstantRequest = Omit<Request, 'instant'> & { instant: InstantContext | null }
+
+/**
+ * An Express/Connect middleware that provides `req.instant` of type `Provided`. The phantom
+ * `provides` member only carries the type: it does not exist at run time.
+ */
+export interface InstantUserMiddleware<Provided> {
+  (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void
+  /** Type-only: what this middleware puts on `req.instant`. */
+  readonly provides?: Provided
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /**
+     * Set by `requireInstantUser` (always a context) and `optionalInstantUser` (a context or
+     * `null`); annotate handlers after `optionalInstantUser` with `OptionalInstantRequest`.
+     */
+    instant: InstantContext
+  }
+}
+
+/**
+ * Requires a valid Instant token: `token` header, then `Authorization: Bearer`, then the
+ * configured cookie. Sets `req.instant = { user, db }` (`db` is `db.asUser({ token })`).
+ * `OPTIONS` requests pass untouched.
+ *
+ * Answers 401 `missing_token` / `invalid_token`, 400 `invalid_request` (two different tokens),
+ * 403 `guest_not_allowed`, 429 `rate_limited`, 503 `auth_unavailable` (Instant down: never 401),
+ * 500 `instant_misconfigured`.
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
+ * app.get('/todos', requireInstantUser({ db }), async (req, res) =>
+ *   res.json(await req.instant.db.query({ todos: {} })))
+ * ```
+ */
+export function requireInstantUser(
+  options: InstantUserOptions,
+): InstantUserMiddleware<InstantContext> {
+  return build(options, 'requireInstantUser', false) as InstantUserMiddleware<InstantContext>
+}
+
+/**
+ * Like {@link requireInstantUser}, but a request without a token goes on with
+ * `req.instant = null`. A bad token still answers 401.
+ *
+ * @example
+ * ```ts
+ * app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) =>
+ *   res.json({ signedIn: req.instant !== null }))
+ * ```
+ */
+export function optionalInstantUser(
+  options: InstantUserOptions,
+): InstantUserMiddleware<InstantContext | null> {
+  return build(options, 'optionalInstantUser', true) as InstantUserMiddleware<InstantContext | null>
+}
+
+type RequestWithInstant = IncomingMessage & { instant?: InstantContext | null }
+
+function build(
+  options: InstantUserOptions,
+  factory: string,
+  optional: boolean,
+): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
+  assertOptionsObject(options, factory)
+  const { db, allowGuests = false, cookie, cache } = options
+  assertDb(db)
+  if (typeof allowGuests !== 'boolean')
+    throw new TypeError('`allowGuests` must be a boolean (default false).')
+  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null)) {
+    throw new TypeError('`cache` must be false or an object { ttlMs, negativeTtlMs, max }.')
+  }
+  const logger = resolveLogger(options.logger)
+  const onEvent = resolveOnEvent(options.onEvent, logger)
+  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const extractToken = createTokenExtractor({ cookie })
+  const verifier = createVerifier({ db, cache, logger, onEvent })
+  const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
+
+  function reject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    error: KitError,
+  ): void {
+    onEvent?.({ type: 'token_rejected', code: error.code })
+    fail(req, res, next, error, failure)
+  }
+
+  function accept(
+    req: RequestWithInstant,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    user: InstantUser,
+    token: string,
+  ): void {
+    if (!allowGuests && isGuestUser(user)) {
+      reject(req, res, next, new KitError('guest_not_allowed'))
+      return
+    }
+    req.instant = createInstantContext(user, token, db)
+    next()
+  }
+
+  function onUpstreamError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    error: unknown,
+  ): void {
+    if (isKitError(error) && error.code === 'invalid_token') reject(req, res, next, error)
+    else fail(req, res, next, error, failure)
+  }
+
+  // Named inner function, one per factory call; the hot path (cache hit) allocates only the
+  // context object: no closures, no promises, one hash.
+  const middleware = function instantUser(
+    req: RequestWithInstant,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ): void {
+    if (req.method === 'OPTIONS') {
+      next()
+      return
+    }
+    let token: string | undefined
+    try {
+      token = extractToken(req.headers)
+    } catch (error) {
+      reject(req, res, next, error as KitError)
+      return
+    }
+    if (token === undefined) {
+      if (optional) {
+        req.instant = null
+        next()
+      } else {
+        reject(req, res, next, missingTokenError())
+      }
+      return
+    }
+    if (token.length > MAX_TOKEN_LENGTH) {
+      reject(req, res, next, invalidTokenError())
+      return
+    }
+    const tokenHash = hashToken(token)
+    const cached = verifier.peek(tokenHash)
+    if (cached !== undefined) {
+      if (cached === INVALID) reject(req, res, next, invalidTokenError())
+      else accept(req, res, next, cached, token)
+      return
+    }
+    const verifiedToken = token
+    verifier.verify(token, tokenHash).then(
+      (user) => {
+        try {
+          accept(req, res, next, user, verifiedToken)
+        } catch (error) {
+          // A throwing downstream `next` must still end in a response, not an unhandled rejection.
+          fail(req, res, next, error, failure)
+        }
+      },
+      (error: unknown) => onUpstreamError(req, res, next, error),
+    )
+  }
+  Object.defineProperty(middleware, 'name', {
+    value: optional ? 'optionalInstantUser' : 'requireInstantUser',
+  })
+  return middleware
+}

@@ -1,0 +1,140 @@
+/** Test helpers: one app shape over Express 5, Express 4 and Connect, plus Local Instant. */
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
+import type { AddressInfo } from 'node:net'
+import connect from 'connect'
+import express5 from 'express'
+import express4 from 'express4'
+import { init as sdkInit } from '@instantdb/admin'
+import { init } from '../../src/admin/index.js'
+import { startLocalInstant, type LocalInstant } from '../../src/local/index.js'
+import type { InstantAuthDb } from '../../src/core/instant-db.js'
+
+export type Framework = 'express5' | 'express4' | 'connect'
+export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect']
+
+type Handler = (req: any, res: ServerResponse, next: (err?: unknown) => void) => unknown
+
+export interface TestApp {
+  readonly handler: RequestListener
+  use(handler: Handler): void
+  route(method: 'GET' | 'POST', path: string, ...handlers: Handler[]): void
+  /** An error handler (4 args) at the end of the stack. */
+  useErrorHandler(
+    handler: (
+      err: any,
+      req: IncomingMessage,
+      res: ServerResponse,
+      next: (err?: unknown) => void,
+    ) => void,
+  ): void
+}
+
+/** Runs handlers in order like a route (for Connect, which has no routes). */
+function chain(handlers: Handler[]): Handler {
+  return function chained(req, res, next) {
+    let i = 0
+    const step = (err?: unknown): void => {
+      if (err !== undefined) return next(err)
+      const handler = handlers[i++]
+      if (handler === undefined) return next()
+      try {
+        const result = handler(req, res, step)
+        if (result instanceof Promise) result.catch(step)
+      } catch (error) {
+        step(error)
+      }
+    }
+    step()
+  }
+}
+
+export function createApp(framework: Framework): TestApp {
+  if (framework === 'connect') {
+    const app = connect()
+    return {
+      handler: app as unknown as RequestListener,
+      use: (h) => void app.use(h as any),
+      route: (method, path, ...handlers) => {
+        const routed = chain(handlers)
+        app.use(path, ((
+          req: IncomingMessage,
+          res: ServerResponse,
+          next: (err?: unknown) => void,
+        ) => {
+          if (req.method !== method || (req.url !== '/' && !req.url?.startsWith('/?')))
+            return next()
+          routed(req, res, next)
+        }) as any)
+      },
+      useErrorHandler: (h) => void app.use(h as any),
+    }
+  }
+  const app =
+    framework === 'express5' ? express5() : (express4() as unknown as ReturnType<typeof express5>)
+  return {
+    handler: app as unknown as RequestListener,
+    use: (h) => void app.use(h as any),
+    route: (method, path, ...handlers) => {
+      if (method === 'GET') app.get(path, ...(handlers as any[]))
+      else app.post(path, ...(handlers as any[]))
+    },
+    useErrorHandler: (h) => void app.use(h as any),
+  }
+}
+
+/** Plain-Node JSON answer, so test handlers run on every framework. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status
+  res.setHeader('Content-Type', 'application/json')
+  res.end(JSON.stringify(body))
+}
+
+export type DbKind = 'ours' | 'sdk'
+export const DB_KINDS: DbKind[] = ['ours', 'sdk']
+
+export function makeDb(
+  kind: DbKind,
+  local: { appId: string; adminToken: string; apiURI: string },
+): InstantAuthDb {
+  const config = { appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI }
+  return (kind === 'ours' ? init(config) : sdkInit(config)) as unknown as InstantAuthDb
+}
+
+export async function startLocal(): Promise<LocalInstant> {
+  return startLocalInstant({
+    port: 0,
+    dbPath: ':memory:',
+    logger: false,
+    magicCodeSendsPerHour: Infinity,
+    magicCodeVerifiesPerHour: Infinity,
+  })
+}
+
+/** A logger that records lines (to assert on them and on what they never contain). */
+export function recordingLogger() {
+  const lines: string[] = []
+  return {
+    lines,
+    warn: (message: string) => void lines.push(`warn: ${message}`),
+    error: (message: string) => void lines.push(`error: ${message}`),
+  }
+}
+
+/** Listens on 127.0.0.1:0 and resolves once listening. */
+export async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+export function close(server: Server): Promise<void> {
+  server.closeAllConnections?.()
+  return new Promise((resolve) => server.close(() => resolve()))
+}
+
+export { createServer }

@@ -1,0 +1,105 @@
+import connect from 'connect'
+import express from 'express'
+import express4 from 'express4'
+import { init as sdkInit } from '@instantdb/admin'
+import { describe, expectTypeOf, it } from 'vitest'
+import { init } from '../../src/admin/index.js'
+import {
+  KitError,
+  isKitError,
+  magicCodeRouter,
+  optionalInstantUser,
+  requireInstantUser,
+  signInRouter,
+  signOutRouter,
+  type InstantContext,
+  type InstantUser,
+  type InstantUserMiddleware,
+  type OptionalInstantRequest,
+  type InstantRequest,
+  type KitErrorCode,
+} from '../../src/express/index.js'
+
+type Provided<M> = M extends InstantUserMiddleware<infer P> ? P : never
+
+const config = { appId: 'a', adminToken: 'b' }
+const db = init(config)
+const sdk = sdkInit(config)
+
+describe('types', () => {
+  it('accepts our client and the official SDK as db', () => {
+    requireInstantUser({ db })
+    requireInstantUser({ db: sdk })
+    signInRouter({ db: sdk, authenticate: async () => null })
+    magicCodeRouter({ db: sdk, sendEmail: async () => {} })
+    signOutRouter({ db: sdk, scope: 'all' })
+  })
+
+  it('requireInstantUser provides a context; optionalInstantUser a context or null', () => {
+    expectTypeOf<Provided<ReturnType<typeof requireInstantUser>>>().toEqualTypeOf<InstantContext>()
+    expectTypeOf<
+      Provided<ReturnType<typeof optionalInstantUser>>
+    >().toEqualTypeOf<InstantContext | null>()
+    expectTypeOf<InstantRequest['instant']>().toEqualTypeOf<InstantContext>()
+    expectTypeOf<OptionalInstantRequest['instant']>().toEqualTypeOf<InstantContext | null>()
+  })
+
+  it('types req.instant in Express handlers', () => {
+    const app = express()
+    app.get('/me', requireInstantUser({ db }), (req, res) => {
+      expectTypeOf(req.instant).toEqualTypeOf<InstantContext>()
+      expectTypeOf(req.instant.user.id).toBeString()
+      expectTypeOf(req.instant.token).toBeString()
+      expectTypeOf(req.instant.user.refresh_token).toEqualTypeOf<undefined>()
+      res.json(req.instant.user)
+    })
+    app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) => {
+      // @ts-expect-error: may be null after optionalInstantUser
+      res.json(req.instant.user)
+      if (req.instant !== null) res.json(req.instant.user)
+    })
+  })
+
+  it('the middleware and routers mount on Express 5, Express 4 and Connect', () => {
+    express().use(requireInstantUser({ db }), signInRouter({ db, authenticate: () => null }))
+    express4().use(requireInstantUser({ db }), signInRouter({ db, authenticate: () => null }))
+    connect().use(requireInstantUser({ db }))
+    connect().use(magicCodeRouter({ db, sendEmail: () => {} }))
+    connect().use(signOutRouter({ db }))
+  })
+
+  it('rejects mistakes', () => {
+    // `app.use(requireInstantUser)` type-checks (Express's ErrorRequestHandler takes `err: any`),
+    // so the factory catches it at run time instead (see require-user.test.ts).
+    // @ts-expect-error: db is required
+    requireInstantUser({})
+    // @ts-expect-error: not an Instant client
+    requireInstantUser({ db: {} })
+    // @ts-expect-error: authenticate is required
+    signInRouter({ db })
+    // @ts-expect-error: scope is 'session' | 'all'
+    signOutRouter({ db, scope: 'everything' })
+    // @ts-expect-error: onError is 'respond' | 'next'
+    requireInstantUser({ db, onError: 'throw' })
+    // @ts-expect-error: no such code
+    new KitError('nope')
+  })
+
+  it('authenticate gets the parsed body and returns an identity', () => {
+    signInRouter({
+      db,
+      authenticate: (req) => {
+        expectTypeOf(req.body).toEqualTypeOf<Record<string, unknown>>()
+        return { email: 'a@b.co' }
+      },
+    })
+    // @ts-expect-error: must return { email } | { id } | null
+    signInRouter({ db, authenticate: () => ({ name: 'x' }) })
+  })
+
+  it('isKitError narrows to a KitError with a typed code', () => {
+    const error: unknown = new KitError('rate_limited')
+    if (isKitError(error)) expectTypeOf(error.code).toEqualTypeOf<KitErrorCode>()
+    expectTypeOf<InstantUser['id']>().toBeString()
+  })
+})
