@@ -4,6 +4,13 @@
  * The data-engine owner replaces the stub body; the exported names and shapes stay.
  */
 import type { Database } from 'better-sqlite3'
+import { createAttrRegistry } from './attrs.js'
+import { createCelCompiler } from './cel.js'
+import { createPermissions } from './permissions.js'
+import { runQuery } from './query.js'
+import { applySchema } from './schema.js'
+import { createStore } from './store.js'
+import { deleteEntityCascading, runTransact } from './transact.js'
 
 /** A user in Instant's "db format" (contract §7.1), without `refresh_token`. */
 export interface DbUser {
@@ -38,7 +45,32 @@ export interface DataEngine {
   onUserDeleted(userId: string): void
 }
 
-/** Builds the engine on an open, migrated database (see src/local/store.ts). */
-export function createDataEngine(_db: Database, _options: DataEngineOptions): DataEngine {
-  throw new Error('data engine not built yet')
+/**
+ * Builds the engine on an open, migrated database (see src/local/store.ts).
+ *
+ * @example
+ * const engine = createDataEngine(db, { appId, schema, rules })
+ * engine.transact({ steps: [['update', 'todos', id, { title: 'x' }]] }, { kind: 'admin' })
+ * engine.query({ query: { todos: {} } }, { kind: 'guest' }) // { todos: [...] }
+ */
+export function createDataEngine(db: Database, options: DataEngineOptions): DataEngine {
+  const attrs = createAttrRegistry(db)
+  const store = createStore(db)
+  const permissions = createPermissions(createCelCompiler())
+  const setSchema = (schema: unknown): void => {
+    db.transaction(() => applySchema(attrs, schema))()
+  }
+  if (options.schema !== undefined) setSchema(options.schema)
+  if (options.rules !== undefined) permissions.setRules(options.rules)
+  const deps = { db, store, attrs, permissions }
+  return {
+    query: (body, caller) => runQuery(deps, body, caller),
+    transact: (body, caller) => runTransact(deps, body, caller),
+    setRules: (rules) => permissions.setRules(rules),
+    setSchema,
+    onUserDeleted(userId) {
+      // The users row is already gone; drop its links and cascade like a `delete` step would.
+      db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId, new Set()))()
+    },
+  }
 }

@@ -1,0 +1,52 @@
+/**
+ * The permission errors of Instant's `util/exception.clj`, in the shared error family.
+ */
+import { LocalInstantError } from '../errors.js'
+
+/** 400 `permission-denied`: `Permission denied: not perms-pass?` (assert-permitted!). */
+export function permissionDenied(etype: string, scope = 'object'): LocalInstantError {
+  return new LocalInstantError(400, 'permission-denied', 'Permission denied: not perms-pass?', {
+    input: [etype, scope],
+    expected: 'perms-pass?',
+  })
+}
+
+/** 400 `permission-evaluation-failed`: a rule threw while it ran (a CEL runtime error). */
+export function permissionEvaluationFailed(
+  etype: string,
+  action: string,
+  cause: unknown,
+): LocalInstantError {
+  // Instant shows the CEL message only to admins, who never evaluate rules; others get this.
+  const causeMessage = 'You may have a typo'
+  const message = `Could not evaluate permission rule for \`${etype}.${action}\`. ${causeMessage}. Debug this in the sandbox and then update your permission rules.`
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
+      ? cause.code
+      : 'EVALUATION_ERROR'
+  const err = new LocalInstantError(400, 'permission-evaluation-failed', message, {
+    rule: [etype, action],
+    error: { type: code, message, hint: causeMessage },
+  })
+  ;(err as { cause?: unknown }).cause = cause
+  return err
+}
+
+/**
+ * 400 `validation-failed` exactly as `ex/throw-validation-err!` words it: the messages joined
+ * after a colon, or the bare prefix when no error carries a message.
+ */
+export function validationError(
+  dataType: string,
+  input: unknown,
+  errors: readonly Record<string, unknown>[],
+): LocalInstantError {
+  const messages = errors.map((e) => e['message']).filter((m): m is string => typeof m === 'string')
+  const base = `Validation failed for ${dataType}`
+  return new LocalInstantError(
+    400,
+    'validation-failed',
+    messages.length > 0 ? `${base}: ${messages.join(', ')}` : base,
+    { 'data-type': dataType, input, errors: errors.map((e) => ({ ...e })) },
+  )
+}

@@ -1,0 +1,241 @@
+/**
+ * Permission rules: validation, lookup (model/rule.clj's path order), compilation through the
+ * CEL cache, and evaluation with Instant's variables.
+ */
+import type { AttrRegistry } from './attrs.js'
+import { toCelMap, type CelCompiler, type CelMap, type CompiledRule } from './cel.js'
+import { permissionEvaluationFailed, validationError } from './errors.js'
+import type { GraphReader } from './graph.js'
+import type { DbUser } from './index.js'
+import type { StoredEntity } from './store.js'
+
+/** The object-level actions a rule can allow. */
+export type RuleAction = 'view' | 'create' | 'update' | 'delete'
+
+/** A rule ready to run. */
+export interface Program {
+  etype: string
+  action: string
+  source: string
+  run: CompiledRule
+}
+
+/** Rules of one engine; replaced wholesale by `setRules`. */
+export interface Permissions {
+  /** Validates and compiles every rule; throws `validation-failed` for bad rules. */
+  setRules(rules: unknown): void
+  /** The program for an action, or `undefined` when nothing applies (allowed). */
+  program(etype: string, action: RuleAction): Program | undefined
+  /** `allow.link.<label>` / `allow.unlink.<label>` when defined on `etype`. */
+  linkProgram(etype: string, kind: 'link' | 'unlink', label: string): Program | undefined
+  /** `fields.<attr>` of `etype`, which hides that attribute from readers it refuses. */
+  fieldProgram(etype: string, field: string): Program | undefined
+  /** True when `etype` has any `fields` rule (so results need per-attribute checks). */
+  hasFieldRules(etype: string): boolean
+  /** Runs a program; `true` only for a truthy result. CEL errors become 400s. */
+  check(program: Program, vars: Record<string, unknown>): boolean
+}
+
+type RulesJson = Record<
+  string,
+  { allow?: Record<string, unknown>; bind?: unknown; fields?: Record<string, unknown> }
+>
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** System fallbacks of model/rule.clj for `$` namespaces, when no rule matches. */
+function fallbackSource(etype: string, action: string): string | undefined {
+  if (!etype.startsWith('$')) return undefined
+  if (etype === '$users') {
+    if (action === 'create') return 'true'
+    if (action === 'view' || action === 'update') return 'auth.id == data.id'
+  }
+  return 'false'
+}
+
+function bindsOf(entry: { bind?: unknown } | undefined): Map<string, string> {
+  const out = new Map<string, string>()
+  const bind = entry?.bind
+  if (Array.isArray(bind)) {
+    for (let i = 0; i + 1 < bind.length; i += 2) out.set(String(bind[i]), String(bind[i + 1]))
+  } else if (isRecord(bind)) {
+    for (const [k, v] of Object.entries(bind)) out.set(k, String(v))
+  }
+  return out
+}
+
+/** Wraps `expr` in `cel.bind(...)` for each bind it uses, dependencies outermost. */
+function withBinds(expr: string, binds: Map<string, string>): string {
+  const uses = (src: string): string[] =>
+    [...binds.keys()].filter((name) =>
+      new RegExp(`(^|[^A-Za-z0-9_.])${name.replace(/\$/g, '\\$')}($|[^A-Za-z0-9_])`).test(src),
+    )
+  const order: string[] = []
+  const seen = new Set<string>()
+  const visit = (name: string): void => {
+    if (seen.has(name)) return
+    seen.add(name)
+    for (const dep of uses(binds.get(name) ?? '')) visit(dep)
+    order.push(name)
+  }
+  for (const name of uses(expr)) visit(name)
+  let body = expr
+  for (const name of [...order].reverse()) body = `cel.bind(${name}, ${binds.get(name)}, ${body})`
+  return body
+}
+
+/** Creates the rule set over a CEL compiler. */
+export function createPermissions(cel: CelCompiler): Permissions {
+  let rules: RulesJson = {}
+  const programs = new Map<string, Program | null>()
+
+  // Built programs by (etype, action, code, bind owner): bind expansion runs once per rule.
+  const built = new Map<string, Program>()
+
+  function build(etype: string, action: string, expr: unknown, bindSource: string): Program {
+    const code = String(expr)
+    const k = [etype, action, code, bindSource].join('\u0000')
+    const hit = built.get(k)
+    if (hit) return hit
+    const source = withBinds(code, bindsOf(rules[bindSource]))
+    let program: Program
+    try {
+      program = { etype, action, source: code, run: cel.compile(source) }
+    } catch (e) {
+      const message = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)
+      throw validationError('permission', [etype, 'allow', action], [{ message }])
+    }
+    built.set(k, program)
+    return program
+  }
+
+  function lookup(etype: string, action: string): Program | null {
+    const k = `${etype}\u0000${action}`
+    const hit = programs.get(k)
+    if (hit !== undefined) return hit
+    const paths: [string, string][] = [
+      [etype, action],
+      [etype, '$default'],
+      ['$default', action],
+      ['$default', '$default'],
+    ]
+    let program: Program | null = null
+    for (const [owner, key] of paths) {
+      const expr = rules[owner]?.allow?.[key]
+      if (
+        expr !== undefined &&
+        expr !== null &&
+        (typeof expr === 'string' || typeof expr === 'boolean')
+      ) {
+        program = build(etype, action, expr, owner)
+        break
+      }
+    }
+    if (!program) {
+      const fallback = fallbackSource(etype, action)
+      if (fallback !== undefined) program = build(etype, action, fallback, '')
+    }
+    programs.set(k, program)
+    return program
+  }
+
+  return {
+    setRules(input) {
+      // The CLI and HTTP callers may hand over the rules file's text.
+      const next: unknown = typeof input === 'string' ? JSON.parse(input) : input
+      const parsed: RulesJson = next === undefined || next === null ? {} : (next as RulesJson)
+      if (!isRecord(parsed))
+        throw validationError('permission', next, [{ message: 'Rules must be an object.' }])
+      const previous = rules
+      rules = parsed
+      programs.clear()
+      built.clear()
+      try {
+        // Compile everything now so a typo is reported when rules are set, not mid-request.
+        for (const [etype, entry] of Object.entries(parsed)) {
+          if (!isRecord(entry)) continue
+          const fields = isRecord(entry['fields']) ? entry['fields'] : {}
+          for (const [field, expr] of Object.entries(fields)) {
+            if (field === 'id') {
+              throw validationError(
+                'permission',
+                [etype, 'fields', field],
+                [
+                  {
+                    message: `You cannot set field rules for \`id\`. Use ${etype} -> allow -> view instead`,
+                  },
+                ],
+              )
+            }
+            build(etype, 'view', expr, etype)
+          }
+          const allow = isRecord(entry['allow']) ? entry['allow'] : {}
+          for (const [action, expr] of Object.entries(allow)) {
+            if (isRecord(expr)) {
+              for (const [label, e] of Object.entries(expr))
+                build(etype, `${action}.${label}`, e, etype)
+            } else if (typeof expr === 'string' || typeof expr === 'boolean') {
+              build(etype, action, expr, etype)
+            }
+          }
+        }
+      } catch (e) {
+        rules = previous
+        programs.clear()
+        built.clear()
+        throw e
+      }
+    },
+    program: (etype, action) => lookup(etype, action) ?? undefined,
+    linkProgram(etype, kind, label) {
+      const table = rules[etype]?.allow?.[kind]
+      if (!isRecord(table)) return undefined
+      const expr = table[label]
+      if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
+      return build(etype, kind, expr, etype)
+    },
+    fieldProgram(etype, field) {
+      const expr = rules[etype]?.fields?.[field]
+      if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
+      return build(etype, 'view', expr, etype)
+    },
+    hasFieldRules: (etype) =>
+      isRecord(rules[etype]?.fields) && Object.keys(rules[etype]?.fields ?? {}).length > 0,
+    check(program, vars) {
+      let result: unknown
+      try {
+        result = program.run(vars)
+      } catch (e) {
+        throw permissionEvaluationFailed(program.etype, program.action, e)
+      }
+      // Clojure truthiness, as permissioned_transaction.clj uses `(boolean result)`.
+      return result !== false && result !== null && result !== undefined
+    },
+  }
+}
+
+/** `data` / `newData` for an entity: its attrs, `id`, known-but-missing attrs as null, `.ref`. */
+export function celEntity(
+  ns: string,
+  entity: StoredEntity,
+  reader: GraphReader,
+  attrs: AttrRegistry,
+): CelMap {
+  const obj: Record<string, unknown> = {}
+  // Known attrs default to null so `data.x == null` works instead of "No such key".
+  for (const a of attrs.dataAttrsOf(ns)) obj[a.label] = null
+  Object.assign(obj, entity.attrs, { id: entity.id })
+  return toCelMap(obj, (path) => reader.ref(ns, entity.id, path.split('.')))
+}
+
+/** `auth`: the db-format user with `.ref('$user.…')`, or `{ id: null }` for guests. */
+export function celAuth(user: DbUser | undefined, reader: GraphReader): CelMap {
+  if (!user) return toCelMap({ id: null, email: null })
+  return toCelMap({ email: null, ...user }, (path) => {
+    const segments = path.split('.')
+    if (segments[0] === '$user') segments.shift()
+    return reader.ref('$users', user.id, segments)
+  })
+}

@@ -1,0 +1,366 @@
+/**
+ * `POST /admin/query`: validates the InstaQL object, runs each form (index seek or scan, then
+ * `where`, `view` rules, order and pagination) and builds Instant's plain result tree
+ * (util/instaql.clj `instaql-nodes->object-tree`).
+ */
+import { paramMalformed, paramMissing } from '../errors.js'
+import type { AttrRegistry } from './attrs.js'
+import { validationError } from './errors.js'
+import { createGraphReader, type GraphReader } from './graph.js'
+import type { Caller } from './index.js'
+import { celAuth, celEntity, type Permissions } from './permissions.js'
+import { celRequest, toCelMap, type CelMap } from './cel.js'
+import type { StoredEntity, Store } from './store.js'
+import { compareValues, indexCandidates, matches, parseWhere, type Where } from './where.js'
+
+interface Form {
+  ns: string
+  where?: Where
+  order?: { key: string; desc: boolean }
+  limit?: number
+  last?: number
+  offset?: number
+  fields?: string[]
+  children: { label: string; form: Form }[]
+}
+
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'where',
+  'order',
+  'limit',
+  'first',
+  'last',
+  'offset',
+  'before',
+  'after',
+  'beforeInclusive',
+  'afterInclusive',
+  'aggregate',
+  'fields',
+])
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** What a query run needs from the engine. */
+export interface QueryDeps {
+  store: Store
+  attrs: AttrRegistry
+  permissions: Permissions
+}
+
+/** Runs one `/admin/query` body for a caller and returns the response body. */
+export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record<string, unknown> {
+  if (!isRecord(body) || body['query'] === undefined || body['query'] === null) {
+    throw paramMissing(['body', 'query'])
+  }
+  const raw = body['query']
+  if (!isRecord(raw)) throw paramMalformed(['body', 'query'], raw)
+  const inference = body['inference?'] === true
+  const { $$ruleParams: ruleParamsRaw, ...query } = raw
+  const forms = Object.entries(query).map(([ns, v]) => parseForm(deps.attrs, raw, ns, v, [ns], 0))
+
+  const reader = createGraphReader(deps.store, deps.attrs, true)
+  const run = new QueryRun(
+    deps,
+    reader,
+    caller,
+    isRecord(ruleParamsRaw) ? ruleParamsRaw : {},
+    inference,
+  )
+  const out: Record<string, unknown> = {}
+  for (const form of forms) out[form.ns] = run.top(form)
+  return out
+}
+
+function parseForm(
+  attrs: AttrRegistry,
+  root: unknown,
+  ns: string,
+  value: unknown,
+  path: (string | number)[],
+  level: number,
+): Form {
+  const fail = (errors: Record<string, unknown>[]): never => {
+    throw validationError('query', root, errors)
+  }
+  if (!isRecord(value)) fail([{ expected: 'map?', in: path }])
+  const v = value as Record<string, unknown>
+  const form: Form = { ns, children: [] }
+  const opts = v['$']
+  if (opts !== undefined) {
+    if (!isRecord(opts)) fail([{ expected: 'map?', in: [...path, '$'] }])
+    const o = opts as Record<string, unknown>
+    const optsIn = [...path, '$']
+    if (Object.keys(o).some((k) => !OPTION_KEYS.has(k))) {
+      fail([
+        {
+          expected: 'supported-options?',
+          in: optsIn,
+          message:
+            'We only support `where`, `order`, `limit`, `offset`, `before`, and `after` clauses.',
+        },
+      ])
+    }
+    if (
+      level > 0 &&
+      (o['offset'] !== undefined || o['before'] !== undefined || o['after'] !== undefined)
+    ) {
+      fail([
+        {
+          expected: 'supported-options?',
+          in: optsIn,
+          message:
+            'We currently only support `offset`, `before`, and `after` clauses on the top-level field. Limit fields will be ignored',
+        },
+      ])
+    }
+    for (const k of ['before', 'after', 'aggregate'] as const) {
+      if (o[k] !== undefined) {
+        fail([
+          {
+            expected: 'supported-options?',
+            in: [...optsIn, k],
+            message: `Local Instant does not support \`${k}\` yet.`,
+          },
+        ])
+      }
+    }
+    const limitKeys = (['limit', 'first', 'last'] as const).filter((k) => o[k] !== undefined)
+    if (limitKeys.length > 1) {
+      fail([
+        {
+          expected: 'supported-options?',
+          in: optsIn,
+          message: `Only provide one of ${limitKeys.map((k) => `\`${k}\``).join(' or ')}.`,
+        },
+      ])
+    }
+    for (const k of limitKeys) {
+      const n = o[k]
+      if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+        fail([
+          {
+            expected: 'supported-options?',
+            in: [...optsIn, k],
+            message: `The \`${k}\` must be a positive integer.`,
+          },
+        ])
+      }
+      if (k === 'last') form.last = n as number
+      else form.limit = n as number
+    }
+    if (o['offset'] !== undefined) {
+      const n = o['offset']
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+        fail([
+          {
+            expected: 'supported-options?',
+            in: [...optsIn, 'offset'],
+            message: 'The `offset` must be a non-negative integer.',
+          },
+        ])
+      }
+      form.offset = n as number
+    }
+    if (o['where'] !== undefined) {
+      if (!isRecord(o['where'])) fail([{ expected: 'map?', in: [...optsIn, 'where'] }])
+      form.where = parseWhere(o['where'], { root, in: [...optsIn, 'where'] })
+    }
+    if (o['order'] !== undefined)
+      form.order = parseOrder(attrs, root, ns, o['order'], [...optsIn, 'order'])
+    if (o['fields'] !== undefined) {
+      const f = o['fields']
+      if (!Array.isArray(f)) {
+        fail([
+          {
+            expected: 'array?',
+            in: [...optsIn, 'fields'],
+            message: 'The `fields` property should be an array of field names.',
+          },
+        ])
+      }
+      form.fields = (f as unknown[]).map(String)
+    }
+  }
+  for (const [label, child] of Object.entries(v)) {
+    if (label === '$') continue
+    const link = attrs.link(ns, label)
+    // An unknown label answers []: the link may simply not have been created yet.
+    const childNs = link?.otherNs ?? label
+    form.children.push({
+      label,
+      form: parseForm(attrs, root, childNs, child, [...path, label], level + 1),
+    })
+  }
+  return form
+}
+
+function parseOrder(
+  attrs: AttrRegistry,
+  root: unknown,
+  ns: string,
+  order: unknown,
+  at: (string | number)[],
+): { key: string; desc: boolean } {
+  const fail = (errors: Record<string, unknown>[]): never => {
+    throw validationError('query', root, errors)
+  }
+  if (!isRecord(order)) return fail([{ expected: 'map?', in: at }])
+  const entries = Object.entries(order)
+  if (entries.length !== 1) {
+    return fail([
+      {
+        expected: 'single-key?',
+        in: at,
+        message: `We only support a single key in the \`order\` clause. Got ${entries.map(([k]) => k).join(',')}.`,
+      },
+    ])
+  }
+  const [key, direction] = entries[0] as [string, unknown]
+  if (direction !== 'asc' && direction !== 'desc') {
+    return fail([
+      {
+        expected: 'asc-or-desc?',
+        in: at,
+        message: `We only support "asc" or "desc" in the \`order\` clause. Got ${JSON.stringify(direction)}.`,
+      },
+    ])
+  }
+  if (key !== 'serverCreatedAt') {
+    const attr = attrs.data(ns, key)
+    const friendly = `${ns}.${key}`
+    const messages = !attr
+      ? [`There is no \`${key}\` attribute for ${ns}.`]
+      : [
+          ...(attr.indexed
+            ? []
+            : [
+                `The \`${friendly}\` attribute is not indexed. Only indexed and typed attributes can be used to order by.`,
+              ]),
+          ...(attr.valueType
+            ? []
+            : [
+                `The \`${friendly}\` attribute is not typed. Only typed and indexed attributes can be used to order by.`,
+              ]),
+        ]
+    if (messages.length > 0) {
+      return fail(messages.map((message) => ({ expected: 'supported-order?', in: at, message })))
+    }
+  }
+  return { key, desc: direction === 'desc' }
+}
+
+/** Rank of a value's kind, so sorting mixed kinds is total (null first, as Clojure's compare). */
+function kindRank(v: unknown): number {
+  if (v === null || v === undefined) return 0
+  if (typeof v === 'boolean') return 1
+  if (typeof v === 'number') return 2
+  if (typeof v === 'string') return 3
+  return 4
+}
+
+class QueryRun {
+  private readonly auth: CelMap
+  private readonly ruleParams: CelMap
+  private readonly request = celRequest()
+
+  constructor(
+    private readonly deps: QueryDeps,
+    private readonly reader: GraphReader,
+    private readonly caller: Caller,
+    ruleParams: Record<string, unknown>,
+    private readonly inference: boolean,
+  ) {
+    this.auth = celAuth(caller.kind === 'user' ? caller.user : undefined, reader)
+    this.ruleParams = toCelMap(ruleParams)
+  }
+
+  top(form: Form): Record<string, unknown>[] {
+    const { store, attrs } = this.deps
+    let entities: StoredEntity[]
+    const candidates = form.where && indexCandidates(form.where, form.ns, store, attrs)
+    if (candidates) {
+      entities = []
+      for (const id of candidates) {
+        const e = this.reader.load(form.ns, id)
+        if (e) entities.push(e)
+      }
+    } else {
+      entities = store.scan(form.ns)
+    }
+    return this.finish(form, entities, true)
+  }
+
+  private finish(form: Form, entities: StoredEntity[], top: boolean): Record<string, unknown>[] {
+    const env = { reader: this.reader, attrs: this.deps.attrs }
+    let list = form.where
+      ? entities.filter((e) => matches(form.where as Where, form.ns, e, env))
+      : entities
+    list = list.filter((e) => this.visible(form.ns, e))
+    list = this.sort(form, list)
+    if (top && form.offset !== undefined) list = list.slice(form.offset)
+    if (form.limit !== undefined) list = list.slice(0, form.limit)
+    if (form.last !== undefined) list = list.slice(Math.max(0, list.length - form.last))
+    return list.map((e) => this.toObject(form, e))
+  }
+
+  private visible(ns: string, e: StoredEntity): boolean {
+    if (this.caller.kind === 'admin') return true
+    const program = this.deps.permissions.program(ns, 'view')
+    if (!program) return true
+    return this.deps.permissions.check(program, {
+      auth: this.auth,
+      data: celEntity(ns, e, this.reader, this.deps.attrs),
+      ruleParams: this.ruleParams,
+      request: this.request,
+    })
+  }
+
+  private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
+    const key = form.order?.key ?? 'serverCreatedAt'
+    const sign = form.order?.desc ? -1 : 1
+    const type =
+      key === 'serverCreatedAt' ? undefined : this.deps.attrs.data(form.ns, key)?.valueType
+    const valueOf = (e: StoredEntity): unknown =>
+      key === 'serverCreatedAt' ? e.createdAt : e.attrs[key]
+    return [...list].sort((a, b) => {
+      const va = valueOf(a)
+      const vb = valueOf(b)
+      const rank = kindRank(va) - kindRank(vb)
+      let c = rank !== 0 ? rank : (compareValues(va, vb, type) ?? 0)
+      if (c === 0) c = a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+      return sign * c
+    })
+  }
+
+  private toObject(form: Form, e: StoredEntity): Record<string, unknown> {
+    const out: Record<string, unknown> = { id: e.id }
+    const { permissions } = this.deps
+    const fieldChecks = this.caller.kind !== 'admin' && permissions.hasFieldRules(form.ns)
+    let data: CelMap | undefined
+    for (const [k, v] of Object.entries(e.attrs)) {
+      if (k === 'id' || (form.fields && !form.fields.includes(k))) continue
+      const program = fieldChecks ? permissions.fieldProgram(form.ns, k) : undefined
+      if (program) {
+        data ??= celEntity(form.ns, e, this.reader, this.deps.attrs)
+        const vars = { auth: this.auth, data, ruleParams: this.ruleParams, request: this.request }
+        if (!permissions.check(program, vars)) continue
+      }
+      out[k] = v
+    }
+    for (const { label, form: child } of form.children) {
+      const link = this.deps.attrs.link(form.ns, label)
+      const linked = this.reader.linked(form.ns, e.id, label)
+      const entities: StoredEntity[] = []
+      for (const id of linked?.ids ?? []) {
+        const c = this.reader.load(child.ns, id)
+        if (c) entities.push(c)
+      }
+      const objects = this.finish(child, entities, false)
+      out[label] = this.inference && link?.hasOne ? (objects[0] ?? null) : objects
+    }
+    return out
+  }
+}
