@@ -15,6 +15,7 @@ import {
   type InstantUser,
   type InstantUserRecord,
 } from './instant-db.js'
+import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
 import { invalidTokenError } from './token-source.js'
 import {
   INVALID,
@@ -86,6 +87,8 @@ export interface VerifierOptions {
   cache?: false | VerifyCacheOptions | undefined
   logger: KitLogger
   onEvent: OnEvent | undefined
+  /** Upper bound on one upstream verification, in ms (validated by the caller). Default 10 s. */
+  timeoutMs?: number
 }
 
 export interface Verifier {
@@ -99,7 +102,7 @@ export { INVALID }
 
 /** Builds a verifier; validates the cache options (TypeError naming the option). */
 export function createVerifier(options: VerifierOptions): Verifier {
-  const { db, logger, onEvent } = options
+  const { db, logger, onEvent, timeoutMs = DEFAULT_INSTANT_TIMEOUT_MS } = options
   const state = sharedState(db, options.cache)
   const { cache, inflight } = state
 
@@ -107,7 +110,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const started = onEvent === undefined ? 0 : performance.now()
     let answer: Promise<InstantUserRecord>
     try {
-      answer = Promise.resolve(db.auth.verifyToken(token))
+      answer = withInstantTimeout(db.auth.verifyToken(token), timeoutMs, 'verifyToken')
     } catch (error) {
       // A client that throws synchronously still ends in a classified answer.
       answer = Promise.reject(error)

@@ -9,6 +9,11 @@ import { classifyInstantError, type InstantOperation } from '../core/classify-er
 import { emailDomain, normalizeEmail } from '../core/email.js'
 import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
+import {
+  resolveInstantTimeout,
+  withInstantTimeout,
+  type InstantTimeoutOptions,
+} from '../core/instant-timeout.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
 import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
 import { checkAll, createLimiter, type LimiterSetting } from './rate-limits.js'
@@ -38,7 +43,7 @@ export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as 
 export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 
 /** Options of {@link magicCodeRouter}. */
-export interface MagicCodeRouterOptions extends ResponseOptions {
+export interface MagicCodeRouterOptions extends ResponseOptions, InstantTimeoutOptions {
   /** Your Instant admin client. */
   db: InstantAuthDb
   /** Delivers the code. Throw (anything) when the provider fails: the route answers 503 `email_unavailable`. */
@@ -100,6 +105,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   const logger = resolveLogger(options.logger)
   const onEvent = resolveOnEvent(options.onEvent, logger)
   const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
   const limits = options.rateLimit ?? {}
   if (limits !== false && (typeof limits !== 'object' || limits === null)) {
     throw new TypeError('`rateLimit` must be false or an object of limiter settings.')
@@ -165,7 +171,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     ])
     let code: string
     try {
-      code = (await db.auth.generateMagicCode(email)).code
+      code = (
+        await withInstantTimeout(db.auth.generateMagicCode(email), timeoutMs, 'generateMagicCode')
+      ).code
     } catch (error) {
       throw upstream(error, 'generateMagicCode')
     }
@@ -201,7 +209,11 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     ])
     let result: Awaited<ReturnType<InstantAuthDb['auth']['checkMagicCode']>>
     try {
-      result = await db.auth.checkMagicCode(email, code)
+      result = await withInstantTimeout(
+        db.auth.checkMagicCode(email, code),
+        timeoutMs,
+        'checkMagicCode',
+      )
     } catch (error) {
       const kitError = upstream(error, 'checkMagicCode')
       if (kitError.code === 'invalid_code')

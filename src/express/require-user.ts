@@ -14,13 +14,14 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
+import { resolveInstantTimeout, type InstantTimeoutOptions } from '../core/instant-timeout.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
 import { hashToken, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertDb, assertOptionsObject } from './options.js'
 import { fail, resolveResponseOptions, type Failure, type ResponseOptions } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
-export interface InstantUserOptions extends ResponseOptions {
+export interface InstantUserOptions extends ResponseOptions, InstantTimeoutOptions {
   /** Your Instant admin client: `init(...)` from `instant-express-auth/admin` or `@instantdb/admin`. */
   db: InstantAuthDb
   /** Let guest users (`type: "guest"`) through. Default `false` (403 `guest_not_allowed`). */
@@ -118,7 +119,8 @@ function build(
   const onEvent = resolveOnEvent(options.onEvent, logger)
   const { passErrors, securityHeaders } = resolveResponseOptions(options)
   const extractToken = createTokenExtractor({ cookie })
-  const verifier = createVerifier({ db, cache, logger, onEvent })
+  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
+  const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
   const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
 
   function reject(

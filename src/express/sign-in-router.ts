@@ -9,6 +9,11 @@ import { classifyInstantError, type InstantOperation } from '../core/classify-er
 import { normalizeEmail } from '../core/email.js'
 import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import type { InstantAuthDb } from '../core/instant-db.js'
+import {
+  resolveInstantTimeout,
+  withInstantTimeout,
+  type InstantTimeoutOptions,
+} from '../core/instant-timeout.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
 import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
 import {
@@ -33,7 +38,7 @@ export const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as c
 export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
 
 /** Options of {@link signInRouter}. */
-export interface SignInRouterOptions extends ResponseOptions {
+export interface SignInRouterOptions extends ResponseOptions, InstantTimeoutOptions {
   /** Your Instant admin client. */
   db: InstantAuthDb
   /**
@@ -88,6 +93,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   const logger = resolveLogger(options.logger)
   const onEvent = resolveOnEvent(options.onEvent, logger)
   const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
   const limits = options.rateLimit ?? {}
   if (limits !== false && (typeof limits !== 'object' || limits === null)) {
     throw new TypeError('`rateLimit` must be false or { failuresPerIp, failuresPerEmail }.')
@@ -151,7 +157,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     if (!allowSignUp) {
       let existing: unknown
       try {
-        existing = await db.auth.getUser(lookup)
+        existing = await withInstantTimeout(db.auth.getUser(lookup), timeoutMs, 'getUser')
       } catch (error) {
         throw upstream(error, 'getUser')
       }
@@ -159,7 +165,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     }
     let token: string
     try {
-      token = await db.auth.createToken(lookup)
+      token = await withInstantTimeout(db.auth.createToken(lookup), timeoutMs, 'createToken')
     } catch (error) {
       throw upstream(error, 'createToken')
     }

@@ -14,6 +14,11 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
+import {
+  resolveInstantTimeout,
+  withInstantTimeout,
+  type InstantTimeoutOptions,
+} from '../core/instant-timeout.js'
 import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
@@ -28,7 +33,7 @@ import {
 } from './respond.js'
 
 /** Options of {@link signOutRouter}. */
-export interface SignOutRouterOptions extends ResponseOptions {
+export interface SignOutRouterOptions extends ResponseOptions, InstantTimeoutOptions {
   /** Your Instant admin client (the same object your `requireInstantUser` uses, for eviction). */
   db: InstantAuthDb
   /** Route path. Default `'/sign-out'`. */
@@ -66,7 +71,9 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const onEvent = resolveOnEvent(options.onEvent, logger)
   const { passErrors, securityHeaders } = resolveResponseOptions(options)
   const extractToken = createTokenExtractor({ cookie })
-  const verifier = scope === 'all' ? createVerifier({ db, cache, logger, onEvent }) : undefined
+  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
+  const verifier =
+    scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
   const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: 'signOutRouter' }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -79,10 +86,10 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         const cached = verifier.peek(tokenHash)
         if (cached === INVALID) throw invalidTokenError()
         const user = cached ?? (await verifier.verify(token, tokenHash))
-        await db.auth.signOut({ id: user.id })
+        await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
         evictUser(db, user.id)
       } else {
-        await db.auth.signOut({ refresh_token: token })
+        await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
       }
     } catch (error) {
       if (isKitError(error)) throw error

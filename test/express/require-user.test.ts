@@ -259,6 +259,11 @@ describe('factory checks', () => {
     expect(() => requireInstantUser({ db, onError: 'throw' as any })).toThrow(/`onError`/)
     expect(() => requireInstantUser({ db, logger: {} as any })).toThrow(/`logger`/)
     expect(() => requireInstantUser({ db, cookie: 'a b' })).toThrow(/`cookie`/)
+    for (const bad of [0, -1, Number.NaN, '100']) {
+      expect(() => requireInstantUser({ db, instantTimeoutMs: bad as any })).toThrow(
+        '`instantTimeoutMs` must be a positive number of milliseconds (default 10000).',
+      )
+    }
   })
 
   it('returns a named middleware', () => {

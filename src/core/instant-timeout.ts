@@ -1,0 +1,50 @@
+/**
+ * An upper bound on every call the kit makes to Instant. Our admin client has its own transport
+ * timeouts, but `@instantdb/admin` has none: without this, a hung Instant would hang every
+ * request that needs it. A call past the bound is an outage (503), never a 401.
+ */
+
+/** How long one call to Instant may take before the kit answers 503, in ms. */
+export const DEFAULT_INSTANT_TIMEOUT_MS = 10_000
+
+/** The option every factory takes to bound its calls to Instant. */
+export interface InstantTimeoutOptions {
+  /**
+   * Upper bound on each call to Instant, in ms (default `10_000`); past it the request gets
+   * 503 `auth_unavailable`. Matters most with `@instantdb/admin`, which has no timeout.
+   */
+  instantTimeoutMs?: number
+}
+
+/** Validates `instantTimeoutMs` once, at factory time. */
+export function resolveInstantTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_INSTANT_TIMEOUT_MS
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(
+      `\`instantTimeoutMs\` must be a positive number of milliseconds (default ${DEFAULT_INSTANT_TIMEOUT_MS}).`,
+    )
+  }
+  return value
+}
+
+/** Shaped like the admin client's transport timeout, so it is classified as an outage. */
+class InstantTimeoutError extends Error {
+  override readonly name = 'InstantTransportError'
+  readonly code = 'INSTANT_TIMEOUT'
+  constructor(operation: string, timeoutMs: number) {
+    super(`Instant did not answer ${operation} within ${timeoutMs} ms`)
+  }
+}
+
+/** Settles like `call`, or rejects with a timeout error after `timeoutMs`. */
+export function withInstantTimeout<T>(
+  call: T | Promise<T>,
+  timeoutMs: number,
+  operation: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InstantTimeoutError(operation, timeoutMs)), timeoutMs)
+  })
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
+}
