@@ -6,7 +6,7 @@
 import * as nodeCrypto from 'node:crypto'
 import { createHash, randomInt, randomUUID } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
-import type { DbUser } from './data/index.js'
+import type { DataEngine, DbUser } from './data/index.js'
 import { LocalInstantError, recordExpired, recordNotFound, validationFailed } from './errors.js'
 import { createFixedWindowLimiter } from './rate-limit.js'
 import { toDbUser, type UserRow } from './users.js'
@@ -21,32 +21,17 @@ const HOUR_MS = 3_600_000
 /** Expired codes are kept this long so that using one answers record-expired, not not-found. */
 const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
 
-/** System `$users` fields that `extra-fields` may not set. */
-const SYSTEM_USER_FIELDS: ReadonlySet<string> = new Set([
-  'id',
-  'email',
-  'type',
-  'imageURL',
-  'linkedPrimaryUser',
-  'isGuest',
-  'created_at',
-  'app_id',
-  'refresh_token',
-])
-
 export interface AuthOptions {
   appId: string
   magicCodeExpiryMinutes: number
   sendsPerHour: number
   verifiesPerHour: number
-  /** Current permission rules (for the `$users` create check on signup). */
-  getRules(): unknown
-  /** Current schema (for validating `extra-fields`). */
-  getSchema(): unknown
+  /** The data engine's signup checks: `extra-fields` and the `$users.allow.create` rule. */
+  signup: Pick<DataEngine, 'checkUserFields' | 'checkSignup'>
   /** Delivers a magic code (mailbox + log line). */
   deliver(email: string, code: string): void
-  /** Called after a user row was deleted. */
-  onUserDeleted(userId: string): void
+  /** Deletes a user through the data engine: its row, its links and what they cascade to. */
+  deleteUser(userId: string): void
   now?: () => number
 }
 
@@ -112,13 +97,6 @@ function rateLimited(): LocalInstantError {
   )
 }
 
-function permissionDenied(): LocalInstantError {
-  return new LocalInstantError(400, 'permission-denied', 'Permission denied: not perms-pass?', {
-    input: ['$users', 'create'],
-    expected: 'perms-pass?',
-  })
-}
-
 /** Builds the auth service; every statement is prepared here, once. */
 export function createAuth(db: Database, options: AuthOptions): Auth {
   const { appId } = options
@@ -151,10 +129,6 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
     ),
     deleteCode: db.prepare('DELETE FROM magic_codes WHERE id = ?'),
     purgeCodes: db.prepare('DELETE FROM magic_codes WHERE expires_at < ?'),
-    deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
-    linkedGuests: db.prepare(
-      "SELECT id FROM users WHERE type = 'guest' AND json_extract(extra, '$.linkedPrimaryUser') = ?",
-    ),
   }
 
   const row = (stmt: Statement<unknown[]>, arg: string): UserRow | undefined =>
@@ -179,7 +153,7 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
     return Object.assign(user, { refresh_token: token })
   }
 
-  /** `extra-fields`: an object whose keys are custom `$users` attrs (checked against the schema when one defines `$users`). */
+  /** `extra-fields`: an object whose keys are custom `$users` attributes (data engine checks). */
   function checkExtraFields(extraFields: unknown): Record<string, unknown> {
     if (extraFields === undefined || extraFields === null) return {}
     if (typeof extraFields !== 'object' || Array.isArray(extraFields)) {
@@ -188,31 +162,20 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       ])
     }
     const fields = extraFields as Record<string, unknown>
-    const known = userAttrsOf(options.getSchema())
-    for (const key of Object.keys(fields)) {
-      if (SYSTEM_USER_FIELDS.has(key)) {
-        throw validationFailed('extra-fields', fields, [
-          { message: `Cannot set system field: ${key}` },
-        ])
-      }
-      if (known !== undefined && !known.has(key)) {
-        throw validationFailed('extra-fields', fields, [
-          { message: `Unknown field: ${key}. It must be defined in your $users schema.` },
-        ])
-      }
-    }
+    options.signup.checkUserFields(fields)
     return fields
   }
 
-  /** The signup check of `assert-signup!` for non-admin callers. */
-  function checkSignupAllowed(hasExtraFields: boolean): void {
-    const rule = usersCreateRule(options.getRules())
-    if (rule === undefined) {
-      if (hasExtraFields) throw permissionDenied()
-      return
-    }
-    // Only the literal rules are evaluated here; any other expression is treated as allowed.
-    if (rule.trim() === 'false') throw permissionDenied()
+  /** `assert-signup!`: fields always, the `$users` create rule unless `admin`. */
+  function checkSignup(
+    user: { id: string; email?: string },
+    extraFields: unknown,
+    admin: boolean,
+  ): Record<string, unknown> {
+    const extra = checkExtraFields(extraFields)
+    const hasExtra = Object.keys(extra).length > 0
+    if (!admin) options.signup.checkSignup({ ...user, ...extra, id: user.id }, hasExtra)
+    return extra
   }
 
   function createUser(
@@ -238,6 +201,7 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       email: string,
       guest: DbUser | undefined,
       extra: Record<string, unknown>,
+      newUserId: string,
     ): { user: UserWithToken; created: boolean } => {
       const existing = row(st.userByEmail, email)
       let userId: string
@@ -255,7 +219,7 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
         const guestExtra = JSON.parse(guestRow.extra) as Record<string, unknown>
         st.upgradeUser.run(email, 'user', JSON.stringify({ ...guestExtra, ...extra }), userId)
       } else {
-        userId = randomUUID()
+        userId = newUserId
         createUser(userId, email, 'user', extra)
       }
       return { user: withToken(userId), created: existing === undefined }
@@ -330,20 +294,21 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
         if (user.type === 'guest') guest = user
       }
       if (!verifyLimiter.tryConsume(email, now())) throw rateLimited()
+      // A new user gets the guest's id when a guest upgrades; the signup rule sees that id.
+      const newUserId = guest?.id ?? randomUUID()
       let extra: Record<string, unknown> = {}
       if (row(st.userByEmail, email) === undefined) {
-        extra = checkExtraFields(extraFields)
-        if (!admin) checkSignupAllowed(Object.keys(extra).length > 0)
+        // Before the code is consumed, so a refused signup does not burn it.
+        extra = checkSignup({ id: newUserId, email }, extraFields, admin)
       }
       // Outside the transaction: an expired code is consumed even though verification fails.
       consumeCode(email, code)
-      return verifyTx(email, guest, extra)
+      return verifyTx(email, guest, extra, newUserId)
     },
 
     signInGuest(extraFields, admin) {
-      const extra = checkExtraFields(extraFields)
-      if (!admin) checkSignupAllowed(Object.keys(extra).length > 0)
       const id = randomUUID()
+      const extra = checkSignup({ id }, extraFields, admin)
       return db.transaction(() => {
         createUser(id, null, 'guest', extra)
         return withToken(id)
@@ -363,31 +328,10 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       const r = row(st.userById, userId)
       if (r === undefined) return null
       const deleted = toDbUser(r, appId)
-      const guests = (st.linkedGuests.all(userId) as { id: string }[]).map((g) => g.id)
       invalidate()
-      db.transaction(() => {
-        for (const guestId of guests) st.deleteUser.run(guestId)
-        st.deleteUser.run(userId)
-      })()
-      for (const guestId of guests) options.onUserDeleted(guestId)
-      options.onUserDeleted(userId)
+      // The data engine drops the user's links and cascades (linked guests go with it).
+      options.deleteUser(userId)
       return deleted
     },
   }
-}
-
-/** The attribute names a schema defines on `$users`, or undefined when it defines none. */
-function userAttrsOf(schema: unknown): Set<string> | undefined {
-  const entities = (schema as { entities?: Record<string, unknown> } | undefined)?.entities
-  const users = entities?.['$users'] as { attrs?: Record<string, unknown> } | undefined
-  if (users?.attrs === undefined || users.attrs === null) return undefined
-  return new Set(Object.keys(users.attrs))
-}
-
-/** `rules.$users.allow.create`, when it is a string. */
-function usersCreateRule(rules: unknown): string | undefined {
-  const allow = (rules as { $users?: { allow?: Record<string, unknown> } } | undefined)?.$users
-    ?.allow
-  const rule = allow?.['create']
-  return typeof rule === 'string' ? rule : undefined
 }

@@ -110,24 +110,24 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     setMeta(db, META_APP_ID, appId)
     setMeta(db, META_ADMIN_TOKEN, adminToken)
 
-    let rules = opts.rules
-    const schema = opts.schema
     const mailbox = createMailbox()
-
-    const engine: DataEngine = createDataEngine(db, { appId, schema, rules })
+    const engine: DataEngine = createDataEngine(db, {
+      appId,
+      schema: opts.schema,
+      rules: opts.rules,
+    })
 
     const auth = createAuth(db, {
       appId,
       magicCodeExpiryMinutes: opts.magicCodeExpiryMinutes,
       sendsPerHour: opts.magicCodeSendsPerHour,
       verifiesPerHour: opts.magicCodeVerifiesPerHour,
-      getRules: () => rules,
-      getSchema: () => schema,
+      signup: engine,
       deliver(email, code) {
         mailbox.deliver({ email, code, sentAt: Date.now() })
         logger.info(`[instant-local] Magic code for ${email}: ${code}`)
       },
-      onUserDeleted: (userId) => engine.onUserDeleted(userId),
+      deleteUser: (userId) => engine.onUserDeleted(userId),
     })
 
     const listener = createRequestListener({
@@ -155,10 +155,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       appId,
       adminToken,
       mailbox,
-      setRules(next) {
-        rules = next
-        engine.setRules(next)
-      },
+      setRules: (next) => engine.setRules(next),
       close() {
         closing ??= new Promise<void>((resolve) => {
           srv.close(() => {

@@ -158,6 +158,28 @@ export function createRequestListener(
     ])
   }
 
+  /** Both `verify_magic_code` routes, reading parameters in Instant's order. */
+  function verifyMagicCode(r: Request, admin: boolean) {
+    const email = getParam(r.body, ['body', 'email'], coerceEmail)
+    const code = getParam(r.body, ['body', 'code'], coerceTrimmed)
+    // The admin route has already checked the app id with the admin token.
+    const id = admin ? appId : bodyAppId(r, 'app-id')
+    const guestToken = getOptionalParam(r.body, ['body', 'refresh-token'], coerceUuid)
+    if (id !== appId) {
+      if (guestToken !== undefined) {
+        throw recordNotFound('app-user', [{ 'app-id': id, 'refresh-token': guestToken }])
+      }
+      throw recordNotFound('app-user-magic-code', [{ 'app-id': id, code, email }])
+    }
+    return auth.verifyMagicCode({
+      email,
+      code,
+      guestRefreshToken: guestToken,
+      extraFields: r.body['extra-fields'],
+      admin,
+    })
+  }
+
   // ---------- routes
 
   const routes = new Map<string, Handler>([
@@ -183,28 +205,7 @@ export function createRequestListener(
         return { sent: true }
       },
     ],
-    [
-      'POST /runtime/auth/verify_magic_code',
-      (r) => {
-        const email = getParam(r.body, ['body', 'email'], coerceEmail)
-        const code = getParam(r.body, ['body', 'code'], coerceTrimmed)
-        const id = bodyAppId(r, 'app-id')
-        const guestToken = getOptionalParam(r.body, ['body', 'refresh-token'], coerceUuid)
-        if (id !== appId) {
-          if (guestToken !== undefined) {
-            throw recordNotFound('app-user', [{ 'app-id': id, 'refresh-token': guestToken }])
-          }
-          throw recordNotFound('app-user-magic-code', [{ 'app-id': id, code, email }])
-        }
-        return auth.verifyMagicCode({
-          email,
-          code,
-          guestRefreshToken: guestToken,
-          extraFields: r.body['extra-fields'],
-          admin: false,
-        })
-      },
-    ],
+    ['POST /runtime/auth/verify_magic_code', (r) => verifyMagicCode(r, false)],
     [
       'POST /runtime/auth/sign_in_guest',
       (r) => {
@@ -257,16 +258,7 @@ export function createRequestListener(
       'POST /admin/verify_magic_code',
       (r) => {
         authedAppId(r)
-        const email = getParam(r.body, ['body', 'email'], coerceEmail)
-        const code = getParam(r.body, ['body', 'code'], coerceTrimmed)
-        const guestToken = getOptionalParam(r.body, ['body', 'refresh-token'], coerceUuid)
-        return auth.verifyMagicCode({
-          email,
-          code,
-          guestRefreshToken: guestToken,
-          extraFields: r.body['extra-fields'],
-          admin: true,
-        })
+        return verifyMagicCode(r, true)
       },
     ],
     [

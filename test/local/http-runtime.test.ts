@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local'
-import { captureLogger, CREATED_AT_RE, UUID_RE } from './helpers.js'
+import { captureLogger, CREATED_AT_RE, recordNotFound, UUID_RE } from './helpers.js'
 
 const log = captureLogger()
 let local: LocalInstant
@@ -290,14 +290,9 @@ describe('/admin/query and /admin/transact: caller resolution before the data en
     const res = await raw('POST', `/admin/transact?app_id=${local.appId}`, '{"steps":[]}', {
       'as-token': unknown,
     })
-    expect(JSON.parse(res.text)).toEqual({
-      type: 'record-not-found',
-      message: 'Record not found: app-user',
-      hint: {
-        'record-type': 'app-user',
-        args: [{ 'app-id': local.appId, 'refresh-token': unknown }],
-      },
-    })
+    expect(JSON.parse(res.text)).toEqual(
+      recordNotFound('app-user', { 'app-id': local.appId, 'refresh-token': unknown }),
+    )
   })
 
   it('as-email needs the admin token; admin needs app id and token', async () => {

@@ -1,7 +1,7 @@
 import { init } from '@instantdb/admin'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local'
-import { captureLogger, CREATED_AT_RE, rejectionOf, UUID_RE } from './helpers.js'
+import { captureLogger, CREATED_AT_RE, recordNotFound, rejectionOf, UUID_RE } from './helpers.js'
 
 const log = captureLogger()
 let local: LocalInstant
@@ -66,14 +66,9 @@ describe('createToken / verifyToken', () => {
     const unknown = '0b4f5a52-9a3c-4e1e-8f1f-2a3b4c5d6e7f'
     const err = await rejectionOf(db.auth.verifyToken(unknown))
     expect(err.status).toBe(400)
-    expect(err.body).toEqual({
-      type: 'record-not-found',
-      message: 'Record not found: app-user',
-      hint: {
-        'record-type': 'app-user',
-        args: [{ 'app-id': local.appId, 'refresh-token': unknown }],
-      },
-    })
+    expect(err.body).toEqual(
+      recordNotFound('app-user', { 'app-id': local.appId, 'refresh-token': unknown }),
+    )
     const junk = await rejectionOf(db.auth.verifyToken('nope'))
     expect(junk.status).toBe(400)
     expect(junk.body.type).toBe('param-malformed')
@@ -87,16 +82,16 @@ describe('admin credentials', () => {
     const other = init({ appId: local.appId, adminToken: wrong, apiURI: local.apiURI })
     const err = await rejectionOf(other.auth.createToken({ email: 'x@example.com' }))
     expect(err.status).toBe(400)
-    expect(err.body).toEqual({
-      type: 'record-not-found',
-      message: 'Record not found: app-admin-token',
-      hint: {
-        'record-type': 'app-admin-token',
-        args: [{ 'app-id': local.appId, token: wrong }],
-        message:
-          'This admin token may be expired or invalid. Or you may have provided an incorrect app ID.',
-      },
-    })
+    expect(err.body).toEqual(
+      recordNotFound(
+        'app-admin-token',
+        { 'app-id': local.appId, token: wrong },
+        {
+          message:
+            'This admin token may be expired or invalid. Or you may have provided an incorrect app ID.',
+        },
+      ),
+    )
   })
 
   it('a right token for another app id is also record-not-found', async () => {
@@ -161,14 +156,9 @@ describe('magic codes', () => {
 
     const reused = await rejectionOf(db.auth.checkMagicCode(email, c1))
     expect(reused.status).toBe(400)
-    expect(reused.body).toEqual({
-      type: 'record-not-found',
-      message: 'Record not found: app-user-magic-code',
-      hint: {
-        'record-type': 'app-user-magic-code',
-        args: [{ 'app-id': local.appId, code: c1, email }],
-      },
-    })
+    expect(reused.body).toEqual(
+      recordNotFound('app-user-magic-code', { 'app-id': local.appId, code: c1, email }),
+    )
   })
 
   it('a code for another email does not work', async () => {
@@ -229,14 +219,9 @@ describe('getUser / deleteUser / signOut', () => {
     await db.auth.signOut({ id: '11111111-2222-4333-8444-555555555555' })
     const err = await rejectionOf(db.auth.signOut({ email: 'ghost@example.com' }))
     expect(err.status).toBe(400)
-    expect(err.body).toEqual({
-      type: 'record-not-found',
-      message: 'Record not found: app-user',
-      hint: {
-        'record-type': 'app-user',
-        args: [{ 'app-id': local.appId, email: 'ghost@example.com' }],
-      },
-    })
+    expect(err.body).toEqual(
+      recordNotFound('app-user', { 'app-id': local.appId, email: 'ghost@example.com' }),
+    )
   })
 
   it('deleteUser returns the deleted user, removes its tokens, and null when unknown', async () => {

@@ -1,28 +1,17 @@
-import { init } from '@instantdb/admin'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local'
-import { CREATED_AT_RE, rejectionOf, UUID_RE } from './helpers.js'
+import {
+  CREATED_AT_RE,
+  linkGuestToAccount,
+  localInstants,
+  post,
+  rejectionOf,
+  UUID_RE,
+} from './helpers.js'
 
-const started: LocalInstant[] = []
-async function start(options: Parameters<typeof startLocalInstant>[0] = {}) {
-  const local = await startLocalInstant({ logger: false, ...options })
-  started.push(local)
-  const db = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
-  return { local, db }
-}
-afterEach(async () => {
+const { start } = localInstants()
+afterEach(() => {
   vi.useRealTimers()
-  await Promise.all(started.splice(0).map((l) => l.close()))
 })
-
-async function post(local: LocalInstant, path: string, body: unknown, headers = {}) {
-  const res = await fetch(`${local.apiURI}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  })
-  return { status: res.status, body: (await res.json()) as any }
-}
 
 describe('guests', () => {
   it('admin sign_in_guest creates a guest with type "guest" and isGuest true', async () => {
@@ -79,21 +68,7 @@ describe('guests', () => {
 
   it('a guest signing in to an existing account gets linked via linkedPrimaryUser', async () => {
     const { local, db } = await start()
-    await db.auth.createToken({ email: 'main@example.com' })
-    const main: any = await db.auth.getUser({ email: 'main@example.com' })
-    const guest = (await post(local, '/runtime/auth/sign_in_guest', { 'app-id': local.appId })).body
-      .user
-    const { code } = await db.auth.generateMagicCode('main@example.com')
-    const res = await post(
-      local,
-      `/admin/verify_magic_code?app_id=${local.appId}`,
-      {
-        email: 'main@example.com',
-        code,
-        'refresh-token': guest.refresh_token,
-      },
-      { authorization: `Bearer ${local.adminToken}` },
-    )
+    const { main, guest, verified: res } = await linkGuestToAccount(local, db, 'main@example.com')
     expect(res.status).toBe(200)
     expect(res.body.created).toBe(false)
     expect(res.body.user.id).toBe(main.id)
@@ -140,34 +115,21 @@ describe('extra-fields', () => {
   it('admin createToken stores custom $users attrs; unknown and system fields are rejected', async () => {
     const { local, db } = await start({ schema })
     const headers = { 'app-id': local.appId, authorization: `Bearer ${local.adminToken}` }
-    const ok = await post(
-      local,
-      '/admin/refresh_tokens',
-      { email: 'n@example.com', 'extra-fields': { nickname: 'nn' } },
-      headers,
-    )
+    const createToken = (email: string, extraFields: Record<string, unknown>) =>
+      post(local, '/admin/refresh_tokens', { email, 'extra-fields': extraFields }, headers)
+    const ok = await createToken('n@example.com', { nickname: 'nn' })
     expect(ok.status).toBe(200)
     expect(ok.body.created).toBe(true)
     expect(ok.body.user.nickname).toBe('nn')
     expect(((await db.auth.getUser({ email: 'n@example.com' })) as any).nickname).toBe('nn')
 
-    const unknown = await post(
-      local,
-      '/admin/refresh_tokens',
-      { email: 'u@example.com', 'extra-fields': { color: 'red' } },
-      headers,
-    )
+    const unknown = await createToken('u@example.com', { color: 'red' })
     expect(unknown.status).toBe(400)
     expect(unknown.body.type).toBe('validation-failed')
     expect(unknown.body.message).toBe(
       'Validation failed for extra-fields: Unknown field: color. It must be defined in your $users schema.',
     )
-    const system = await post(
-      local,
-      '/admin/refresh_tokens',
-      { email: 's@example.com', 'extra-fields': { type: 'admin' } },
-      headers,
-    )
+    const system = await createToken('s@example.com', { type: 'admin' })
     expect(system.body.message).toBe(
       'Validation failed for extra-fields: Cannot set system field: type',
     )

@@ -50,8 +50,11 @@ export interface ResolvedLink {
   hasOne: boolean
 }
 
-/** `$users` columns that exist without any schema (system_catalog.clj). */
-const USERS_SYSTEM_ATTRS: readonly DataAttr[] = [
+/** Id of the system link `$users.linkedPrimaryUser` (reverse `linkedGuestUsers`). */
+export const LINKED_PRIMARY_USER_ATTR_ID = 'sys-users-linkedPrimaryUser'
+
+/** `$users` attributes and links that exist without any schema (system_catalog.clj). */
+const USERS_SYSTEM_ATTRS: readonly Attr[] = [
   { kind: 'data', id: 'sys-users-id', ns: '$users', label: 'id', unique: true, indexed: true },
   {
     kind: 'data',
@@ -79,6 +82,18 @@ const USERS_SYSTEM_ATTRS: readonly DataAttr[] = [
     valueType: 'string',
     unique: false,
     indexed: false,
+  },
+  // A guest linked to the account it signed in to; deleting that account deletes the guest.
+  {
+    kind: 'link',
+    id: LINKED_PRIMARY_USER_ATTR_ID,
+    ns: '$users',
+    label: 'linkedPrimaryUser',
+    revNs: '$users',
+    revLabel: 'linkedGuestUsers',
+    has: 'one',
+    revHas: 'many',
+    onDelete: 'cascade',
   },
 ]
 

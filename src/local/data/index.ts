@@ -1,14 +1,15 @@
 /**
  * The data engine of Local Instant: InstaQL queries, transactions and permission rules.
- * INTERFACE CONTRACT between the server (src/local/*.ts) and the data engine (src/local/data/**).
- * The data-engine owner replaces the stub body; the exported names and shapes stay.
+ * The interface between the server and auth side (src/local/*.ts) and the data engine.
  */
 import type { Database } from 'better-sqlite3'
 import { createAttrRegistry } from './attrs.js'
 import { createCelCompiler } from './cel.js'
+import { createGraphReader } from './graph.js'
 import { createPermissions } from './permissions.js'
 import { runQuery } from './query.js'
 import { applySchema } from './schema.js'
+import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
 import { deleteEntityCascading, runTransact } from './transact.js'
 
@@ -41,7 +42,20 @@ export interface DataEngine {
   transact(body: unknown, caller: Caller): { 'tx-id': number }
   setRules(rules: unknown): void
   setSchema(schema: unknown): void
-  /** Called by the auth side after it deleted a user, so links to it go too. */
+  /**
+   * Signup, step 1 (`validate-extra-fields!`): every key must be a custom `$users` attribute.
+   * Throws `validation-failed`.
+   */
+  checkUserFields(fields: Record<string, unknown>): void
+  /**
+   * Signup, step 2 for non-admin routes: the `$users.allow.create` rule, with `auth`, `data` and
+   * `newData` all the new user `{ id, email?, ...extraFields }`. Throws `permission-denied`.
+   */
+  checkSignup(user: { id: string } & Record<string, unknown>, hasExtraFields: boolean): void
+  /**
+   * Deletes a user for the auth side (`DELETE /admin/users`), like an admin `delete` step: the
+   * row (if still there), its links, and what they cascade to, linked guests included.
+   */
   onUserDeleted(userId: string): void
 }
 
@@ -63,14 +77,17 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
   const deps = { db, store, attrs, permissions }
+  const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller) => runQuery(deps, body, caller),
     transact: (body, caller) => runTransact(deps, body, caller),
     setRules: (rules) => permissions.setRules(rules),
     setSchema,
+    checkUserFields: (fields) => checkUserFields(signupDeps, fields),
+    checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),
     onUserDeleted(userId) {
-      // The users row is already gone; drop its links and cascade like a `delete` step would.
-      db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId, new Set()))()
+      // Refresh tokens go with their users rows (foreign key cascade).
+      db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
     },
   }
 }

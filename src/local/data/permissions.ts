@@ -8,6 +8,7 @@ import { permissionEvaluationFailed, validationError } from './errors.js'
 import type { GraphReader } from './graph.js'
 import type { DbUser } from './index.js'
 import type { StoredEntity } from './store.js'
+import { isRecord } from './is-record.js'
 
 /** The object-level actions a rule can allow. */
 export type RuleAction = 'view' | 'create' | 'update' | 'delete'
@@ -28,6 +29,11 @@ export interface Permissions {
   program(etype: string, action: RuleAction): Program | undefined
   /** `allow.link.<label>` / `allow.unlink.<label>` when defined on `etype`. */
   linkProgram(etype: string, kind: 'link' | 'unlink', label: string): Program | undefined
+  /**
+   * `$users.allow.create` only (no `$default`, no fallback), as `assert-create-permission!`
+   * looks it up for signup; `undefined` when the rule is not set.
+   */
+  signupProgram(): Program | undefined
   /** `fields.<attr>` of `etype`, which hides that attribute from readers it refuses. */
   fieldProgram(etype: string, field: string): Program | undefined
   /** True when `etype` has any `fields` rule (so results need per-attribute checks). */
@@ -41,27 +47,29 @@ type RulesJson = Record<
   { allow?: Record<string, unknown>; bind?: unknown; fields?: Record<string, unknown> }
 >
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
-
 /** System fallbacks of model/rule.clj for `$` namespaces, when no rule matches. */
 function fallbackSource(etype: string, action: string): string | undefined {
   if (!etype.startsWith('$')) return undefined
   if (etype === '$users') {
     if (action === 'create') return 'true'
-    if (action === 'view' || action === 'update') return 'auth.id == data.id'
+    if (action === 'view' || action === 'update') {
+      // A primary user also sees (and updates) the guests linked to it.
+      return 'auth.id == data.id || (data.linkedPrimaryUser != null && auth.id == data.linkedPrimaryUser)'
+    }
   }
   return 'false'
 }
 
-function bindsOf(entry: { bind?: unknown } | undefined): Map<string, string> {
+/** The binds a rule of `etype` sees: `$default.bind`, then `etype.bind` (which wins), as rule.clj. */
+function bindsOf(rules: RulesJson, etype: string): Map<string, string> {
   const out = new Map<string, string>()
-  const bind = entry?.bind
-  if (Array.isArray(bind)) {
-    for (let i = 0; i + 1 < bind.length; i += 2) out.set(String(bind[i]), String(bind[i + 1]))
-  } else if (isRecord(bind)) {
-    for (const [k, v] of Object.entries(bind)) out.set(k, String(v))
+  for (const owner of ['$default', etype]) {
+    const bind = rules[owner]?.bind
+    if (Array.isArray(bind)) {
+      for (let i = 0; i + 1 < bind.length; i += 2) out.set(String(bind[i]), String(bind[i + 1]))
+    } else if (isRecord(bind)) {
+      for (const [k, v] of Object.entries(bind)) out.set(k, String(v))
+    }
   }
   return out
 }
@@ -91,15 +99,15 @@ export function createPermissions(cel: CelCompiler): Permissions {
   let rules: RulesJson = {}
   const programs = new Map<string, Program | null>()
 
-  // Built programs by (etype, action, code, bind owner): bind expansion runs once per rule.
+  // Built programs by (etype, action, code): bind expansion runs once per rule.
   const built = new Map<string, Program>()
 
-  function build(etype: string, action: string, expr: unknown, bindSource: string): Program {
+  function build(etype: string, action: string, expr: unknown): Program {
     const code = String(expr)
-    const k = [etype, action, code, bindSource].join('\u0000')
+    const k = [etype, action, code].join('\u0000')
     const hit = built.get(k)
     if (hit) return hit
-    const source = withBinds(code, bindsOf(rules[bindSource]))
+    const source = withBinds(code, bindsOf(rules, etype))
     let program: Program
     try {
       program = { etype, action, source: code, run: cel.compile(source) }
@@ -129,13 +137,13 @@ export function createPermissions(cel: CelCompiler): Permissions {
         expr !== null &&
         (typeof expr === 'string' || typeof expr === 'boolean')
       ) {
-        program = build(etype, action, expr, owner)
+        program = build(etype, action, expr)
         break
       }
     }
     if (!program) {
       const fallback = fallbackSource(etype, action)
-      if (fallback !== undefined) program = build(etype, action, fallback, '')
+      if (fallback !== undefined) program = build(etype, action, fallback)
     }
     programs.set(k, program)
     return program
@@ -169,15 +177,14 @@ export function createPermissions(cel: CelCompiler): Permissions {
                 ],
               )
             }
-            build(etype, 'view', expr, etype)
+            build(etype, 'view', expr)
           }
           const allow = isRecord(entry['allow']) ? entry['allow'] : {}
           for (const [action, expr] of Object.entries(allow)) {
             if (isRecord(expr)) {
-              for (const [label, e] of Object.entries(expr))
-                build(etype, `${action}.${label}`, e, etype)
+              for (const [label, e] of Object.entries(expr)) build(etype, `${action}.${label}`, e)
             } else if (typeof expr === 'string' || typeof expr === 'boolean') {
-              build(etype, action, expr, etype)
+              build(etype, action, expr)
             }
           }
         }
@@ -194,12 +201,17 @@ export function createPermissions(cel: CelCompiler): Permissions {
       if (!isRecord(table)) return undefined
       const expr = table[label]
       if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
-      return build(etype, kind, expr, etype)
+      return build(etype, kind, expr)
+    },
+    signupProgram() {
+      const expr = rules['$users']?.allow?.['create']
+      if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
+      return build('$users', 'create', expr)
     },
     fieldProgram(etype, field) {
       const expr = rules[etype]?.fields?.[field]
       if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
-      return build(etype, 'view', expr, etype)
+      return build(etype, 'view', expr)
     },
     hasFieldRules: (etype) =>
       isRecord(rules[etype]?.fields) && Object.keys(rules[etype]?.fields ?? {}).length > 0,
@@ -227,6 +239,10 @@ export function celEntity(
   // Known attrs default to null so `data.x == null` works instead of "No such key".
   for (const a of attrs.dataAttrsOf(ns)) obj[a.label] = null
   Object.assign(obj, entity.attrs, { id: entity.id })
+  if (ns === '$users') {
+    // A ref value, as in Instant's entity map: the default `$users` rules read it.
+    obj['linkedPrimaryUser'] = reader.linked(ns, entity.id, 'linkedPrimaryUser')?.ids[0] ?? null
+  }
   return toCelMap(obj, (path) => reader.ref(ns, entity.id, path.split('.')))
 }
 

@@ -11,7 +11,15 @@ import type { Caller } from './index.js'
 import { celAuth, celEntity, type Permissions } from './permissions.js'
 import { celRequest, toCelMap, type CelMap } from './cel.js'
 import type { StoredEntity, Store } from './store.js'
-import { compareValues, indexCandidates, matches, parseWhere, type Where } from './where.js'
+import {
+  compareValues,
+  indexCandidates,
+  matches,
+  parseWhere,
+  type Where,
+  type WhereEnv,
+} from './where.js'
+import { isRecord } from './is-record.js'
 
 interface Form {
   ns: string
@@ -38,10 +46,6 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'aggregate',
   'fields',
 ])
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
 
 /** What a query run needs from the engine. */
 export interface QueryDeps {
@@ -265,6 +269,8 @@ class QueryRun {
   private readonly auth: CelMap
   private readonly ruleParams: CelMap
   private readonly request = celRequest()
+  private readonly viewable = new Map<string, boolean>()
+  private readonly whereEnv: WhereEnv
 
   constructor(
     private readonly deps: QueryDeps,
@@ -275,6 +281,16 @@ class QueryRun {
   ) {
     this.auth = celAuth(caller.kind === 'user' ? caller.user : undefined, reader)
     this.ruleParams = toCelMap(ruleParams)
+    this.whereEnv = { reader, attrs: deps.attrs }
+    if (caller.kind !== 'admin') {
+      this.whereEnv.view = {
+        canView: (ns, e) => this.visible(ns, e),
+        restricted: (ns) => {
+          const source = deps.permissions.program(ns, 'view')?.source.trim()
+          return source !== undefined && source !== 'true'
+        },
+      }
+    }
   }
 
   top(form: Form): Record<string, unknown>[] {
@@ -294,7 +310,7 @@ class QueryRun {
   }
 
   private finish(form: Form, entities: StoredEntity[], top: boolean): Record<string, unknown>[] {
-    const env = { reader: this.reader, attrs: this.deps.attrs }
+    const env = this.whereEnv
     let list = form.where
       ? entities.filter((e) => matches(form.where as Where, form.ns, e, env))
       : entities
@@ -310,12 +326,19 @@ class QueryRun {
     if (this.caller.kind === 'admin') return true
     const program = this.deps.permissions.program(ns, 'view')
     if (!program) return true
-    return this.deps.permissions.check(program, {
-      auth: this.auth,
-      data: celEntity(ns, e, this.reader, this.deps.attrs),
-      ruleParams: this.ruleParams,
-      request: this.request,
-    })
+    // Entities are checked once per query, whether they are results or on a `where` path.
+    const key = `${ns}\u0000${e.id}`
+    let ok = this.viewable.get(key)
+    if (ok === undefined) {
+      ok = this.deps.permissions.check(program, {
+        auth: this.auth,
+        data: celEntity(ns, e, this.reader, this.deps.attrs),
+        ruleParams: this.ruleParams,
+        request: this.request,
+      })
+      this.viewable.set(key, ok)
+    }
+    return ok
   }
 
   private sort(form: Form, list: StoredEntity[]): StoredEntity[] {

@@ -4,6 +4,7 @@
  * keeps them until you delete them explicitly.
  */
 import type { AttrRegistry, DataAttr, LinkAttr, ValueType } from './attrs.js'
+import { isRecord } from './is-record.js'
 
 const VALUE_TYPES: ReadonlySet<string> = new Set([
   'string',
@@ -13,10 +14,6 @@ const VALUE_TYPES: ReadonlySet<string> = new Set([
   'json',
   'any',
 ])
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
 
 /** Applies a schema to the registry. Throws a `TypeError` naming the bad part. */
 export function applySchema(registry: AttrRegistry, schema: unknown): void {
@@ -58,6 +55,8 @@ export function applySchema(registry: AttrRegistry, schema: unknown): void {
     const ns = String(fwd['on'])
     const label = String(fwd['label'])
     const existing = registry.link(ns, label)
+    // `instant-cli pull` writes the system link `$users.linkedPrimaryUser` into schemas.
+    if (existing?.attr.id.startsWith('sys-')) continue
     const attr: LinkAttr = {
       kind: 'link',
       id: existing?.forward ? existing.attr.id : registry.newId(),

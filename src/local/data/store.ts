@@ -3,6 +3,8 @@
  * `users` table. Every statement is prepared once, when the engine starts.
  */
 import type { Database } from 'better-sqlite3'
+import type { UserRow } from '../users.js'
+import { LINKED_PRIMARY_USER_ATTR_ID } from './attrs.js'
 
 /** An entity as stored: its attribute values (without `id`) and `$serverCreatedAt` in ms. */
 export interface StoredEntity {
@@ -13,14 +15,6 @@ export interface StoredEntity {
 
 /** The `$users` columns that are real columns of `users`; everything else lives in `extra`. */
 const USER_COLUMNS: ReadonlySet<string> = new Set(['email', 'type'])
-
-interface UserRow {
-  id: string
-  email: string | null
-  type: string | null
-  created_at: number
-  extra: string
-}
 
 /** Statements over the data tables, with `$users` routed to the `users` table. */
 export interface Store {
@@ -102,7 +96,29 @@ export function createStore(db: Database): Store {
     setUserType: db.prepare('UPDATE users SET type = ? WHERE id = ?'),
     setUserExtra: db.prepare('UPDATE users SET extra = ? WHERE id = ?'),
     deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
+    linkedGuests: db.prepare<[string], { id: string }>(
+      "SELECT id FROM users WHERE json_extract(extra, '$.linkedPrimaryUser') = ?",
+    ),
   }
+
+  // `$users.linkedPrimaryUser` lives in the guest's `extra` JSON, where the auth side writes and
+  // reads it; these make it behave as the has-one link it is in Instant.
+  function primaryOf(guest: string): string[] {
+    const row = q.user.get(guest)
+    const extra = row ? (JSON.parse(row.extra) as Record<string, unknown>) : {}
+    const primary = extra['linkedPrimaryUser']
+    return typeof primary === 'string' ? [primary] : []
+  }
+  function setPrimary(guest: string, primary: string | undefined): void {
+    const row = q.user.get(guest)
+    if (!row) return
+    const extra = JSON.parse(row.extra) as Record<string, unknown>
+    if (primary === undefined) delete extra['linkedPrimaryUser']
+    else extra['linkedPrimaryUser'] = primary
+    q.setUserExtra.run(JSON.stringify(extra), guest)
+  }
+  const guestsOf = (primary: string): string[] => q.linkedGuests.all(primary).map((r) => r.id)
+  const isPrimaryLink = (attrId: string): boolean => attrId === LINKED_PRIMARY_USER_ATTR_ID
 
   function userEntity(row: UserRow): StoredEntity {
     // Same shape Instant's triples give a $users entity: no app_id/created_at/isGuest.
@@ -212,12 +228,28 @@ export function createStore(db: Database): Store {
         cache.get(ns)?.delete(id)
       }
     },
-    targets: (attrId, source) => q.targets.all(attrId, source).map((r) => r.target),
-    sources: (attrId, target) => q.sources.all(attrId, target).map((r) => r.source),
-    addLink: (a, s, t) => void q.addLink.run(a, s, t),
-    removeLink: (a, s, t) => void q.removeLink.run(a, s, t),
-    removeLinksFrom: (a, s) => void q.removeFrom.run(a, s),
-    removeLinksTo: (a, t) => void q.removeTo.run(a, t),
+    targets: (attrId, source) =>
+      isPrimaryLink(attrId)
+        ? primaryOf(source)
+        : q.targets.all(attrId, source).map((r) => r.target),
+    sources: (attrId, target) =>
+      isPrimaryLink(attrId) ? guestsOf(target) : q.sources.all(attrId, target).map((r) => r.source),
+    addLink(a, s, t) {
+      if (isPrimaryLink(a)) setPrimary(s, t)
+      else q.addLink.run(a, s, t)
+    },
+    removeLink(a, s, t) {
+      if (!isPrimaryLink(a)) q.removeLink.run(a, s, t)
+      else if (primaryOf(s)[0] === t) setPrimary(s, undefined)
+    },
+    removeLinksFrom(a, s) {
+      if (isPrimaryLink(a)) setPrimary(s, undefined)
+      else q.removeFrom.run(a, s)
+    },
+    removeLinksTo(a, t) {
+      if (!isPrimaryLink(a)) q.removeTo.run(a, t)
+      else for (const guest of guestsOf(t)) setPrimary(guest, undefined)
+    },
     dropAttrData(attrId, ns, label, isLink) {
       if (isLink) q.dropLinks.run(attrId)
       else {

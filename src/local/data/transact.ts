@@ -13,6 +13,7 @@ import { parseEntityRef, type EntityRef } from './ids.js'
 import type { Caller } from './index.js'
 import { celAuth, celEntity, type Permissions, type Program } from './permissions.js'
 import type { StoredEntity, Store } from './store.js'
+import { isRecord } from './is-record.js'
 
 const ENTITY_ACTIONS: ReadonlySet<string> = new Set([
   'create',
@@ -32,10 +33,6 @@ export interface TransactDeps {
   store: Store
   attrs: AttrRegistry
   permissions: Permissions
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
 /** Instant's `merge`: objects merge recursively, anything else replaces. */
@@ -455,14 +452,22 @@ class TxRun {
         [{ message: `${s.ns} is a system entity. You aren't allowed to delete this directly.` }],
       )
     }
-    const old = this.deps.store.load(s.ns, id)
-    if (old && !this.admin) {
-      this.check(this.deps.permissions.program(s.ns, 'delete'), s.ns, {
-        data: this.entityVar(s.ns, old),
-        ruleParams: this.paramsFor(s.ns, id),
-      })
+    if (!this.admin) {
+      // Instant expands the cascade before its checks, so every entity the delete removes must
+      // pass its own `delete` rule, seeing the data as it was; cascaded ones get the root's
+      // rule params on top of theirs.
+      const rootParams = this.ruleParams.get(`${s.ns}\u0000${id}`) ?? {}
+      for (const [ns, eid] of cascadeOf(this.deps, s.ns, id)) {
+        const e = this.deps.store.load(ns, eid)
+        if (!e) continue
+        const own = this.ruleParams.get(`${ns}\u0000${eid}`)
+        this.check(this.deps.permissions.program(ns, 'delete'), ns, {
+          data: this.entityVar(ns, e),
+          ruleParams: toCelMap(eid === id && ns === s.ns ? rootParams : { ...own, ...rootParams }),
+        })
+      }
     }
-    deleteEntityCascading(this.deps, s.ns, id, new Set())
+    deleteEntityCascading(this.deps, s.ns, id)
     this.created.delete(`${s.ns}\u0000${id}`)
   }
 
@@ -490,6 +495,17 @@ class TxRun {
     const { attrs, store } = this.deps
     const link = attrs.link(ns, label)
     if (!link) return
+    if (!this.admin && link.attr.id.startsWith('sys-')) {
+      throw validationError(
+        'tx-step',
+        [kind, ns, id],
+        [
+          {
+            message: `The \`${link.attr.label}\` attribute of ${link.attr.ns} is a system attribute. Only admins can change it.`,
+          },
+        ],
+      )
+    }
     for (const t of Array.isArray(targets) ? targets : [targets]) {
       const ref = parseEntityRef(t)
       if (!ref) {
@@ -579,32 +595,49 @@ class TxRun {
   }
 }
 
-/**
- * Deletes an entity, its links, and whatever its links cascade to (`onDelete: 'cascade'` on the
- * side that points at it). Used by `delete` steps and by `onUserDeleted`.
- */
-export function deleteEntityCascading(
-  deps: { store: Store; attrs: AttrRegistry },
-  ns: string,
-  id: string,
-  visited: Set<string>,
-): void {
-  const key = `${ns}\u0000${id}`
-  if (visited.has(key)) return
-  visited.add(key)
-  const { store, attrs } = deps
-  const cascade: [string, string][] = []
-  for (const l of attrs.linksTouching(ns)) {
+/** The part of the engine that deletes and cascades need. */
+type GraphDeps = Pick<TransactDeps, 'store' | 'attrs'>
+
+/** Who points at `id` (or is pointed at by it) through a cascading link: deleted along with it. */
+function cascadeTargets(deps: GraphDeps, ns: string, id: string): [string, string][] {
+  const out: [string, string][] = []
+  for (const l of deps.attrs.linksTouching(ns)) {
     const a = l.attr
-    if (l.forward) {
-      if (a.onDeleteReverse === 'cascade')
-        for (const t of store.targets(a.id, id)) cascade.push([a.revNs, t])
-      store.removeLinksFrom(a.id, id)
-    } else {
-      if (a.onDelete === 'cascade') for (const s of store.sources(a.id, id)) cascade.push([a.ns, s])
-      store.removeLinksTo(a.id, id)
+    if (l.forward && a.onDeleteReverse === 'cascade') {
+      for (const t of deps.store.targets(a.id, id)) out.push([a.revNs, t])
+    } else if (!l.forward && a.onDelete === 'cascade') {
+      for (const src of deps.store.sources(a.id, id)) out.push([a.ns, src])
     }
   }
-  store.deleteEntity(ns, id)
-  for (const [cns, cid] of cascade) deleteEntityCascading(deps, cns, cid, visited)
+  return out
+}
+
+/** The entity and everything its delete cascades to, root first, each once. */
+export function cascadeOf(deps: GraphDeps, ns: string, id: string): [string, string][] {
+  const seen = new Set<string>()
+  const out: [string, string][] = []
+  const queue: [string, string][] = [[ns, id]]
+  for (let item = queue.shift(); item; item = queue.shift()) {
+    const key = `${item[0]}\u0000${item[1]}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(item)
+    queue.push(...cascadeTargets(deps, item[0], item[1]))
+  }
+  return out
+}
+
+/**
+ * Deletes an entity, its links, and whatever its links cascade to (`onDelete: 'cascade'` on the
+ * side that points at it). Used by `delete` steps and by the engine's `onUserDeleted`.
+ */
+export function deleteEntityCascading(deps: GraphDeps, ns: string, id: string): void {
+  const { store, attrs } = deps
+  for (const [cns, cid] of cascadeOf(deps, ns, id)) {
+    for (const l of attrs.linksTouching(cns)) {
+      if (l.forward) store.removeLinksFrom(l.attr.id, cid)
+      else store.removeLinksTo(l.attr.id, cid)
+    }
+    store.deleteEntity(cns, cid)
+  }
 }

@@ -10,6 +10,7 @@ import { validationFailed } from '../errors.js'
 import type { AttrRegistry, ValueType } from './attrs.js'
 import type { GraphReader } from './graph.js'
 import type { StoredEntity, Store } from './store.js'
+import { isRecord } from './is-record.js'
 
 export type WhereOp =
   | { op: 'eq'; value: unknown }
@@ -28,10 +29,6 @@ export type Where =
 export interface WhereContext {
   root: unknown
   in: (string | number)[]
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
 function fail(
@@ -117,6 +114,52 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
 export interface WhereEnv {
   reader: GraphReader
   attrs: AttrRegistry
+  /**
+   * For non-admin callers: whether a linked entity passes its namespace's `view` rule. A path
+   * only looks through entities that do, and a namespace with a view rule (other than `true`)
+   * must have a viewable entity on the path at all, as Instant's rule wheres demand.
+   */
+  view?: { canView(ns: string, e: StoredEntity): boolean; restricted(ns: string): boolean }
+}
+
+/**
+ * Values at the end of `path`, like `GraphReader.values`, but walking only through linked
+ * entities the caller may view; `[]` (nothing can match) when a restricted namespace on the way
+ * offers no viewable entity.
+ */
+function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: string[]): unknown[] {
+  const view = env.view
+  if (!view) return env.reader.values(ns, entity, path)
+  let frontier: { ns: string; e: StoredEntity }[] = [{ ns, e: entity }]
+  const out: unknown[] = []
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i] as string
+    const last = i === path.length - 1
+    const next: { ns: string; e: StoredEntity }[] = []
+    let otherNs: string | undefined
+    for (const f of frontier) {
+      const linked = env.reader.linked(f.ns, f.e.id, seg)
+      if (!linked) {
+        // An attribute (or `id`) at the end; anything else mid-path is a dead end.
+        out.push(last ? (seg === 'id' ? f.e.id : (f.e.attrs[seg] ?? null)) : null)
+        continue
+      }
+      otherNs = linked.ns
+      let any = false
+      for (const id of linked.ids) {
+        const e = env.reader.load(linked.ns, id)
+        if (e && view.canView(linked.ns, e)) {
+          next.push({ ns: linked.ns, e })
+          any = true
+        }
+      }
+      if (!any) out.push(null)
+    }
+    if (otherNs !== undefined && next.length === 0 && view.restricted(otherNs)) return []
+    if (last) return [...out, ...next.map((n) => n.e.id)]
+    frontier = next
+  }
+  return out
 }
 
 function leafType(env: WhereEnv, ns: string, path: readonly string[]): ValueType | undefined {
@@ -191,7 +234,7 @@ export function matches(where: Where, ns: string, entity: StoredEntity, env: Whe
     case 'or':
       return where.items.some((w) => matches(w, ns, entity, env))
     case 'cond': {
-      const values = env.reader.values(ns, entity, where.path)
+      const values = pathValues(env, ns, entity, where.path)
       const type = leafType(env, ns, where.path)
       return where.ops.every((op) => values.some((v) => opHolds(op, v, type)))
     }

@@ -300,4 +300,14 @@ describe('more rule features', () => {
     )
     expect(ids(t.q({ posts: {} }, asBob).posts)).toEqual([uid(2), uid(3)])
   })
+
+  test('a rule sees the binds of $default and of its namespace (which win), as in Instant', () => {
+    const { t, asAlice, asBob } = setup()
+    t.engine.setRules({
+      $default: { bind: ['mine', "auth.id in data.ref('author.id')", 'open', 'false'] },
+      posts: { allow: { view: 'mine || open' }, bind: ['open', "data.visibility == 'public'"] },
+    })
+    expect(ids(t.q({ posts: {} }, asAlice).posts)).toEqual([uid(1), uid(2)])
+    expect(ids(t.q({ posts: {} }, asBob).posts)).toEqual([uid(1), uid(3)])
+  })
 })

@@ -4,6 +4,7 @@
 import { i, id, init, lookup } from '@instantdb/admin'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startLocalInstant, type LocalInstant } from '../../../src/local/index.js'
+import { rejectionOf } from '../helpers.js'
 
 const schema = i.schema({
   entities: {
@@ -56,15 +57,6 @@ afterAll(async () => {
   await local.close()
 })
 
-async function rejection(p: Promise<unknown>): Promise<any> {
-  try {
-    await p
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a rejection')
-}
-
 describe('admin', () => {
   test('transact and query with nesting, where, order and inference', async () => {
     const g1 = id()
@@ -104,7 +96,7 @@ describe('admin', () => {
   })
 
   test('a schema-less attr is refused because the SDK sends throw-on-missing-attrs?', async () => {
-    const err = await rejection(
+    const err = await rejectionOf(
       db.transact(db.tx.goals[id()]!.update({ title: 'x', color: 'red' } as any)),
     )
     expect(err.status).toBe(400)
@@ -133,7 +125,7 @@ describe('asUser', () => {
     expect((await asBob.query({ todos: {} })).todos).toEqual([])
     expect((await db.asUser({ guest: true }).query({ todos: {} })).todos).toEqual([])
 
-    const denied = await rejection(
+    const denied = await rejectionOf(
       asBob.transact(asBob.tx.todos[mine]!.update({ title: 'hijack' })),
     )
     expect(denied.status).toBe(400)
@@ -142,7 +134,7 @@ describe('asUser', () => {
       message: 'Permission denied: not perms-pass?',
       hint: { input: ['todos', 'object'], expected: 'perms-pass?' },
     })
-    const stolen = await rejection(
+    const stolen = await rejectionOf(
       asBob.transact(
         asBob.tx.todos[id()]!.update({ title: 'for alice' }).link({ owner: alice.id }),
       ),
@@ -158,7 +150,7 @@ describe('asUser', () => {
 
   test('guests: auth.id is null; ruleParams reach update rules', async () => {
     const guest = db.asUser({ guest: true })
-    const denied = await rejection(guest.transact(guest.tx.goals[id()]!.update({ title: 'g' })))
+    const denied = await rejectionOf(guest.transact(guest.tx.goals[id()]!.update({ title: 'g' })))
     expect(denied.body.type).toBe('permission-denied')
 
     const token = await db.auth.createToken({ email: 'carol@example.com' })
@@ -166,7 +158,7 @@ describe('asUser', () => {
     const g = id()
     await carol.transact(carol.tx.goals[g]!.update({ title: 'carol' }))
     expect(
-      (await rejection(carol.transact(carol.tx.goals[g]!.update({ title: 'edit' })))).body.type,
+      (await rejectionOf(carol.transact(carol.tx.goals[g]!.update({ title: 'edit' })))).body.type,
     ).toBe('permission-denied')
     await carol.transact(carol.tx.goals[g]!.ruleParams({ key: 'open' }).update({ title: 'edit' }))
     const { goals } = await carol.query({ goals: { $: { where: { id: g } } } })

@@ -26,6 +26,14 @@ const schema = i.schema({
   rooms: {},
 })
 
+/** Goal uid(1) with todos uid(2) 'a' and uid(3) 'b', linked from the goal's side. */
+const GOAL_WITH_TWO_TODOS: unknown[] = [
+  ['update', 'goals', uid(1), { title: 'G' }],
+  ['update', 'todos', uid(2), { title: 'a' }],
+  ['update', 'todos', uid(3), { title: 'b' }],
+  ['link', 'goals', uid(1), { todos: [uid(2), uid(3)] }],
+]
+
 describe('transact steps', () => {
   test('update upserts, create makes, merge deep-merges, and the id arg is dropped', () => {
     const t = makeEngine({ schema })
@@ -59,12 +67,7 @@ describe('transact steps', () => {
 
   test('link and unlink work from both sides, including arrays', () => {
     const t = makeEngine({ schema })
-    t.tx([
-      ['update', 'goals', uid(1), { title: 'G' }],
-      ['update', 'todos', uid(2), { title: 'a' }],
-      ['update', 'todos', uid(3), { title: 'b' }],
-      ['link', 'goals', uid(1), { todos: [uid(2), uid(3)] }],
-    ])
+    t.tx(GOAL_WITH_TWO_TODOS)
     expect(t.q({ goals: { todos: {} } }).goals[0].todos.map((x: any) => x.id)).toEqual([
       uid(2),
       uid(3),
@@ -168,10 +171,7 @@ describe('transact steps', () => {
   test('delete removes links, cascades, and drops unresolved lookups', () => {
     const t = makeEngine({ schema })
     t.tx([
-      ['update', 'goals', uid(1), { title: 'G' }],
-      ['update', 'todos', uid(2), { title: 'a' }],
-      ['update', 'todos', uid(3), { title: 'b' }],
-      ['link', 'goals', uid(1), { todos: [uid(2), uid(3)] }],
+      ...GOAL_WITH_TWO_TODOS,
       ['update', 'goals', uid(4), { title: 'H' }],
       ['update', 'todos', uid(5), { title: 'c' }],
       ['link', 'todos', uid(5), { goal: uid(4) }],
