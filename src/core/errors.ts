@@ -55,6 +55,12 @@ const DETAILS: Record<KitErrorCode, string> = {
   email_unavailable: 'The code could not be sent; try again shortly.',
 }
 
+/**
+ * The challenge every 401 carries unless it names its own: RFC 9110 §15.5.2 requires one, and
+ * RFC 6750 gives Bearer's.
+ */
+export const DEFAULT_CHALLENGE = 'Bearer realm="instant"'
+
 export interface KitErrorOptions {
   /** Public detail for the response body; must never contain a secret. Defaults per code. */
   detail?: string
@@ -85,6 +91,12 @@ export class KitError extends Error {
     this.status = KIT_ERROR_STATUS[code]
     this.statusCode = this.status
     this.headers = { ...options.headers }
+    if (
+      this.status === 401 &&
+      !Object.keys(this.headers).some((name) => name.toLowerCase() === 'www-authenticate')
+    ) {
+      this.headers['WWW-Authenticate'] = DEFAULT_CHALLENGE
+    }
     Object.defineProperty(this, KIT_ERROR, { value: true })
   }
 

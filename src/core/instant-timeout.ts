@@ -3,6 +3,7 @@
  * timeouts, but `@instantdb/admin` has none: without this, a hung Instant would hang every
  * request that needs it. A call past the bound is an outage (503), never a 401.
  */
+import { resolveTimeoutMs, withTimeout } from './timeout.js'
 
 /** How long one call to Instant may take before the kit answers 503, in ms. */
 export const DEFAULT_INSTANT_TIMEOUT_MS = 10_000
@@ -18,13 +19,7 @@ export interface InstantTimeoutOptions {
 
 /** Validates `instantTimeoutMs` once, at factory time. */
 export function resolveInstantTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_INSTANT_TIMEOUT_MS
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(
-      `\`instantTimeoutMs\` must be a positive number of milliseconds (default ${DEFAULT_INSTANT_TIMEOUT_MS}).`,
-    )
-  }
-  return value
+  return resolveTimeoutMs(value, 'instantTimeoutMs', DEFAULT_INSTANT_TIMEOUT_MS)
 }
 
 /** Shaped like the admin client's transport timeout, so it is classified as an outage. */
@@ -36,15 +31,11 @@ class InstantTimeoutError extends Error {
   }
 }
 
-/** Settles like `call`, or rejects with a timeout error after `timeoutMs`. */
+/** Settles like `call`, or rejects with a timeout error (an outage) after `timeoutMs`. */
 export function withInstantTimeout<T>(
   call: T | Promise<T>,
   timeoutMs: number,
   operation: string,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InstantTimeoutError(operation, timeoutMs)), timeoutMs)
-  })
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
+  return withTimeout(call, timeoutMs, () => new InstantTimeoutError(operation, timeoutMs))
 }

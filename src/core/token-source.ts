@@ -2,7 +2,7 @@
  * Where a request's Instant refresh token comes from: the `token` header (Instant's documented
  * convention), then `Authorization: Bearer`, then a cookie only when one is configured.
  */
-import { KitError } from './errors.js'
+import { DEFAULT_CHALLENGE, KitError } from './errors.js'
 
 /** The part of a request the kit reads: Node's `IncomingMessage` satisfies it. */
 export interface RequestLike {
@@ -14,7 +14,7 @@ export interface RequestLike {
 export const MAX_TOKEN_LENGTH = 1024
 
 /** `WWW-Authenticate` values per RFC 6750 §3. */
-export const WWW_AUTHENTICATE_MISSING = 'Bearer realm="instant"'
+export const WWW_AUTHENTICATE_MISSING = DEFAULT_CHALLENGE
 export const WWW_AUTHENTICATE_INVALID = 'Bearer realm="instant", error="invalid_token"'
 export const WWW_AUTHENTICATE_BAD_REQUEST = 'Bearer realm="instant", error="invalid_request"'
 

@@ -6,7 +6,7 @@
  * sign-out evicts the token (or, for scope "all", the user) from every cache of that `db`, so a
  * signed-out token is refused at once by every middleware of the process.
  */
-import { classifyInstantError, type Classified } from './classify-error.js'
+import type { KitError } from './errors.js'
 import type { KitLogger, OnEvent } from './events.js'
 import {
   isGuestUser,
@@ -17,15 +17,16 @@ import {
 } from './instant-db.js'
 import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
 import { invalidTokenError } from './token-source.js'
+import { upstreamError } from './upstream-error.js'
 import {
   INVALID,
   createVerifyCache,
-  resolveCacheOptions,
+  resolveCacheSetting,
   type VerifyCache,
   type VerifyCacheOptions,
 } from './verify-cache.js'
 
-type Outcome = { user: InstantUser; error?: undefined } | { user?: undefined; error: Classified }
+type Outcome = { user: InstantUser; error?: undefined } | { user?: undefined; error: KitError }
 
 interface SharedState {
   cache: VerifyCache | undefined
@@ -35,27 +36,25 @@ interface SharedState {
 /** All shared states of one `db` (one per distinct cache configuration). */
 const registry = new WeakMap<object, Map<string | symbol, SharedState>>()
 
-function sharedState(db: object, cache: false | VerifyCacheOptions | undefined): SharedState {
+function sharedState(db: object, cache: false | Required<VerifyCacheOptions>): SharedState {
   let states = registry.get(db)
   if (states === undefined) {
     states = new Map()
     registry.set(db, states)
   }
   let key: string | symbol
-  let resolved: Required<VerifyCacheOptions> | undefined
   if (cache === false) {
     key = 'off'
   } else {
-    resolved = resolveCacheOptions(cache ?? {})
     // A custom clock (tests) gets a cache of its own; otherwise equal options share one cache.
     key =
-      resolved.now === Date.now
-        ? `${resolved.ttlMs}|${resolved.negativeTtlMs}|${resolved.max}`
+      cache.now === Date.now
+        ? `${cache.ttlMs}|${cache.negativeTtlMs}|${cache.max}`
         : Symbol('cache')
   }
   let state = states.get(key)
   if (state === undefined) {
-    state = { cache: resolved && createVerifyCache(resolved), inflight: new Map() }
+    state = { cache: cache === false ? undefined : createVerifyCache(cache), inflight: new Map() }
     states.set(key, state)
   }
   return state
@@ -84,7 +83,8 @@ export function evictUser(db: object, userId: string): void {
 
 export interface VerifierOptions {
   db: InstantAuthDb
-  cache?: false | VerifyCacheOptions | undefined
+  /** The factory's `cache` option as {@link resolveCacheSetting} resolved it. Default: all defaults. */
+  cache?: false | Required<VerifyCacheOptions> | undefined
   logger: KitLogger
   onEvent: OnEvent | undefined
   /** Upper bound on one upstream verification, in ms (validated by the caller). Default 10 s. */
@@ -100,11 +100,13 @@ export interface Verifier {
 
 export { INVALID }
 
-/** Builds a verifier; validates the cache options (TypeError naming the option). */
+/** Builds a verifier; the factory has validated its options. */
 export function createVerifier(options: VerifierOptions): Verifier {
   const { db, logger, onEvent, timeoutMs = DEFAULT_INSTANT_TIMEOUT_MS } = options
-  const state = sharedState(db, options.cache)
+  const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined))
   const { cache, inflight } = state
+  const report = (error: unknown): KitError =>
+    upstreamError(error, 'verifyToken', { logger, onEvent })
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
     const started = onEvent === undefined ? 0 : performance.now()
@@ -122,15 +124,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (record === null || record === undefined) {
           // A client that answers "no user" instead of throwing: a definitive no.
           if (current) cache?.setInvalid(tokenHash)
-          return { error: { error: invalidTokenError() } }
+          return { error: invalidTokenError() }
         }
         if (typeof record !== 'object' || typeof record.id !== 'string') {
-          return {
-            error: classifyInstantError(
-              new SyntaxError('verifyToken returned no user id'),
-              'verifyToken',
-            ),
-          }
+          return { error: report(new SyntaxError('verifyToken returned no user id')) }
         }
         const user = publicUser(record)
         if (current) cache?.setValid(tokenHash, user)
@@ -145,21 +142,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       (error: unknown): Outcome => {
         const current = inflight.get(tokenHash) === call
         if (current) inflight.delete(tokenHash)
-        const classified = classifyInstantError(error, 'verifyToken')
-        if (classified.error.code === 'invalid_token') {
-          if (current) cache?.setInvalid(tokenHash)
-        } else {
-          onEvent?.({
-            type: 'upstream_error',
-            operation: 'verifyToken',
-            code: classified.error.code,
-          })
-        }
-        if (classified.log !== undefined) {
-          if (classified.error.code === 'instant_misconfigured') logger.error(classified.log)
-          else logger.warn(classified.log)
-        }
-        return { error: classified }
+        const kitError = report(error)
+        // Only Instant's definitive "no such token" is cached; outages never are.
+        if (kitError.code === 'invalid_token' && current) cache?.setInvalid(tokenHash)
+        return { error: kitError }
       },
     )
     inflight.set(tokenHash, call)
@@ -188,5 +174,5 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
 function unwrap(outcome: Outcome): InstantUser {
   if (outcome.user !== undefined) return outcome.user
-  throw outcome.error.error
+  throw outcome.error
 }

@@ -87,6 +87,18 @@ export function resolveCacheOptions(
   return { ttlMs, negativeTtlMs, max, now }
 }
 
+/**
+ * Validates the `cache` option of a factory, once: `false` (no cache), or options with the
+ * defaults filled in (`undefined` means all defaults).
+ */
+export function resolveCacheSetting(
+  cache: unknown,
+  optionName = 'cache',
+): false | Required<VerifyCacheOptions> {
+  if (cache === false) return false
+  return resolveCacheOptions((cache === undefined ? {} : cache) as VerifyCacheOptions, optionName)
+}
+
 /** Creates a cache; options must come from {@link resolveCacheOptions}. */
 export function createVerifyCache(options: Required<VerifyCacheOptions>): VerifyCache {
   const { ttlMs, negativeTtlMs, max, now } = options

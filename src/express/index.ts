@@ -23,6 +23,7 @@ export type { MagicCodeRouterOptions, MagicCodeEmail } from './magic-code-router
 export { signOutRouter } from './sign-out-router.js'
 export type { SignOutRouterOptions } from './sign-out-router.js'
 export type { Middleware, Next, ResponseOptions } from './respond.js'
+export type { CommonOptions } from './options.js'
 export type { LimiterOptions, LimiterSetting } from './rate-limits.js'
 export { jwtAuthenticator } from '../identity/index.js'
 export type { JwtAuthenticatorOptions, JwtAuthenticate } from '../identity/index.js'

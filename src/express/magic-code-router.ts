@@ -5,27 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KitError, isKitError } from '../core/errors.js'
-import { classifyInstantError, type InstantOperation } from '../core/classify-error.js'
+import type { InstantOperation } from '../core/classify-error.js'
 import { emailDomain, normalizeEmail } from '../core/email.js'
-import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
-import {
-  resolveInstantTimeout,
-  withInstantTimeout,
-  type InstantTimeoutOptions,
-} from '../core/instant-timeout.js'
+import { withInstantTimeout } from '../core/instant-timeout.js'
+import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
+import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
-import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
-import { checkAll, createLimiter, type LimiterSetting } from './rate-limits.js'
-import {
-  fail,
-  resolveResponseOptions,
-  sendJson,
-  type Failure,
-  type Middleware,
-  type Next,
-  type ResponseOptions,
-} from './respond.js'
+import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
+import { sendJson, type Middleware } from './respond.js'
+import { postRoutes } from './route.js'
 
 /** What `sendEmail` receives. Keep `code` out of your logs. */
 export interface MagicCodeEmail {
@@ -42,12 +32,18 @@ export const SENDS_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
 export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 
+/** How long `sendEmail` may take before the send route answers 503 `email_unavailable`, in ms. */
+export const DEFAULT_SEND_EMAIL_TIMEOUT_MS = 15_000
+
 /** Options of {@link magicCodeRouter}. */
-export interface MagicCodeRouterOptions extends ResponseOptions, InstantTimeoutOptions {
-  /** Your Instant admin client. */
-  db: InstantAuthDb
+export interface MagicCodeRouterOptions extends CommonOptions {
   /** Delivers the code. Throw (anything) when the provider fails: the route answers 503 `email_unavailable`. */
   sendEmail: (message: MagicCodeEmail) => Promise<void> | void
+  /**
+   * Upper bound on one `sendEmail` call, in ms (default `15_000`); past it the route answers
+   * 503 `email_unavailable` instead of holding the request while a provider hangs.
+   */
+  sendEmailTimeoutMs?: number
   /** Send route. Default `'/custom-send-magic-code'`. */
   path?: string
   /** Verify route. Default `'/verify-magic-code'`. */
@@ -69,11 +65,17 @@ export interface MagicCodeRouterOptions extends ResponseOptions, InstantTimeoutO
         /** Default 30 wrong codes per 15 min per IP. */
         verifyFailuresPerIp?: LimiterSetting
       }
-  onEvent?: OnEvent
-  logger?: KitLogger
 }
 
 const CODE = /^[A-Za-z0-9]{4,16}$/
+
+/** `sendEmail` outlived `sendEmailTimeoutMs`; kept as the `cause` of the 503. */
+class SendEmailTimeoutError extends Error {
+  override readonly name = 'SendEmailTimeoutError'
+  constructor(timeoutMs: number) {
+    super(`sendEmail did not finish within ${timeoutMs} ms`)
+  }
+}
 
 /**
  * Mounts `POST /custom-send-magic-code` `{ email }` → `200 { sent: true }` (same answer for known
@@ -88,44 +90,23 @@ const CODE = /^[A-Za-z0-9]{4,16}$/
  * ```
  */
 export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
-  assertOptionsObject(options, 'magicCodeRouter')
-  const {
-    db,
-    sendEmail,
-    path = '/custom-send-magic-code',
-    verifyPath = '/verify-magic-code',
-  } = options
-  assertDb(db)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    'magicCodeRouter',
+  )
+  const { sendEmail, path = '/custom-send-magic-code', verifyPath = '/verify-magic-code' } = options
   if (typeof sendEmail !== 'function')
     throw new TypeError('`sendEmail` must be a function ({ email, code }) => Promise<void>.')
   assertPath(path, 'path')
   assertPath(verifyPath, 'verifyPath')
   if (path === verifyPath) throw new TypeError('`path` and `verifyPath` must differ.')
+  const sendEmailTimeoutMs = resolveTimeoutMs(
+    options.sendEmailTimeoutMs,
+    'sendEmailTimeoutMs',
+    DEFAULT_SEND_EMAIL_TIMEOUT_MS,
+  )
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
-  const logger = resolveLogger(options.logger)
-  const onEvent = resolveOnEvent(options.onEvent, logger)
-  const { passErrors, securityHeaders } = resolveResponseOptions(options)
-  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
-  const limits = options.rateLimit ?? {}
-  if (limits !== false && (typeof limits !== 'object' || limits === null)) {
-    throw new TypeError('`rateLimit` must be false or an object of limiter settings.')
-  }
-  const limiter = (
-    name: string,
-    key: keyof Exclude<MagicCodeRouterOptions['rateLimit'], false | undefined>,
-    defaults: { windowMs: number; limit: number },
-    failuresOnly: boolean,
-  ) =>
-    limits === false
-      ? undefined
-      : createLimiter(
-          name,
-          `rateLimit.${key}`,
-          limits[key],
-          { ...defaults, failuresOnly },
-          onEvent,
-          logger,
-        )
+  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
   const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
   const resendCooldown = limiter('send-cooldown', 'resendCooldown', RESEND_COOLDOWN, false)
   const sendsPerEmail = limiter('send-email', 'sendsPerEmail', SENDS_PER_EMAIL, false)
@@ -136,21 +117,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     VERIFY_FAILURES_PER_EMAIL,
     true,
   )
-  const failure: Failure = {
-    passErrors,
-    securityHeaders,
-    logger,
-    onEvent,
-    where: 'magicCodeRouter',
-  }
-
-  function upstream(error: unknown, operation: InstantOperation): KitError {
-    const { error: kitError, log } = classifyInstantError(error, operation)
-    if (log !== undefined) logger.error(log)
-    if (kitError.code !== 'invalid_code')
-      onEvent?.({ type: 'upstream_error', operation, code: kitError.code })
-    return kitError
-  }
+  const upstream = (error: unknown, operation: InstantOperation): KitError =>
+    upstreamError(error, operation, { logger, onEvent })
 
   async function emailFrom(
     req: IncomingMessage,
@@ -178,12 +146,20 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       throw upstream(error, 'generateMagicCode')
     }
     try {
-      await sendEmail({ email, code })
+      await withTimeout(
+        sendEmail({ email, code }),
+        sendEmailTimeoutMs,
+        () => new SendEmailTimeoutError(sendEmailTimeoutMs),
+      )
     } catch (error) {
       const domain = emailDomain(email)
       // Name only: provider errors can echo the message (and so the code) or an API key.
+      const what =
+        error instanceof SendEmailTimeoutError
+          ? `did not finish within ${sendEmailTimeoutMs} ms`
+          : `failed (${isKitError(error) ? error.code : error instanceof Error ? error.name : typeof error})`
       logger.error(
-        `instant-express-auth: sendEmail failed (${isKitError(error) ? error.code : error instanceof Error ? error.name : typeof error}) for a @${domain} address; answering 503 email_unavailable.`,
+        `instant-express-auth: sendEmail ${what} for a @${domain} address; answering 503 email_unavailable.`,
       )
       onEvent?.({ type: 'email_failed', emailDomain: domain })
       throw new KitError('email_unavailable', { cause: error })
@@ -229,19 +205,12 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     sendJson(res, 200, { token, user, created: result.created === true })
   }
 
-  return function magicCode(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (req.method !== 'POST') {
-      next()
-      return
-    }
-    let route: typeof send
-    if (matchesPath(req.url, path)) route = send
-    else if (matchesPath(req.url, verifyPath)) route = verify
-    else {
-      next()
-      return
-    }
-    securityHeaders(req, res)
-    route(req, res).catch((error: unknown) => fail(req, res, next, error, failure))
-  }
+  return postRoutes(
+    'magicCode',
+    [
+      [path, send],
+      [verifyPath, verify],
+    ],
+    failure,
+  )
 }

@@ -1,5 +1,52 @@
 /** Option checks shared by the factories: run once, at factory time. */
+import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import { isInstantAuthDb, type InstantAuthDb } from '../core/instant-db.js'
+import { resolveInstantTimeout, type InstantTimeoutOptions } from '../core/instant-timeout.js'
+import {
+  resolveResponseOptions,
+  type Failure,
+  type ResponseOptions,
+  type SecurityHeaders,
+} from './respond.js'
+
+/** Options every factory takes. */
+export interface CommonOptions extends ResponseOptions, InstantTimeoutOptions {
+  /** Your Instant admin client: `init(...)` from `instant-express-auth/admin` or `@instantdb/admin`. */
+  db: InstantAuthDb
+  /** Metrics and logging hook; events never carry a token, code or full email. */
+  onEvent?: OnEvent
+  /** Where misconfiguration and upstream-failure lines go. Default `console`. */
+  logger?: KitLogger
+}
+
+/** {@link CommonOptions}, validated, with the helpers every factory builds from them. */
+export interface CommonSettings {
+  db: InstantAuthDb
+  logger: KitLogger
+  onEvent: OnEvent | undefined
+  passErrors: boolean
+  securityHeaders: SecurityHeaders
+  /** Upper bound on each call to Instant, in ms. */
+  timeoutMs: number
+  /** How this factory answers (or forwards) an error. */
+  failure: Failure
+}
+
+/**
+ * The prelude of every factory: checks that it was called with an options object, then
+ * validates the shared options (TypeError naming the option) and builds what they describe.
+ */
+export function resolveCommonOptions(options: unknown, factory: string): CommonSettings {
+  assertOptionsObject(options, factory)
+  const { db } = options
+  assertDb(db)
+  const logger = resolveLogger(options['logger'])
+  const onEvent = resolveOnEvent(options['onEvent'], logger)
+  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const timeoutMs = resolveInstantTimeout(options['instantTimeoutMs'])
+  const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
+  return { db, logger, onEvent, passErrors, securityHeaders, timeoutMs, failure }
+}
 
 /** Catches `app.use(factory)` (the factory passed instead of called), like helmet does. */
 export function assertOptionsObject(
@@ -39,14 +86,4 @@ export function assertPath(value: unknown, option: string): asserts value is str
   ) {
     throw new TypeError(`\`${option}\` must be a path starting with "/", e.g. "/sign-in".`)
   }
-}
-
-/** True when `url` (as mounted: Express and Connect strip the mount prefix) is `path`. */
-export function matchesPath(url: string | undefined, path: string): boolean {
-  if (url === undefined) return false
-  const query = url.indexOf('?')
-  const pathname = query === -1 ? url : url.slice(0, query)
-  if (pathname === path) return true
-  // Express's default (non-strict) routing also accepts one trailing slash.
-  return pathname.length === path.length + 1 && pathname.endsWith('/') && pathname.startsWith(path)
 }

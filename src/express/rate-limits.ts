@@ -159,6 +159,42 @@ export function createLimiter(
   }
 }
 
+/**
+ * Builds one of a router's limiters: its name, its key in `rateLimit`, its default window and
+ * limit, and whether it counts only failures (401s).
+ */
+export type LimiterBuilder<Key extends string> = (
+  name: string,
+  key: Key,
+  defaults: { readonly windowMs: number; readonly limit: number },
+  failuresOnly: boolean,
+) => KitLimiter | undefined
+
+/**
+ * Validates a router's `rateLimit` option once (`false`, or an object of per-limiter
+ * settings) and returns the builder of its limiters; with `false` every limiter is off.
+ */
+export function resolveRateLimits<Key extends string>(
+  value: false | Partial<Record<Key, LimiterSetting>> | undefined,
+  onEvent: OnEvent | undefined,
+  logger: KitLogger,
+): LimiterBuilder<Key> {
+  if (value === false) return () => undefined
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new TypeError('`rateLimit` must be false or an object of limiter settings.')
+  }
+  const settings: Partial<Record<Key, LimiterSetting>> = value ?? {}
+  return (name, key, defaults, failuresOnly) =>
+    createLimiter(
+      name,
+      `rateLimit.${key}`,
+      settings[key],
+      { windowMs: defaults.windowMs, limit: defaults.limit, failuresOnly },
+      onEvent,
+      logger,
+    )
+}
+
 /** Runs limiters in order; the first one over its limit rejects. */
 export async function checkAll(
   req: IncomingMessage,

@@ -5,35 +5,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request } from 'express'
 import { KitError, isKitError } from '../core/errors.js'
-import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import { createInstantContext, type InstantContext } from '../core/instant-context.js'
-import { isGuestUser, type InstantAuthDb, type InstantUser } from '../core/instant-db.js'
+import { isGuestUser, type InstantUser } from '../core/instant-db.js'
 import {
   MAX_TOKEN_LENGTH,
   createTokenExtractor,
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import { resolveInstantTimeout, type InstantTimeoutOptions } from '../core/instant-timeout.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
-import { hashToken, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { assertDb, assertOptionsObject } from './options.js'
-import { fail, resolveResponseOptions, type Failure, type ResponseOptions } from './respond.js'
+import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
+import { resolveCommonOptions, type CommonOptions } from './options.js'
+import { fail } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
-export interface InstantUserOptions extends ResponseOptions, InstantTimeoutOptions {
-  /** Your Instant admin client: `init(...)` from `instant-express-auth/admin` or `@instantdb/admin`. */
-  db: InstantAuthDb
+export interface InstantUserOptions extends CommonOptions {
   /** Let guest users (`type: "guest"`) through. Default `false` (403 `guest_not_allowed`). */
   allowGuests?: boolean
   /** Also read the token from this cookie, after the `token` and `Authorization` headers. Default: no cookie. */
   cookie?: string
   /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
   cache?: false | VerifyCacheOptions
-  /** Metrics and logging hook; events never carry a token, code or full email. */
-  onEvent?: OnEvent
-  /** Where misconfiguration and upstream-failure lines go. Default `console`. */
-  logger?: KitLogger
 }
 
 /** A request after {@link requireInstantUser}: `req.instant` is set. */
@@ -107,21 +99,13 @@ function build(
   factory: string,
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
-  assertOptionsObject(options, factory)
-  const { db, allowGuests = false, cookie, cache } = options
-  assertDb(db)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, factory)
+  const { allowGuests = false, cookie } = options
   if (typeof allowGuests !== 'boolean')
     throw new TypeError('`allowGuests` must be a boolean (default false).')
-  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null)) {
-    throw new TypeError('`cache` must be false or an object { ttlMs, negativeTtlMs, max }.')
-  }
-  const logger = resolveLogger(options.logger)
-  const onEvent = resolveOnEvent(options.onEvent, logger)
-  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
-  const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
 
   function reject(
     req: IncomingMessage,
@@ -166,6 +150,8 @@ function build(
     next: (err?: unknown) => void,
   ): void {
     if (req.method === 'OPTIONS') {
+      // Preflights carry no credentials: never authenticated, so "no user" where that is allowed.
+      if (optional) req.instant = null
       next()
       return
     }

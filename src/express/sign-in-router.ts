@@ -5,27 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KitError, isKitError } from '../core/errors.js'
-import { classifyInstantError, type InstantOperation } from '../core/classify-error.js'
+import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../core/classify-error.js'
 import { normalizeEmail } from '../core/email.js'
-import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
-import type { InstantAuthDb } from '../core/instant-db.js'
-import {
-  resolveInstantTimeout,
-  withInstantTimeout,
-  type InstantTimeoutOptions,
-} from '../core/instant-timeout.js'
+import { withInstantTimeout } from '../core/instant-timeout.js'
+import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
-import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
-import {
-  fail,
-  resolveResponseOptions,
-  sendJson,
-  type Failure,
-  type Middleware,
-  type Next,
-  type ResponseOptions,
-} from './respond.js'
-import { checkAll, createLimiter, type LimiterSetting } from './rate-limits.js'
+import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import { sendJson, type Middleware } from './respond.js'
+import { postRoutes } from './route.js'
+import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 
 /** Who `authenticate` says the caller is. */
 export type SignInIdentity = { email: string } | { id: string }
@@ -38,9 +26,7 @@ export const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as c
 export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
 
 /** Options of {@link signInRouter}. */
-export interface SignInRouterOptions extends ResponseOptions, InstantTimeoutOptions {
-  /** Your Instant admin client. */
-  db: InstantAuthDb
+export interface SignInRouterOptions extends CommonOptions {
   /**
    * Your credential check. Return `{ email }` or `{ id }` for a verified caller, `null` to refuse.
    * Throw `new KitError('auth_unavailable')` when your identity provider is down (503).
@@ -61,8 +47,6 @@ export interface SignInRouterOptions extends ResponseOptions, InstantTimeoutOpti
         /** Default 5 failures per 15 min per `body.email`. */
         failuresPerEmail?: LimiterSetting
       }
-  onEvent?: OnEvent
-  logger?: KitLogger
 }
 
 /**
@@ -80,9 +64,8 @@ export interface SignInRouterOptions extends ResponseOptions, InstantTimeoutOpti
  * ```
  */
 export function signInRouter(options: SignInRouterOptions): Middleware {
-  assertOptionsObject(options, 'signInRouter')
-  const { db, authenticate, path = '/sign-in', allowSignUp = true } = options
-  assertDb(db)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signInRouter')
+  const { authenticate, path = '/sign-in', allowSignUp = true } = options
   if (typeof authenticate !== 'function') {
     throw new TypeError('`authenticate` must be a function (req) => ({ email } | { id } | null).')
   }
@@ -90,45 +73,11 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   if (typeof allowSignUp !== 'boolean')
     throw new TypeError('`allowSignUp` must be a boolean (default true).')
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
-  const logger = resolveLogger(options.logger)
-  const onEvent = resolveOnEvent(options.onEvent, logger)
-  const { passErrors, securityHeaders } = resolveResponseOptions(options)
-  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
-  const limits = options.rateLimit ?? {}
-  if (limits !== false && (typeof limits !== 'object' || limits === null)) {
-    throw new TypeError('`rateLimit` must be false or { failuresPerIp, failuresPerEmail }.')
-  }
-  const perIp =
-    limits === false
-      ? undefined
-      : createLimiter(
-          'sign-in-ip',
-          'rateLimit.failuresPerIp',
-          limits.failuresPerIp,
-          { ...SIGN_IN_FAILURES_PER_IP, failuresOnly: true },
-          onEvent,
-          logger,
-        )
-  const perEmail =
-    limits === false
-      ? undefined
-      : createLimiter(
-          'sign-in-email',
-          'rateLimit.failuresPerEmail',
-          limits.failuresPerEmail,
-          { ...SIGN_IN_FAILURES_PER_EMAIL, failuresOnly: true },
-          onEvent,
-          logger,
-        )
-  const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: 'signInRouter' }
-
-  function upstream(error: unknown, operation: InstantOperation): KitError {
-    const { error: kitError, log } = classifyInstantError(error, operation)
-    if (log !== undefined) logger.error(log)
-    if (kitError.code !== 'invalid_credentials')
-      onEvent?.({ type: 'upstream_error', operation, code: kitError.code })
-    return kitError
-  }
+  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
+  const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
+  const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
+  const upstream = (error: unknown, operation: InstantOperation): KitError =>
+    upstreamError(error, operation, { logger, onEvent })
 
   function refused(reason: 'refused' | 'unknown_user', cause?: unknown): KitError {
     onEvent?.({ type: 'sign_in_refused', reason })
@@ -149,6 +98,14 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     } catch (error) {
       // A refusal is the one generic 401; any other throw (a bug, a provider outage) is not.
       if (isKitError(error) && error.code === 'invalid_credentials') throw refused('refused', error)
+      if (isKitError(error) && error.code === 'auth_unavailable' && !error.headers['Retry-After']) {
+        // An identity provider's outage answers like Instant's: 503 with a retry hint.
+        throw new KitError('auth_unavailable', {
+          cause: error,
+          detail: error.message,
+          headers: { ...error.headers, 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
+        })
+      }
       throw error
     }
     const lookup = toLookup(identity)
@@ -176,14 +133,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     sendJson(res, 200, { token })
   }
 
-  return function signIn(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (req.method !== 'POST' || !matchesPath(req.url, path)) {
-      next()
-      return
-    }
-    securityHeaders(req, res)
-    handle(req, res).catch((error: unknown) => fail(req, res, next, error, failure))
-  }
+  return postRoutes('signIn', [[path, handle]], failure)
 }
 
 /** `{ email }` (normalised) or `{ id }` from `authenticate`'s answer; anything else is a refusal. */

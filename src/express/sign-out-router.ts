@@ -4,38 +4,25 @@
  * `requireInstantUser` of the process refuses it at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isKitError } from '../core/errors.js'
-import { classifyInstantError } from '../core/classify-error.js'
-import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
-import type { InstantAuthDb } from '../core/instant-db.js'
 import {
   MAX_TOKEN_LENGTH,
   createTokenExtractor,
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import {
-  resolveInstantTimeout,
-  withInstantTimeout,
-  type InstantTimeoutOptions,
-} from '../core/instant-timeout.js'
+import { withInstantTimeout } from '../core/instant-timeout.js'
+import { upstreamError } from '../core/upstream-error.js'
 import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
-import { hashToken, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { assertDb, assertOptionsObject, assertPath, matchesPath } from './options.js'
-import {
-  fail,
-  resolveResponseOptions,
-  sendEmpty,
-  type Failure,
-  type Middleware,
-  type Next,
-  type ResponseOptions,
-} from './respond.js'
+import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
+import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import { sendEmpty, type Middleware } from './respond.js'
+import { postRoutes } from './route.js'
 
-/** Options of {@link signOutRouter}. */
-export interface SignOutRouterOptions extends ResponseOptions, InstantTimeoutOptions {
-  /** Your Instant admin client (the same object your `requireInstantUser` uses, for eviction). */
-  db: InstantAuthDb
+/**
+ * Options of {@link signOutRouter}. Pass the same `db` object your `requireInstantUser` uses:
+ * eviction reaches the caches of that object.
+ */
+export interface SignOutRouterOptions extends CommonOptions {
   /** Route path. Default `'/sign-out'`. */
   path?: string
   /** `'session'` (default) revokes this token; `'all'` revokes every token of the user. */
@@ -44,8 +31,6 @@ export interface SignOutRouterOptions extends ResponseOptions, InstantTimeoutOpt
   cookie?: string
   /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
   cache?: false | VerifyCacheOptions
-  onEvent?: OnEvent
-  logger?: KitLogger
 }
 
 /**
@@ -58,23 +43,16 @@ export interface SignOutRouterOptions extends ResponseOptions, InstantTimeoutOpt
  * ```
  */
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
-  assertOptionsObject(options, 'signOutRouter')
-  const { db, path = '/sign-out', scope = 'session', cookie, cache } = options
-  assertDb(db)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signOutRouter')
+  const { path = '/sign-out', scope = 'session', cookie } = options
   assertPath(path, 'path')
   if (scope !== 'session' && scope !== 'all')
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
-  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null)) {
-    throw new TypeError('`cache` must be false or an object { ttlMs, negativeTtlMs, max }.')
-  }
-  const logger = resolveLogger(options.logger)
-  const onEvent = resolveOnEvent(options.onEvent, logger)
-  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  const timeoutMs = resolveInstantTimeout(options.instantTimeoutMs)
+  // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
-  const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: 'signOutRouter' }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers)
@@ -92,11 +70,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
       }
     } catch (error) {
-      if (isKitError(error)) throw error
-      const { error: kitError, log } = classifyInstantError(error, 'signOut')
-      if (log !== undefined) logger.error(log)
-      onEvent?.({ type: 'upstream_error', operation: 'signOut', code: kitError.code })
-      throw kitError
+      throw upstreamError(error, 'signOut', { logger, onEvent })
     } finally {
       // Evict even when Instant failed: a retry must not be answered from a stale positive entry.
       evictToken(db, tokenHash)
@@ -105,12 +79,5 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     sendEmpty(res, 204)
   }
 
-  return function signOut(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (req.method !== 'POST' || !matchesPath(req.url, path)) {
-      next()
-      return
-    }
-    securityHeaders(req, res)
-    handle(req, res).catch((error: unknown) => fail(req, res, next, error, failure))
-  }
+  return postRoutes('signOut', [[path, handle]], failure)
 }

@@ -116,7 +116,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => new Promise((resolve) => (release = resolve)))
     const verifier = createVerifier({
       db,
-      cache: { now: clock().now },
+      cache: resolveCacheOptions({ now: clock().now }),
       logger: silent,
       onEvent: undefined,
     })
@@ -139,7 +139,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => answer())
     const verifier = createVerifier({
       db,
-      cache: { negativeTtlMs: 50, now: c.now },
+      cache: resolveCacheOptions({ negativeTtlMs: 50, now: c.now }),
       logger: silent,
       onEvent: undefined,
     })
@@ -208,7 +208,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => Promise.resolve({ id: 'u1', refresh_token: TOKEN }))
     const verifier = createVerifier({
       db,
-      cache: { now: clock().now },
+      cache: resolveCacheOptions({ now: clock().now }),
       logger: silent,
       onEvent: (e) => events.push(e),
     })

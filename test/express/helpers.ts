@@ -8,6 +8,7 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import connect from 'connect'
+import { afterAll, beforeAll, expect } from 'vitest'
 import express5 from 'express'
 import express4 from 'express4'
 import { init as sdkInit } from '@instantdb/admin'
@@ -114,6 +115,30 @@ export async function startLocal(): Promise<LocalInstant> {
     magicCodeSendsPerHour: Infinity,
     magicCodeVerifiesPerHour: Infinity,
   })
+}
+
+/**
+ * One Local Instant for the calling test file: started in `beforeAll`, closed in `afterAll`.
+ * Also fails the file if anything ended in an unhandled rejection meanwhile (a kit path that
+ * forgot to answer). Returns a getter, since the instance exists only once `beforeAll` ran.
+ */
+export function useLocalInstant(): () => LocalInstant {
+  let local: LocalInstant | undefined
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+  beforeAll(async () => {
+    local = await startLocal()
+    process.on('unhandledRejection', onUnhandled)
+  })
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled)
+    await local?.close()
+    expect(unhandled).toEqual([])
+  })
+  return () => {
+    if (local === undefined) throw new Error('useLocalInstant(): Local Instant is not started yet')
+    return local
+  }
 }
 
 /** A logger that records lines (to assert on them and on what they never contain). */

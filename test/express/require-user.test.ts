@@ -1,9 +1,8 @@
 import { inspect } from 'node:util'
 import request from 'supertest'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { optionalInstantUser, requireInstantUser } from '../../src/express/index.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
-import type { LocalInstant } from '../../src/local/index.js'
 import {
   DB_KINDS,
   FRAMEWORKS,
@@ -11,30 +10,18 @@ import {
   json,
   makeDb,
   recordingLogger,
-  startLocal,
+  useLocalInstant,
 } from './helpers.js'
 
-let local: LocalInstant
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-
-beforeAll(async () => {
-  local = await startLocal()
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await local.close()
-  expect(unhandled).toEqual([])
-})
+const localInstant = useLocalInstant()
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'
 
 async function guestToken(): Promise<string> {
-  const res = await fetch(`${local.apiURI}/runtime/auth/sign_in_guest`, {
+  const res = await fetch(`${localInstant().apiURI}/runtime/auth/sign_in_guest`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ 'app-id': local.appId }),
+    body: JSON.stringify({ 'app-id': localInstant().appId }),
   })
   const body = (await res.json()) as { user: { refresh_token: string } }
   return body.user.refresh_token
@@ -58,7 +45,7 @@ describe.each(FRAMEWORKS)('requireInstantUser on %s', (framework) => {
     let userId: string
 
     beforeAll(async () => {
-      db = makeDb(dbKind, local)
+      db = makeDb(dbKind, localInstant())
       email = `${framework}-${dbKind}@example.com`
       token = await db.auth.createToken({ email })
       userId = (await db.auth.verifyToken(token)).id
@@ -82,7 +69,7 @@ describe.each(FRAMEWORKS)('requireInstantUser on %s', (framework) => {
       expect(res.body.user).not.toHaveProperty('refresh_token')
       expect(res.body.serialised).toBe(JSON.stringify({ user: res.body.user }))
       expect(res.body.inspected).not.toContain(token)
-      expect(res.body.inspected).not.toContain(local.adminToken)
+      expect(res.body.inspected).not.toContain(localInstant().adminToken)
       expect(res.text).not.toContain(token)
     })
 
@@ -203,7 +190,7 @@ describe.each(FRAMEWORKS)('optionalInstantUser on %s', (framework) => {
   let db: InstantAuthDb
   let token: string
   beforeAll(async () => {
-    db = makeDb('ours', local)
+    db = makeDb('ours', localInstant())
     token = await db.auth.createToken({ email: `optional-${framework}@example.com` })
   })
 
@@ -228,6 +215,15 @@ describe.each(FRAMEWORKS)('optionalInstantUser on %s', (framework) => {
   it('a bad token → 401 invalid_token', async () => {
     const res = await request(app().handler).get('/feed').set('token', UNKNOWN).expect(401)
     expect(res.body.code).toBe('invalid_token')
+  })
+
+  it('OPTIONS is not authenticated: req.instant = null, even with a bad token', async () => {
+    const a = createApp(framework)
+    a.use(optionalInstantUser({ db }))
+    a.use((req, res) => json(res, 200, { instant: req.instant === null ? 'null' : 'other' }))
+    const res = await request(a.handler).options('/feed').set('token', UNKNOWN).expect(200)
+    expect(res.body).toEqual({ instant: 'null' })
+    expect(res.headers['cache-control']).toBeUndefined()
   })
 })
 
@@ -277,7 +273,7 @@ describe('factory checks', () => {
     app.route(
       'GET',
       '/me',
-      requireInstantUser({ db: makeDb('ours', local), logger }),
+      requireInstantUser({ db: makeDb('ours', localInstant()), logger }),
       (_req, res) => json(res, 200, {}),
     )
     await request(app.handler).get('/me').set('token', UNKNOWN).expect(401)

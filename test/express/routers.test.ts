@@ -1,6 +1,6 @@
 import express5 from 'express'
 import request from 'supertest'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   KitError,
   magicCodeRouter,
@@ -9,7 +9,7 @@ import {
   signOutRouter,
 } from '../../src/express/index.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
-import type { LocalInstant } from '../../src/local/index.js'
+import type { KitEvent } from '../../src/core/events.js'
 import {
   DB_KINDS,
   FRAMEWORKS,
@@ -17,22 +17,10 @@ import {
   json,
   makeDb,
   recordingLogger,
-  startLocal,
+  useLocalInstant,
 } from './helpers.js'
 
-let local: LocalInstant
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-
-beforeAll(async () => {
-  local = await startLocal()
-  process.on('unhandledRejection', onUnhandled)
-})
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
-  await local.close()
-  expect(unhandled).toEqual([])
-})
+const localInstant = useLocalInstant()
 
 const GENERIC_401 = {
   type: 'https://github.com/instant-express-auth/instant-express-auth#invalid_credentials',
@@ -54,7 +42,7 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
     let db: InstantAuthDb
     const tag = `${framework}-${dbKind}`
     beforeAll(() => {
-      db = makeDb(dbKind, local)
+      db = makeDb(dbKind, localInstant())
     })
 
     function signInApp(options: Partial<Parameters<typeof signInRouter>[0]> = {}) {
@@ -127,6 +115,26 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
         expect(res.headers['retry-after']).toBe('5')
       })
 
+      it('auth_unavailable without Retry-After gets one; a given one is kept', async () => {
+        for (const [headers, expected] of [
+          [undefined, '5'],
+          [{ 'Retry-After': '30' }, '30'],
+        ] as const) {
+          const res = await request(
+            signInApp({
+              authenticate: async () => {
+                throw new KitError('auth_unavailable', headers ? { headers } : {})
+              },
+            }).handler,
+          )
+            .post('/sign-in')
+            .send({})
+            .expect(503)
+          expect(res.body.code).toBe('auth_unavailable')
+          expect(res.headers['retry-after']).toBe(expected)
+        }
+      })
+
       it('allowSignUp: false refuses unknown users with the same 401 and creates nobody', async () => {
         const app = signInApp({ allowSignUp: false })
         const email = `nobody-${tag}@example.com`
@@ -176,7 +184,7 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
 
       it('a wrong admin token → 500 instant_misconfigured with a fix-it log and no secret', async () => {
         const badAdmin = '99999999-9999-4999-8999-999999999999'
-        const wrong = makeDb(dbKind, { ...local, adminToken: badAdmin })
+        const wrong = makeDb(dbKind, { ...localInstant(), adminToken: badAdmin })
         const logger = recordingLogger()
         const app = createApp(framework)
         app.use(
@@ -282,6 +290,36 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
         expect(res.text).not.toContain(code)
       })
 
+      it('a provider that never answers → 503 email_unavailable after sendEmailTimeoutMs', async () => {
+        const logger = recordingLogger()
+        const events: KitEvent[] = []
+        const app = codeApp([], {
+          logger,
+          onEvent: (event) => void events.push(event),
+          sendEmailTimeoutMs: 100,
+          sendEmail: () => new Promise<void>(() => {}),
+        })
+        const started = performance.now()
+        const res = await request(app.handler)
+          .post('/custom-send-magic-code')
+          .send({ email: `hang-${tag}@example.com` })
+          .expect(503)
+        expect(performance.now() - started).toBeLessThan(5_000)
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+        expectKitHeaders(res)
+        expect(res.body).toEqual({
+          type: 'https://github.com/instant-express-auth/instant-express-auth#email_unavailable',
+          title: 'Email unavailable',
+          status: 503,
+          detail: 'The code could not be sent; try again shortly.',
+          code: 'email_unavailable',
+        })
+        expect(logger.lines).toEqual([
+          'error: instant-express-auth: sendEmail did not finish within 100 ms for a @example.com address; answering 503 email_unavailable.',
+        ])
+        expect(events.map((e) => e.type)).toEqual(['email_failed'])
+      })
+
       it('verifies a code: 200 { token, user, created }; the token works', async () => {
         const sent: { email: string; code: string }[] = []
         const app = codeApp(sent)
@@ -311,6 +349,8 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
           .send({ email, code: wrongCode })
           .expect(401)
         expect(wrong.body.code).toBe('invalid_code')
+        // Every 401 carries a challenge (RFC 9110 §15.5.2).
+        expect(wrong.headers['www-authenticate']).toBe('Bearer realm="instant"')
         await request(app.handler)
           .post('/verify-magic-code')
           .send({ email, code: sent[0]!.code })
@@ -375,7 +415,7 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
 describe.each(FRAMEWORKS)('rate limits on %s', (framework) => {
   let db: InstantAuthDb
   beforeAll(() => {
-    db = makeDb('ours', local)
+    db = makeDb('ours', localInstant())
   })
 
   it('resend cooldown: a second code within 30 s → 429 rate_limited with Retry-After and RateLimit headers', async () => {
@@ -512,7 +552,7 @@ describe.each(FRAMEWORKS)('rate limits on %s', (framework) => {
 
 describe('body parsers and error handlers', () => {
   it('uses the body an express.json() parser already read', async () => {
-    const db = makeDb('ours', local)
+    const db = makeDb('ours', localInstant())
     const app = express5()
     app.use(express5.json())
     app.use(
@@ -530,7 +570,7 @@ describe('body parsers and error handlers', () => {
   })
 
   it("onError: 'next' with Express's default handler keeps the status and Retry-After", async () => {
-    const db = makeDb('ours', local)
+    const db = makeDb('ours', localInstant())
     const app = express5()
     app.use(
       signInRouter({
@@ -544,5 +584,57 @@ describe('body parsers and error handlers', () => {
     )
     const res = await request(app).post('/sign-in').expect(503)
     expect(res.headers['retry-after']).toBe('5')
+  })
+})
+
+describe('router options', () => {
+  const routers = {
+    signInRouter: (o: Record<string, unknown>) =>
+      signInRouter({ authenticate: () => null, ...o } as any),
+    magicCodeRouter: (o: Record<string, unknown>) =>
+      magicCodeRouter({ sendEmail: () => {}, ...o } as any),
+    signOutRouter: (o: Record<string, unknown>) => signOutRouter(o as any),
+  }
+
+  it.each(Object.entries(routers))('%s validates the shared options once', (name, make) => {
+    const db = makeDb('ours', localInstant())
+    expect(() => make({})).toThrow(/`db`/)
+    expect(() => make({ db, onError: 'throw' })).toThrow(/`onError`/)
+    expect(() => make({ db, helmet: 'yes' })).toThrow(/`helmet`/)
+    expect(() => make({ db, logger: {} })).toThrow(/`logger`/)
+    expect(() => make({ db, onEvent: 'log' })).toThrow(/`onEvent`/)
+    for (const bad of [0, -1, Number.NaN, '100', 2 ** 31]) {
+      expect(() => make({ db, instantTimeoutMs: bad })).toThrow(/`instantTimeoutMs`/)
+    }
+    expect(() => make({ db, path: 'no-slash' })).toThrow(/`path`/)
+    expect(() => (routers[name as keyof typeof routers] as any)(undefined)).toThrow(TypeError)
+  })
+
+  it('catches a router factory passed to app.use() uncalled', () => {
+    const req = { headers: {}, method: 'POST', url: '/sign-in' }
+    for (const factory of [signInRouter, magicCodeRouter, signOutRouter]) {
+      expect(() => (factory as any)(req, {}, () => {})).toThrow(
+        `It looks like you did app.use(${factory.name})`,
+      )
+    }
+  })
+
+  it('magicCodeRouter: sendEmailTimeoutMs must be a positive number of ms', () => {
+    const db = makeDb('ours', localInstant())
+    for (const bad of [0, -5, Number.POSITIVE_INFINITY, '15000', 2 ** 31]) {
+      expect(() =>
+        magicCodeRouter({ db, sendEmail: () => {}, sendEmailTimeoutMs: bad as any }),
+      ).toThrow('`sendEmailTimeoutMs` must be a positive number of milliseconds (default 15000).')
+    }
+    expect(() => magicCodeRouter({ db, sendEmail: () => {}, sendEmailTimeoutMs: 1 })).not.toThrow()
+  })
+
+  it('signOutRouter validates `cache` whatever the scope', () => {
+    const db = makeDb('ours', localInstant())
+    for (const scope of ['session', 'all'] as const) {
+      expect(() => signOutRouter({ db, scope, cache: { ttlMs: -1 } })).toThrow(/`cache.ttlMs`/)
+      expect(() => signOutRouter({ db, scope, cache: null as any })).toThrow(/`cache`/)
+      expect(() => signOutRouter({ db, scope, cache: false })).not.toThrow()
+    }
   })
 })

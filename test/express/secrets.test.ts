@@ -1,6 +1,6 @@
 /** No response body or header, log line or event carries a secret the request did not ask for. */
 import request from 'supertest'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   magicCodeRouter,
   optionalInstantUser,
@@ -9,7 +9,6 @@ import {
   signOutRouter,
 } from '../../src/express/index.js'
 import type { KitEvent } from '../../src/core/events.js'
-import type { LocalInstant } from '../../src/local/index.js'
 import {
   DB_KINDS,
   FRAMEWORKS,
@@ -17,14 +16,10 @@ import {
   json,
   makeDb,
   recordingLogger,
-  startLocal,
+  useLocalInstant,
 } from './helpers.js'
 
-let local: LocalInstant
-beforeAll(async () => {
-  local = await startLocal()
-})
-afterAll(() => local.close())
+const localInstant = useLocalInstant()
 
 function everything(res: request.Response): string {
   return `${JSON.stringify(res.headers)}\n${res.text}`
@@ -32,8 +27,11 @@ function everything(res: request.Response): string {
 
 describe.each(FRAMEWORKS)('secrets on %s', (framework) => {
   it.each(DB_KINDS)('with the %s client', async (dbKind) => {
-    const db = makeDb(dbKind, local)
-    const badDb = makeDb(dbKind, { ...local, adminToken: '99999999-9999-4999-8999-999999999999' })
+    const db = makeDb(dbKind, localInstant())
+    const badDb = makeDb(dbKind, {
+      ...localInstant(),
+      adminToken: '99999999-9999-4999-8999-999999999999',
+    })
     const logger = recordingLogger()
     const events: KitEvent[] = []
     const onEvent = (e: KitEvent): void => void events.push(e)
@@ -112,7 +110,7 @@ describe.each(FRAMEWORKS)('secrets on %s', (framework) => {
     record(await request(app.handler).get('/me').set('token', aliceToken).expect(401))
 
     const secrets = [
-      local.adminToken,
+      localInstant().adminToken,
       '99999999-9999-4999-8999-999999999999',
       aliceToken,
       bobToken,

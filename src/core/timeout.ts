@@ -1,0 +1,42 @@
+/**
+ * Deadlines on calls the kit does not control (Instant, your email provider). One
+ * implementation: every bounded call settles the same way and leaves no timer behind.
+ */
+
+/** The longest delay `setTimeout` honours; anything larger fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1
+
+/**
+ * Validates a timeout option once, at factory time: a positive number of ms that `setTimeout`
+ * can honour. `undefined` gives `defaultMs`.
+ */
+export function resolveTimeoutMs(value: unknown, option: string, defaultMs: number): number {
+  if (value === undefined) return defaultMs
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    value > MAX_TIMEOUT_MS
+  ) {
+    throw new TypeError(
+      `\`${option}\` must be a positive number of milliseconds (default ${defaultMs}).`,
+    )
+  }
+  return value
+}
+
+/**
+ * Settles like `call`, or rejects with `onTimeout()` after `timeoutMs`. A late rejection of
+ * `call` is still handled (by the race), so it never becomes an unhandled rejection.
+ */
+export function withTimeout<T>(
+  call: T | Promise<T>,
+  timeoutMs: number,
+  onTimeout: () => Error,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs)
+  })
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,41 @@
+/**
+ * What every caller of `db.auth.*` does with a failure: classify it, log what an operator must
+ * see, and report outages as `upstream_error` events. The caller's own mistakes (a bad token,
+ * a wrong code, a refused sign-in, a malformed request) are not upstream failures.
+ */
+import { classifyInstantError, type InstantOperation } from './classify-error.js'
+import { isKitError, type KitError, type KitErrorCode } from './errors.js'
+import type { KitLogger, OnEvent } from './events.js'
+
+/** Where the report goes. */
+export interface UpstreamHooks {
+  logger: KitLogger
+  onEvent: OnEvent | undefined
+}
+
+const CALLERS_FAULT: ReadonlySet<KitErrorCode> = new Set([
+  'invalid_request',
+  'invalid_token',
+  'invalid_credentials',
+  'invalid_code',
+])
+
+/**
+ * The KitError to answer with for what `db.auth.<operation>` threw. A KitError passes through
+ * unreported: whoever made it has already reported it.
+ */
+export function upstreamError(
+  error: unknown,
+  operation: InstantOperation,
+  hooks: UpstreamHooks,
+): KitError {
+  if (isKitError(error)) return error
+  const { error: kitError, log } = classifyInstantError(error, operation)
+  if (log !== undefined) {
+    if (kitError.code === 'instant_misconfigured') hooks.logger.error(log)
+    else hooks.logger.warn(log)
+  }
+  if (!CALLERS_FAULT.has(kitError.code))
+    hooks.onEvent?.({ type: 'upstream_error', operation, code: kitError.code })
+  return kitError
+}
