@@ -80,33 +80,30 @@ export function createTransport(options: ResolvedOptions): Transport {
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    let statusCode: number
-    let text: string
+    let response: RawResponse
     try {
-      const response = await dispatcher.request({
+      response = await exchange(dispatcher, {
         origin,
         path,
         method,
         headers,
         body,
-        signal,
         headersTimeout: headersTimeoutMs,
         bodyTimeout: bodyTimeoutMs,
+        signal,
       })
-      statusCode = response.statusCode
-      text = await response.body.text()
     } catch (error) {
       throw transportError(classify(error, signal), method, path, error)
     }
 
-    if (statusCode === 200) {
+    if (response.statusCode === 200) {
       try {
-        return JSON.parse(text)
+        return JSON.parse(response.text)
       } catch (error) {
         throw transportError('INSTANT_BAD_RESPONSE', method, path, error)
       }
     }
-    throw new InstantAPIError({ status: statusCode, body: errorBody(text) })
+    throw new InstantAPIError({ status: response.statusCode, body: errorBody(response.text) })
   }
 
   return {
@@ -115,6 +112,65 @@ export function createTransport(options: ResolvedOptions): Transport {
       if (ownPool !== undefined && !ownPool.closed) await ownPool.close()
     },
   }
+}
+
+interface RawResponse {
+  statusCode: number
+  text: string
+}
+
+type ExchangeOptions = Dispatcher.DispatchOptions & { signal: AbortSignal | undefined }
+
+/**
+ * One request, the whole body collected as text. `dispatch` with a small handler rather than
+ * `request()`: admin answers are small JSON documents, and skipping the Readable stream that
+ * `request()` builds per response saves a measurable share of CPU on every verification.
+ */
+function exchange(dispatcher: Dispatcher, options: ExchangeOptions): Promise<RawResponse> {
+  const { signal, ...dispatchOptions } = options
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let statusCode = 0
+    let onAbort: (() => void) | undefined
+    const settle = (): void => {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+    }
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        if (signal === undefined) return
+        if (signal.aborted) {
+          controller.abort(signal.reason)
+          return
+        }
+        onAbort = () => controller.abort(signal.reason)
+        signal.addEventListener('abort', onAbort, { once: true })
+      },
+      onResponseStart(_controller, status) {
+        statusCode = status
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk)
+      },
+      onResponseEnd() {
+        settle()
+        const text =
+          chunks.length === 1
+            ? (chunks[0] as Buffer).toString('utf8')
+            : Buffer.concat(chunks).toString('utf8')
+        resolve({ statusCode, text })
+      },
+      onResponseError(_controller, error) {
+        settle()
+        reject(error)
+      },
+    }
+    try {
+      dispatcher.dispatch(dispatchOptions, handler)
+    } catch (error) {
+      settle()
+      reject(error)
+    }
+  })
 }
 
 /** The SDK's rule: JSON if it parses (and is not `null`), else `{ type: undefined, message }`. */

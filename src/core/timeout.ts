@@ -27,16 +27,25 @@ export function resolveTimeoutMs(value: unknown, option: string, defaultMs: numb
 
 /**
  * Settles like `call`, or rejects with `onTimeout()` after `timeoutMs`. A late rejection of
- * `call` is still handled (by the race), so it never becomes an unhandled rejection.
+ * `call` is still handled, so it never becomes an unhandled rejection. One promise and one timer
+ * per call (it sits on every verification that misses the cache).
  */
 export function withTimeout<T>(
   call: T | Promise<T>,
   timeoutMs: number,
   onTimeout: () => Error,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), timeoutMs)
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), timeoutMs)
+    Promise.resolve(call).then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
   })
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
 }
