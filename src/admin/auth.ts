@@ -194,6 +194,13 @@ export function createAuth<S extends SchemaLike | undefined>(
         body,
         options?.signal,
       )) as Json
+      // A 200 without a user is not Instant's answer (a proxy, a stub): never "no such user".
+      if (typeof res?.user !== 'object' || res.user === null) {
+        throw new InstantTransportError(
+          'INSTANT_BAD_RESPONSE',
+          `Instant answered 200 without a user (POST ${paths.verifyToken.split('?')[0]})`,
+        )
+      }
       return res.user as User
     },
     getUser: async (params, options) => {

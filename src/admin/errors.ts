@@ -88,6 +88,36 @@ export class InstantAPIError extends Error {
    * `original-input`). The fields stay as the SDK has them; `console.log(err)` and
    * `util.inspect(err)` show them redacted, so logging the error leaks nothing.
    */
+  /**
+   * What `JSON.stringify(err)` (structured loggers, error trackers, `res.json(err)`) sees: the
+   * same fields with credentials in `hint` and `body` redacted, as for `util.inspect`.
+   */
+  toJSON(): {
+    name: string
+    message: string
+    status: number
+    traceId?: string
+    hint: unknown
+    body: unknown
+  } {
+    const json: {
+      name: string
+      message: string
+      status: number
+      traceId?: string
+      hint: unknown
+      body: unknown
+    } = {
+      name: this.name,
+      message: this.message,
+      status: this.status,
+      hint: redact(this.hint, 0),
+      body: redact(this.body, 0),
+    }
+    if (this.traceId !== undefined) json.traceId = this.traceId
+    return json
+  }
+
   [inspect.custom](_depth: number, options: InspectOptions): string {
     const shown = { status: this.status, hint: redact(this.hint, 0), body: redact(this.body, 0) }
     return `${this.stack ?? `${this.name}: ${this.message}`} ${inspect(shown, { ...options, customInspect: false })}`

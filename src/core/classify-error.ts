@@ -121,6 +121,18 @@ function classifyApiError(
       if (type === 'signups-closed' || type === 'permission-denied') {
         return { error: new KitError('invalid_credentials', { cause: error }) }
       }
+      // Instant refused the `{ email }` or `{ id }` that `authenticate` returned: an app bug,
+      // not an outage, and not the caller's fault either.
+      if (
+        type === 'param-malformed' ||
+        type === 'validation-failed' ||
+        type === 'record-not-found'
+      ) {
+        return {
+          error: new KitError('internal_error', { cause: error }),
+          log: `instant-express-auth: Instant refused the identity authenticate() returned (${type}); return { email } with a valid address or { id } with a user's UUID.`,
+        }
+      }
       break
     case 'signOut':
       if (type === 'record-not-found' || type === 'param-malformed') {

@@ -32,7 +32,8 @@ export function upstreamError(
   if (isKitError(error)) return error
   const { error: kitError, log } = classifyInstantError(error, operation)
   if (log !== undefined) {
-    if (kitError.code === 'instant_misconfigured') hooks.logger.error(log)
+    if (kitError.code === 'instant_misconfigured' || kitError.code === 'internal_error')
+      hooks.logger.error(log)
     else hooks.logger.warn(log)
   }
   if (!CALLERS_FAULT.has(kitError.code))

@@ -16,7 +16,6 @@ import {
   type InstantUserRecord,
 } from './instant-db.js'
 import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
-import { invalidTokenError } from './token-source.js'
 import { upstreamError } from './upstream-error.js'
 import {
   INVALID,
@@ -121,12 +120,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       (record): Outcome => {
         const current = inflight.get(tokenHash) === call
         if (current) inflight.delete(tokenHash)
-        if (record === null || record === undefined) {
-          // A client that answers "no user" instead of throwing: a definitive no.
-          if (current) cache?.setInvalid(tokenHash)
-          return { error: invalidTokenError() }
-        }
-        if (typeof record !== 'object' || typeof record.id !== 'string') {
+        // Both clients throw for an unknown token; a 200 without a user is a broken answer (a
+        // proxy, a stub), so it is an outage, never cached, never a 401 for everyone.
+        if (typeof record !== 'object' || record === null || typeof record.id !== 'string') {
           return { error: report(new SyntaxError('verifyToken returned no user id')) }
         }
         const user = publicUser(record)

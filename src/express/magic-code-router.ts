@@ -141,9 +141,13 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     try {
       code = (
         await withInstantTimeout(db.auth.generateMagicCode(email), timeoutMs, 'generateMagicCode')
-      ).code
+      )?.code
     } catch (error) {
       throw upstream(error, 'generateMagicCode')
+    }
+    if (typeof code !== 'string' || code === '') {
+      // A 200 without a code (a proxy, a stub) must not "send" nothing and answer sent: true.
+      throw upstream(new SyntaxError('generateMagicCode returned no code'), 'generateMagicCode')
     }
     try {
       await withTimeout(

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { init } from '../../src/admin/index.js'
+import { InstantAPIError, init } from '../../src/admin/index.js'
 
 const APP_ID = '5f6a1c3e-9b2d-4e8f-a1b2-c3d4e5f6a7b8'
 const ADMIN_TOKEN = '0c9e7d1a-2b3c-4d5e-8f90-a1b2c3d4e5f6'
@@ -42,5 +42,36 @@ describe('no secret escapes', () => {
     ].join('\n')
     expect(seen).not.toContain(ADMIN_TOKEN)
     expect(seen).not.toContain(USER_TOKEN)
+  })
+
+  it('an InstantAPIError whose hint echoes credentials is redacted in JSON and inspect', () => {
+    const error = new InstantAPIError({
+      status: 400,
+      body: {
+        type: 'record-not-found',
+        message: 'Record not found: app-admin-token',
+        hint: {
+          'record-type': 'app-admin-token',
+          args: [{ 'app-id': APP_ID, token: ADMIN_TOKEN }],
+        },
+      },
+    })
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'InstantAPIError',
+      message: 'Record not found: app-admin-token',
+      status: 400,
+      hint: { 'record-type': 'app-admin-token', args: [{ 'app-id': APP_ID, token: '[redacted]' }] },
+      body: {
+        type: 'record-not-found',
+        message: 'Record not found: app-admin-token',
+        hint: {
+          'record-type': 'app-admin-token',
+          args: [{ 'app-id': APP_ID, token: '[redacted]' }],
+        },
+      },
+    })
+    expect(inspect(error)).not.toContain(ADMIN_TOKEN)
+    // The fields themselves stay as the SDK has them.
+    expect((error.hint as { args: { token: string }[] }).args[0]?.token).toBe(ADMIN_TOKEN)
   })
 })

@@ -145,6 +145,19 @@ describe('transport errors', () => {
     )
   })
 
+  it('verifyToken answered 200 without a user is INSTANT_BAD_RESPONSE, never a silent undefined', async () => {
+    const { url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{}')
+    })
+    const error = await rejection(client(url).auth.verifyToken(REFRESH_TOKEN))
+    expect(error).toBeInstanceOf(InstantTransportError)
+    expect(error).toMatchObject({ code: 'INSTANT_BAD_RESPONSE' })
+    expect((error as Error).message).toBe(
+      `Instant answered 200 without a user (POST /runtime/auth/verify_refresh_token)`,
+    )
+  })
+
   it('HTML with 502 is an InstantAPIError, as in the SDK', async () => {
     const error = await rejection(client(html502).query({ goals: {} }))
     expect(error).toBeInstanceOf(InstantAPIError)

@@ -56,6 +56,11 @@ beforeAll(async () => {
     res.end('<html>maintenance</html>')
   })
   await make('reset', (req) => req.socket.destroy())
+  // A proxy or stub answering 200 with no user: an outage, never "no such token" for everyone.
+  await make('empty200', (_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end('{}')
+  })
   await make('not-instant', (_req, res) => {
     res.statusCode = 404
     res.setHeader('content-type', 'application/json')
@@ -69,7 +74,7 @@ afterAll(async () => {
   expect(unhandled).toEqual([])
 })
 
-const FAULTS = ['refused', 'hangs', '500', 'html', 'html200', 'reset'] as const
+const FAULTS = ['refused', 'hangs', '500', 'html', 'html200', 'reset', 'empty200'] as const
 
 function ours(fault: string): InstantAuthDb {
   return init({

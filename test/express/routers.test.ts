@@ -204,6 +204,25 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
         expect(logger.lines[0]).toContain('INSTANT_API_URI')
         expect(logger.lines[0]).not.toContain(badAdmin)
       })
+
+      it('an identity Instant refuses (authenticate returned a non-UUID id) → 500 internal_error, logged', async () => {
+        const logger = recordingLogger()
+        const app = createApp(framework)
+        app.use(
+          signInRouter({
+            db,
+            logger,
+            rateLimit: false,
+            authenticate: () => ({ id: 'not-a-uuid' }),
+          }),
+        )
+        const res = await request(app.handler).post('/sign-in').expect(500)
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+        expect(res.body.code).toBe('internal_error')
+        expect(logger.lines).toEqual([
+          expect.stringContaining('Instant refused the identity authenticate() returned'),
+        ])
+      })
     })
 
     describe('magicCodeRouter', () => {
