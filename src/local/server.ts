@@ -3,6 +3,7 @@
  * admin and runtime-auth routes (contract §3) with Instant's error model (§6).
  * Everything (route table, statements) is built once in `createRequestListener`.
  */
+import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Auth } from './auth.js'
 import type { Caller, DataEngine } from './data/index.js'
@@ -90,7 +91,7 @@ export function createRequestListener(
     const parts = header.split('Bearer ')
     const token = coerceUuid((parts[parts.length - 1] as string).trim())
     if (token === undefined) throw paramMalformed(['headers', 'authorization'], header)
-    if (id !== appId || token !== adminToken) {
+    if (id !== appId || !sameToken(token, adminToken)) {
       throw recordNotFound('app-admin-token', [{ 'app-id': id, token }], {
         message:
           'This admin token may be expired or invalid. Or you may have provided an incorrect app ID.',
@@ -495,4 +496,11 @@ function pathOf(url: string | undefined): string {
 function queryOf(url: string): string {
   const q = url.indexOf('?')
   return q === -1 ? '' : url.slice(q + 1)
+}
+
+/** Constant-time comparison of two tokens (UUIDs, so equal lengths when well-formed). */
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
 }

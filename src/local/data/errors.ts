@@ -50,3 +50,33 @@ export function validationError(
     { 'data-type': dataType, input, errors: errors.map((e) => ({ ...e })) },
   )
 }
+
+/** How deep a query or the steps of a transaction may nest; Instant's shapes need far less. */
+export const MAX_INPUT_DEPTH = 64
+
+/**
+ * Checks request JSON before it is walked recursively: nesting no deeper than
+ * {@link MAX_INPUT_DEPTH} (a deeper one would overflow the stack and answer 500), and no
+ * `__proto__` key (assigning one would swap an object's prototype and lose the value).
+ * Iterative, so it cannot overflow itself.
+ */
+export function assertSafeInput(dataType: string, input: unknown): void {
+  const stack: [unknown, number][] = [[input, 0]]
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number]
+    if (typeof value !== 'object' || value === null) continue
+    if (depth > MAX_INPUT_DEPTH) {
+      throw validationError(dataType, null, [
+        { message: `Nested deeper than ${MAX_INPUT_DEPTH} levels.` },
+      ])
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1])
+      continue
+    }
+    if (Object.hasOwn(value, '__proto__')) {
+      throw validationError(dataType, null, [{ message: '"__proto__" is not a valid name.' }])
+    }
+    for (const item of Object.values(value)) stack.push([item, depth + 1])
+  }
+}

@@ -87,7 +87,14 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
     checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),
     onUserDeleted(userId) {
       // Refresh tokens go with their users rows (foreign key cascade).
-      db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
+      try {
+        db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
+      } catch (error) {
+        // SQLite rolled back; bring the in-memory caches back in line, as runTransact does.
+        attrs.reload()
+        store.clearCache()
+        throw error
+      }
     },
   }
 }

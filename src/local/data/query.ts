@@ -5,7 +5,7 @@
  */
 import { paramMalformed, paramMissing } from '../errors.js'
 import type { AttrRegistry } from './attrs.js'
-import { validationError } from './errors.js'
+import { assertSafeInput, validationError } from './errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './index.js'
 import { celAuth, celEntity, type Permissions } from './permissions.js'
@@ -61,6 +61,7 @@ export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record
   }
   const raw = body['query']
   if (!isRecord(raw)) throw paramMalformed(['body', 'query'], raw)
+  assertSafeInput('query', raw)
   const inference = body['inference?'] === true
   const { $$ruleParams: ruleParamsRaw, ...query } = raw
   const forms = Object.entries(query).map(([ns, v]) => parseForm(deps.attrs, raw, ns, v, [ns], 0))

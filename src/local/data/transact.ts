@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3'
 import { LocalInstantError, paramMalformed, paramMissing } from '../errors.js'
 import { USERS_SYSTEM_LABELS, type AttrRegistry, type DataAttr, type LinkAttr } from './attrs.js'
 import { celRequest, toCelMap, type CelMap } from './cel.js'
-import { permissionDenied, validationError } from './errors.js'
+import { assertSafeInput, permissionDenied, validationError } from './errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import { parseEntityRef, type EntityRef } from './ids.js'
 import type { Caller } from './index.js'
@@ -90,6 +90,7 @@ export function runTransact(
   }
   const steps = body['steps']
   if (!Array.isArray(steps)) throw paramMalformed(['body', 'steps'], steps)
+  assertSafeInput('steps', steps)
   const throwOnMissing = body['throw-on-missing-attrs?'] === true
   const parsed = parseSteps(steps)
   try {

@@ -353,3 +353,29 @@ describe('all or nothing', () => {
     ])
   })
 })
+
+describe('hostile input', () => {
+  test('a "__proto__" attribute is refused, not silently dropped', () => {
+    const t = makeEngine({ schema })
+    const e = errorOf(() =>
+      t.tx([['update', 'goals', uid(1), JSON.parse('{"title":"x","__proto__":{"a":1}}')]]),
+    )
+    expect(e.status).toBe(400)
+    expect(e.type).toBe('validation-failed')
+    expect(e.message).toBe('Validation failed for steps: "__proto__" is not a valid name.')
+    expect(t.q({ goals: {} })).toEqual({ goals: [] })
+  })
+
+  test('queries and steps nested past the limit answer 400, not a stack overflow', () => {
+    const t = makeEngine({ schema })
+    let deep: Record<string, unknown> = {}
+    for (let i = 0; i < 100_000; i++) deep = { todos: deep }
+    const q = errorOf(() => t.q({ goals: deep }))
+    expect(q.type).toBe('validation-failed')
+    expect(q.message).toBe('Validation failed for query: Nested deeper than 64 levels.')
+    let value: unknown = 1
+    for (let i = 0; i < 100_000; i++) value = [value]
+    const s = errorOf(() => t.tx([['update', 'goals', uid(1), { title: 'x', meta: value }]]))
+    expect(s.message).toBe('Validation failed for steps: Nested deeper than 64 levels.')
+  })
+})
