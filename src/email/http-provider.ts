@@ -5,6 +5,7 @@
 import { request, type Dispatcher } from 'undici'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import type { EmailProviderOptions } from './provider.js'
+import { isLoopbackHost } from '../core/loopback.js'
 
 /** How long an HTTP provider may take, in milliseconds, unless `timeoutMs` says otherwise. */
 export const DEFAULT_EMAIL_TIMEOUT_MS = 10_000
@@ -178,8 +179,6 @@ function retryAfter(header: string | string[] | undefined): { retryAfterSeconds?
   return { retryAfterSeconds: Math.max(0, Math.ceil((date - Date.now()) / 1000)) }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 /** Joins the base URL and the API path; refuses plain HTTP to anything but loopback. */
 function endpoint(baseUrl: string | URL, path: string, name: string): URL {
   let base: URL
@@ -190,7 +189,7 @@ function endpoint(baseUrl: string | URL, path: string, name: string): URL {
       `${name}: options.baseUrl must be an absolute URL like https://api.example.com`,
     )
   }
-  const loopback = LOOPBACK_HOSTS.has(base.hostname) || base.hostname.startsWith('127.')
+  const loopback = isLoopbackHost(base.hostname)
   if (base.protocol !== 'https:' && !(base.protocol === 'http:' && loopback)) {
     throw new TypeError(
       `${name}: options.baseUrl must use https: (plain http: is only allowed to localhost), got ${base.protocol}`,

@@ -11,12 +11,16 @@ import {
   type JWTVerifyGetKey,
 } from 'jose'
 import { KitError } from '../core/errors.js'
+import { isLoopbackHost } from '../core/loopback.js'
 
 /** Allowed clock skew, in seconds, for `exp` and `nbf`, unless `clockToleranceSec` says otherwise. */
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 5
 
 /** How long a JWKS fetch may take, in ms, unless `jwksTimeoutMs` says otherwise. */
 export const DEFAULT_JWKS_TIMEOUT_MS = 5_000
+
+/** The shortest `jwksCacheMaxAgeMs` accepted, in ms. */
+export const MIN_JWKS_CACHE_MAX_AGE_MS = 1_000
 
 /** How long a fetched JWKS is trusted before it is fetched again, in ms (jose's default). */
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000
@@ -182,7 +186,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
       if (err instanceof JwksUnavailable) {
         throw new KitError('auth_unavailable', { cause: err.cause })
       }
-      throw new KitError('invalid_credentials', { cause: err })
+      throw new KitError('invalid_credentials', { cause: withoutClaims(err) })
     }
   }
 
@@ -237,6 +241,16 @@ function rejected(code: string, reason: string): KitError {
   })
 }
 
+/**
+ * jose's claim errors carry the whole token payload (the email and any other personal claims);
+ * the cause keeps jose's code, claim and reason only, so logging it leaks nothing.
+ */
+function withoutClaims(error: unknown): unknown {
+  if (!(error instanceof Error) || !('payload' in error)) return error
+  const { code, claim, reason } = error as { code?: unknown; claim?: unknown; reason?: unknown }
+  return Object.assign(new Error(error.message), { name: error.name, code, claim, reason })
+}
+
 /** Marks a failure to get the JWKS itself, so it becomes 503 and never 401. */
 class JwksUnavailable extends Error {}
 
@@ -270,8 +284,11 @@ function keySource(options: JwtAuthenticatorOptions): {
     if (!Number.isInteger(timeoutDuration) || timeoutDuration <= 0) {
       throw new TypeError('jwtAuthenticator: options.jwksTimeoutMs must be a positive integer (ms)')
     }
-    if (!Number.isFinite(cacheMaxAge) || cacheMaxAge < 0) {
-      throw new TypeError('jwtAuthenticator: options.jwksCacheMaxAgeMs must be a number of ms ≥ 0')
+    // Below a second, jose would refetch the key set for nearly every sign-in.
+    if (!Number.isFinite(cacheMaxAge) || cacheMaxAge < MIN_JWKS_CACHE_MAX_AGE_MS) {
+      throw new TypeError(
+        `jwtAuthenticator: options.jwksCacheMaxAgeMs must be at least ${MIN_JWKS_CACHE_MAX_AGE_MS} ms`,
+      )
     }
     // Created once: jose caches the keys, coalesces fetches and refetches on an unknown `kid`.
     const jwks = createRemoteJWKSet(url, { timeoutDuration, cacheMaxAge })
@@ -335,8 +352,6 @@ function stringOrList(value: unknown, name: string): string | string[] {
   )
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 function jwksUrl(value: string | URL): URL {
   let url: URL
   try {
@@ -344,7 +359,7 @@ function jwksUrl(value: string | URL): URL {
   } catch {
     throw new TypeError('jwtAuthenticator: options.jwksUri must be an absolute URL')
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.')
+  const loopback = isLoopbackHost(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new TypeError(
       'jwtAuthenticator: options.jwksUri must use https: (http: only for localhost)',

@@ -218,7 +218,10 @@ describe('jwtAuthenticator with a JWKS', () => {
     expect(err.status).toBe(401)
     expect(err.message).toBe('Sign-in failed.')
     expect((err.cause as { code?: string }).code).toBe(causeCode)
-    expect(inspect(err, { depth: Infinity, showHidden: true })).not.toContain(token)
+    const shown = inspect(err, { depth: Infinity, showHidden: true })
+    expect(shown).not.toContain(token)
+    // jose's claim errors carry the payload; the cause keeps code and reason, not the claims.
+    expect(shown.toLowerCase()).not.toContain('ada.lovelace@example.com')
   })
 
   it.each([
@@ -374,6 +377,16 @@ describe('jwtAuthenticator options', () => {
       'plain http to a remote JWKS',
       { ...base, jwksUri: 'http://id.example.test/jwks', algorithms: ['RS256'] },
       /options\.jwksUri must use https:/,
+    ],
+    [
+      'plain http to a host that only starts with "127."',
+      { ...base, jwksUri: 'http://127.attacker.example/jwks', algorithms: ['RS256'] },
+      /options\.jwksUri must use https:/,
+    ],
+    [
+      'a JWKS cache age under a second (a fetch per sign-in)',
+      { ...base, jwksUri: 'https://x.test/jwks', algorithms: ['RS256'], jwksCacheMaxAgeMs: 0 },
+      /options\.jwksCacheMaxAgeMs must be at least 1000 ms/,
     ],
     [
       'a public key that is not one',
