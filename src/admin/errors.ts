@@ -85,29 +85,12 @@ export class InstantAPIError extends Error {
   /**
    * Instant echoes credentials in some error hints (the admin token in `app-admin-token`
    * record-not-found, the refresh token in `app-user`, a malformed bearer in
-   * `original-input`). The fields stay as the SDK has them; `console.log(err)` and
-   * `util.inspect(err)` show them redacted, so logging the error leaks nothing.
+   * `original-input`). The fields stay as the SDK has them; `JSON.stringify(err)` (structured
+   * loggers, error trackers, `res.json(err)`), `console.log(err)` and `util.inspect(err)` show
+   * them redacted, so logging the error leaks nothing.
    */
-  /**
-   * What `JSON.stringify(err)` (structured loggers, error trackers, `res.json(err)`) sees: the
-   * same fields with credentials in `hint` and `body` redacted, as for `util.inspect`.
-   */
-  toJSON(): {
-    name: string
-    message: string
-    status: number
-    traceId?: string
-    hint: unknown
-    body: unknown
-  } {
-    const json: {
-      name: string
-      message: string
-      status: number
-      traceId?: string
-      hint: unknown
-      body: unknown
-    } = {
+  toJSON(): InstantAPIErrorJSON {
+    const json: InstantAPIErrorJSON = {
       name: this.name,
       message: this.message,
       status: this.status,
@@ -119,9 +102,19 @@ export class InstantAPIError extends Error {
   }
 
   [inspect.custom](_depth: number, options: InspectOptions): string {
-    const shown = { status: this.status, hint: redact(this.hint, 0), body: redact(this.body, 0) }
-    return `${this.stack ?? `${this.name}: ${this.message}`} ${inspect(shown, { ...options, customInspect: false })}`
+    const { status, hint, body } = this.toJSON()
+    return `${this.stack ?? `${this.name}: ${this.message}`} ${inspect({ status, hint, body }, { ...options, customInspect: false })}`
   }
+}
+
+/** What `JSON.stringify` shows of an {@link InstantAPIError}: credentials redacted. */
+export type InstantAPIErrorJSON = {
+  name: string
+  message: string
+  status: number
+  traceId?: string
+  hint: unknown
+  body: unknown
 }
 
 const SECRET_KEY = /token|authorization|original-input/i

@@ -36,7 +36,12 @@ export type {
 export type { InstantAdminAuth } from './auth.js'
 export type { InitConfig } from './options.js'
 export type { User, UserLookup, RequestOptions } from './user.js'
-export type { InstantErrorBody, InstantIssue, InstantTransportErrorCode } from './errors.js'
+export type {
+  InstantAPIErrorJSON,
+  InstantErrorBody,
+  InstantIssue,
+  InstantTransportErrorCode,
+} from './errors.js'
 export type {
   TransactionChunk,
   TransactInput,
