@@ -1,14 +1,13 @@
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
-  isEmailProviderError,
   postmarkEmail,
   resendEmail,
   sendgridEmail,
   type EmailProvider,
-  type EmailProviderError,
 } from '../../src/email/index.js'
 import { startLoopbackServer } from './loopback-server.js'
+import { rejection } from './rejection.js'
 
 const API_KEY = 're_SECRET_api_key_0123456789'
 const CODE = '918273'
@@ -94,16 +93,6 @@ const cases: Case[] = [
     },
   },
 ]
-
-async function rejection(promise: Promise<unknown>): Promise<EmailProviderError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isEmailProviderError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
-}
 
 /** Neither the API key nor the code may show up anywhere in the error, however deep. */
 function expectNoSecrets(err: unknown) {

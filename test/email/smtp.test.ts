@@ -4,7 +4,8 @@ import { inspect } from 'node:util'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isEmailProviderError, smtpEmail, type EmailProviderError } from '../../src/email/index.js'
+import { smtpEmail, type SmtpEmailOptions } from '../../src/email/index.js'
+import { rejection } from './rejection.js'
 
 const CODE = '564738'
 const PASSWORD = 'smtp-SECRET-password-42'
@@ -13,6 +14,14 @@ const servers: SMTPServer[] = []
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))))
 })
+
+/** smtpEmail to the test server on `port` (plain text, no TLS), with `auth` if given. */
+function localSmtp(port: number, auth?: { user: string; pass: string }) {
+  return smtpEmail({
+    transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...(auth && { auth }) },
+    from: 'login@acme.test',
+  } as SmtpEmailOptions)
+}
 
 /** A real SMTP server on 127.0.0.1:0 (no TLS); resolves its port and the parsed messages. */
 async function startSmtpServer(options: SMTPServerOptions = {}) {
@@ -38,16 +47,6 @@ async function startSmtpServer(options: SMTPServerOptions = {}) {
   await once(server.server, 'listening')
   const { port } = server.server.address() as AddressInfo
   return { port, received }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EmailProviderError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isEmailProviderError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
 }
 
 function addresses(value: AddressObject | AddressObject[] | undefined): string[] {
@@ -100,16 +99,7 @@ describe('smtpEmail', () => {
         callback(new Error('Invalid username or password'))
       },
     })
-    const sendEmail = smtpEmail({
-      transport: {
-        host: '127.0.0.1',
-        port,
-        secure: false,
-        ignoreTLS: true,
-        auth: { user: 'ada', pass: PASSWORD },
-      },
-      from: 'login@acme.test',
-    })
+    const sendEmail = localSmtp(port, { user: 'ada', pass: PASSWORD })
     const err = await rejection(sendEmail({ email: 'ada@example.com', code: CODE }))
     sendEmail.close()
     expect(err.code).toBe('EMAIL_UNAUTHORIZED')
@@ -128,10 +118,7 @@ describe('smtpEmail', () => {
         callback(Object.assign(new Error('No such user here'), { responseCode: 550 }))
       },
     })
-    const sendEmail = smtpEmail({
-      transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true },
-      from: 'login@acme.test',
-    })
+    const sendEmail = localSmtp(port)
     const err = await rejection(sendEmail({ email: 'nobody@example.com', code: CODE }))
     sendEmail.close()
     expect(err.code).toBe('EMAIL_REJECTED')
@@ -146,10 +133,7 @@ describe('smtpEmail', () => {
         callback(Object.assign(new Error('Try again later'), { responseCode: 451 }))
       },
     })
-    const sendEmail = smtpEmail({
-      transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true },
-      from: 'login@acme.test',
-    })
+    const sendEmail = localSmtp(port)
     const err = await rejection(sendEmail({ email: 'ada@example.com', code: CODE }))
     sendEmail.close()
     expect(err.code).toBe('EMAIL_UNAVAILABLE')
@@ -159,10 +143,7 @@ describe('smtpEmail', () => {
   it('maps a closed port to EMAIL_UNAVAILABLE', async () => {
     const { port } = await startSmtpServer()
     await new Promise<void>((r) => servers.pop()?.close(() => r()))
-    const sendEmail = smtpEmail({
-      transport: { host: '127.0.0.1', port, secure: false, ignoreTLS: true },
-      from: 'login@acme.test',
-    })
+    const sendEmail = localSmtp(port)
     const err = await rejection(sendEmail({ email: 'ada@example.com', code: CODE }))
     sendEmail.close()
     expect(err.code).toBe('EMAIL_UNAVAILABLE')
