@@ -20,6 +20,7 @@ import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
+import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
 import { getMeta, openStore, setMeta } from './store.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
@@ -117,7 +118,9 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       rules: opts.rules,
     })
 
-    const auth = createAuth(db, {
+    // Set once the server exists; the auth wrapper below needs it for revocations.
+    const sessions: { hub?: SessionHub } = {}
+    const rawAuth = createAuth(db, {
       appId,
       magicCodeExpiryMinutes: opts.magicCodeExpiryMinutes,
       sendsPerHour: opts.magicCodeSendsPerHour,
@@ -129,6 +132,11 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       },
       deleteUser: (userId) => engine.onUserDeleted(userId),
     })
+    const auth = withSessionNotices(rawAuth, {
+      usersChanged: () => engine.session.notifyWrite(['$users']),
+      revokeToken: (token) => sessions.hub?.revokeToken(token),
+      revokeUser: (userId) => sessions.hub?.revokeUser(userId),
+    })
 
     const listener = createRequestListener({
       auth,
@@ -139,6 +147,14 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     })
     server = createServer({ keepAliveTimeout: 65_000 }, listener)
     const srv = server
+    sessions.hub = await attachSessions(srv, {
+      appId,
+      adminToken,
+      engine,
+      auth,
+      logger,
+      maxPayloadBytes: opts.maxBodyBytes,
+    })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen(opts.port, opts.host, () => {
@@ -158,6 +174,8 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       setRules: (next) => engine.setRules(next),
       close() {
         closing ??= new Promise<void>((resolve) => {
+          // Upgraded sockets are no longer the HTTP server's: end the sessions first.
+          sessions.hub?.close()
           srv.close(() => {
             db.pragma('wal_checkpoint(TRUNCATE)')
             db.close()

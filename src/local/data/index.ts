@@ -3,8 +3,9 @@
  * The interface between the server and auth side (src/local/*.ts) and the data engine.
  */
 import type { Database } from 'better-sqlite3'
-import { createAttrRegistry } from './attrs.js'
+import { createAttrRegistry, type AttrRegistry } from './attrs.js'
 import { createCelCompiler } from './cel.js'
+import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
 import { createPermissions } from './permissions.js'
 import { runQuery } from './query.js'
@@ -12,6 +13,32 @@ import { applySchema } from './schema.js'
 import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
 import { deleteEntityCascading, runTransact } from './transact.js'
+import { loggingAttrs, loggingStore, type WriteLog } from './write-log.js'
+
+export type { ClientAttr } from './client-attrs.js'
+
+/** What one commit changed; `namespaces: 'all'` after new rules or a new schema. */
+export interface Commit {
+  txId: number
+  namespaces: ReadonlySet<string> | 'all'
+  attrsChanged: boolean
+}
+
+/** What the realtime sessions (src/local/session) read from the engine, besides query/transact. */
+export interface SessionFacet {
+  /** The attr registry, to map attr ids and labels (read only). */
+  readonly attrs: AttrRegistry
+  /** Every attr in Instant's shape, after giving each namespace its primary `id` attr. */
+  clientAttrs(): ClientAttr[]
+  /** `$serverCreatedAt` (ms) of an entity, the `t` of its triples. */
+  createdAt(ns: string, id: string): number | undefined
+  /** The last tx-id handed out (0 before the first transaction). */
+  lastTxId(): number
+  /** Calls `listener` after every commit: transactions, user deletes, rules, writes by auth. */
+  subscribe(listener: (commit: Commit) => void): () => void
+  /** Reports a write made outside the engine (the auth side writing `$users`). */
+  notifyWrite(namespaces: Iterable<string>): void
+}
 
 /** A user in Instant's "db format" (contract §7.1), without `refresh_token`. */
 export interface DbUser {
@@ -57,6 +84,8 @@ export interface DataEngine {
    * row (if still there), its links, and what they cascade to, linked guests included.
    */
   onUserDeleted(userId: string): void
+  /** For the realtime sessions. */
+  readonly session: SessionFacet
 }
 
 /**
@@ -68,11 +97,41 @@ export interface DataEngine {
  * engine.query({ query: { todos: {} } }, { kind: 'guest' }) // { todos: [...] }
  */
 export function createDataEngine(db: Database, options: DataEngineOptions): DataEngine {
-  const attrs = createAttrRegistry(db)
-  const store = createStore(db)
+  const log: WriteLog = { namespaces: new Set(), attrsChanged: false }
+  const rawAttrs = createAttrRegistry(db)
+  const attrs = loggingAttrs(rawAttrs, log)
+  const store = loggingStore(createStore(db), rawAttrs, log)
   const permissions = createPermissions(createCelCompiler())
+  const listeners = new Set<(commit: Commit) => void>()
+  const selectTxId = db.prepare<[], { value: number }>(
+    "SELECT value FROM data_meta WHERE key = 'tx_id'",
+  )
+  const lastTxId = (): number => selectTxId.get()?.value ?? 0
+  const emit = (commit: Commit): void => {
+    for (const listener of listeners) listener(commit)
+  }
+  /** Runs a write, then tells the listeners what it changed (nothing when it threw). */
+  function logged<T>(write: () => T, txIdOf: (result: T) => number): T {
+    log.namespaces.clear()
+    log.attrsChanged = false
+    try {
+      const result = write()
+      if (log.namespaces.size > 0 || log.attrsChanged) {
+        emit({
+          txId: txIdOf(result),
+          namespaces: new Set(log.namespaces),
+          attrsChanged: log.attrsChanged,
+        })
+      }
+      return result
+    } finally {
+      log.namespaces.clear()
+      log.attrsChanged = false
+    }
+  }
   const setSchema = (schema: unknown): void => {
     db.transaction(() => applySchema(attrs, schema))()
+    emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: true })
   }
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
@@ -80,21 +139,48 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller) => runQuery(deps, body, caller),
-    transact: (body, caller) => runTransact(deps, body, caller),
-    setRules: (rules) => permissions.setRules(rules),
+    transact: (body, caller) =>
+      logged(
+        () => runTransact(deps, body, caller),
+        (r) => r['tx-id'],
+      ),
+    setRules(rules) {
+      permissions.setRules(rules)
+      emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
+    },
     setSchema,
     checkUserFields: (fields) => checkUserFields(signupDeps, fields),
     checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),
     onUserDeleted(userId) {
       // Refresh tokens go with their users rows (foreign key cascade).
-      try {
-        db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
-      } catch (error) {
-        // SQLite rolled back; bring the in-memory caches back in line, as runTransact does.
-        attrs.reload()
-        store.clearCache()
-        throw error
-      }
+      logged(() => {
+        try {
+          db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
+        } catch (error) {
+          // SQLite rolled back; bring the in-memory caches back in line, as runTransact does.
+          attrs.reload()
+          store.clearCache()
+          throw error
+        }
+      }, lastTxId)
+    },
+    session: {
+      attrs: rawAttrs,
+      clientAttrs() {
+        if (ensurePrimaryAttrs(db, rawAttrs)) {
+          emit({ txId: lastTxId(), namespaces: new Set(), attrsChanged: true })
+        }
+        return clientAttrs(rawAttrs)
+      },
+      createdAt: (ns, id) => store.load(ns, id)?.createdAt,
+      lastTxId,
+      subscribe(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      notifyWrite(namespaces) {
+        emit({ txId: lastTxId(), namespaces: new Set(namespaces), attrsChanged: false })
+      },
     },
   }
 }
