@@ -113,9 +113,14 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
     if (namespaces === 'all' || namespaces.has('$users')) refreshUsers()
     // Sessions of one user (or all guests) share a recomputed result within a flush.
     const memo = new Map<string, { result: InstaqlResult; json: string } | LocalInstantError>()
+    // Pre-encoded once: the same attrs go to every session.
+    const attrsJson = attrs === undefined ? '' : `,"attrs":${JSON.stringify(attrs)}`
     for (const s of sessions) {
       if (s.caller === undefined) continue
-      const computations: unknown[] = []
+      // Each computation is `{"instaql-query": q, "instaql-result": r}`, spliced from the JSON
+      // already at hand (the query's key is its JSON), so a fan-out to many sessions of the same
+      // query encodes its result once, not once per session.
+      const computations: string[] = []
       const own = s.ownTx > 0 && s.ownTx <= txId
       for (const [key, live] of s.queries) {
         const affected =
@@ -136,22 +141,18 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
           if (fresh.json !== live.json) {
             live.result = fresh.result
             live.json = fresh.json
-            computations.push({ 'instaql-query': live.q, 'instaql-result': live.result })
+            computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
             continue
           }
         }
         // The writer's other queries confirm its tx too, or the SDK keeps its pending write.
-        if (own) computations.push({ 'instaql-query': live.q, 'instaql-result': live.result })
+        if (own) computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
       }
       if (own) s.ownTx = 0
       if (computations.length === 0 && attrs === undefined) continue
-      const msg: Record<string, unknown> = {
-        op: 'refresh-ok',
-        'processed-tx-id': txId,
-        computations,
-      }
-      if (attrs !== undefined) msg['attrs'] = attrs
-      s.send(msg)
+      s.socket.send(
+        `{"op":"refresh-ok","processed-tx-id":${txId},"computations":[${computations.join(',')}]${attrsJson}}`,
+      )
     }
   }
 
