@@ -21,7 +21,7 @@ import { createMailbox, type Mailbox } from './mailbox.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
 import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
-import { getMeta, openStore, setMeta } from './store.js'
+import { getMeta, openStore, setMeta } from './database.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export type { LocalInstantLogger } from './server.js'

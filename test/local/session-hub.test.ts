@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createAuth } from '../../src/local/auth.js'
 import { createDataEngine, type DataEngine } from '../../src/local/data/index.js'
 import { createSessionHub, type SessionHub } from '../../src/local/session/hub.js'
-import { openStore } from '../../src/local/store.js'
+import { openStore } from '../../src/local/database.js'
 
 const APP_ID = randomUUID()
 const ADMIN_TOKEN = randomUUID()

@@ -4,6 +4,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { createAttrRegistry, type AttrRegistry } from './attrs.js'
+import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
 import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
@@ -40,19 +41,7 @@ export interface SessionFacet {
   notifyWrite(namespaces: Iterable<string>): void
 }
 
-/** A user in Instant's "db format" (contract §7.1), without `refresh_token`. */
-export interface DbUser {
-  app_id: string
-  id: string
-  email?: string
-  type?: string
-  created_at: string
-  isGuest: boolean
-  [attr: string]: unknown
-}
-
-/** Who is calling `/admin/query` or `/admin/transact`, as resolved by the server (contract §2). */
-export type Caller = { kind: 'admin' } | { kind: 'user'; user: DbUser } | { kind: 'guest' }
+export type { Caller, DbUser } from './caller.js'
 
 export interface DataEngineOptions {
   appId: string
@@ -89,7 +78,7 @@ export interface DataEngine {
 }
 
 /**
- * Builds the engine on an open, migrated database (see src/local/store.ts).
+ * Builds the engine on an open, migrated database (see src/local/database.ts).
  *
  * @example
  * const engine = createDataEngine(db, { appId, schema, rules })

@@ -6,7 +6,8 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Auth } from '../auth.js'
-import type { Caller, ClientAttr, Commit, DataEngine } from '../data/index.js'
+import type { Caller } from '../data/caller.js'
+import type { ClientAttr, Commit, DataEngine } from '../data/index.js'
 import { isRecord } from '../data/is-record.js'
 import { LocalInstantError } from '../errors.js'
 import { coerceUuid } from '../params.js'

@@ -7,7 +7,8 @@
  * second engine query for the result ids, so every one of them is view-checked too.
  */
 import type { LinkAttr } from '../data/attrs.js'
-import type { Caller, DataEngine } from '../data/index.js'
+import type { Caller } from '../data/caller.js'
+import type { DataEngine } from '../data/index.js'
 import { isRecord } from '../data/is-record.js'
 
 /** `[entity, attrId, value, createdAtMs]`. */
