@@ -3,12 +3,17 @@
  * `@instantdb/core` 1.0.67, in Node with `ws` as its WebSocket: no hand-written protocol client.
  */
 import { i, id } from '@instantdb/core'
+import express from 'express'
+import request from 'supertest'
 import { describe, expect, it } from 'vitest'
+import { init as kitAdmin } from '../../src/admin/index.js'
+import { signInRouter } from '../../src/express/index.js'
 import { localInstants } from './helpers.js'
 import { nextResult, sdkClient, signInAndWait, waitFor } from './session-helpers.js'
 
 const schema = i.schema({
   entities: {
+    $users: i.entity({ email: i.string().unique().indexed() }),
     todos: i.entity({ title: i.string(), ownerId: i.string(), rank: i.number().indexed() }),
     projects: i.entity({ name: i.string(), ownerId: i.string() }),
   },
@@ -74,6 +79,54 @@ describe('sign-in and queries through the SDK', () => {
     // A guest (no token) sees nothing of either.
     const guest = s.client()
     expect((await guest.queryOnce({ todos: {} })).data.todos).toEqual([])
+    closeAll(s)
+  })
+
+  it('signs in with the token the kit’s /sign-in issues, then writes as that user', async () => {
+    const s = await start()
+    const db = kitAdmin({
+      appId: s.local.appId,
+      adminToken: s.local.adminToken,
+      apiURI: s.local.apiURI,
+    })
+    const app = express()
+    app.use(express.json())
+    // The app's own check (a password, another IdP): here any email is accepted.
+    app.use(signInRouter({ db, authenticate: (req) => ({ email: String(req.body.email) }) }))
+    const res = await request(app).post('/sign-in').send({ email: 'kit@example.com' })
+    expect(res.status).toBe(200)
+    const c = s.client()
+    const user = await signInAndWait(c, res.body.token)
+    expect(user.email).toBe('kit@example.com')
+    await c.transact(c.tx.todos[id()].update({ title: 'via kit', ownerId: user.id, rank: 1 }))
+    const seen = await s.admin.query({ todos: {} })
+    expect(seen.todos.map((t: any) => t.title)).toEqual(['via kit'])
+    await db.close()
+    closeAll(s)
+  })
+
+  it('a client with the schema gets has-one links as objects (cardinality inference)', async () => {
+    const s = await start()
+    const token = await s.admin.auth.createToken({ email: 'typed@example.com' })
+    const c = sdkClient(s.local, schema)
+    s.clients.push(c)
+    const user = await signInAndWait(c, token)
+    const p = id()
+    const t = id()
+    await c.transact([
+      c.tx.projects[p].update({ name: 'typed', ownerId: user.id }),
+      c.tx.todos[t].update({ title: 'x', ownerId: user.id, rank: 1 }).link({ project: p }),
+    ])
+    const { data } = await c.queryOnce({ todos: { project: {} } })
+    expect(data.todos).toEqual([
+      {
+        id: t,
+        title: 'x',
+        ownerId: user.id,
+        rank: 1,
+        project: { id: p, name: 'typed', ownerId: user.id },
+      },
+    ])
     closeAll(s)
   })
 
@@ -206,6 +259,26 @@ describe('live queries', () => {
       s.admin.tx.todos[id()].update({ title: 'from admin', ownerId: a.user.id, rank: 2 }),
     )
     expect(titles(await fromAdmin)).toEqual(['from admin', 'from b'])
+    closeAll(s)
+  })
+
+  it('keeps an ordered, limited page right as rows enter it', async () => {
+    const s = await start()
+    const { c, user } = await s.signedIn('page@example.com')
+    await s.admin.transact(
+      [5, 6, 7].map((rank) =>
+        s.admin.tx.todos[id()].update({ title: `r${rank}`, ownerId: user.id, rank }),
+      ),
+    )
+    const titles = (r: any) => (r.data?.todos ?? []).map((t: any) => t.title)
+    const q = { todos: { $: { order: { rank: 'asc' }, limit: 2 } } }
+    const subscribe = (cb: (r: any) => void) => c.subscribeQuery(q, cb)
+    expect(titles(await nextResult(subscribe, (r) => titles(r).length === 2))).toEqual(['r5', 'r6'])
+    const next = nextResult(subscribe, (r) => titles(r).includes('r1'))
+    await s.admin.transact(
+      s.admin.tx.todos[id()].update({ title: 'r1', ownerId: user.id, rank: 1 }),
+    )
+    expect(titles(await next)).toEqual(['r1', 'r5'])
     closeAll(s)
   })
 
