@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { InstantUser } from './instant-db.js'
+import { canonicalToken } from './token-source.js'
 
 /** How long a verified token is trusted without asking Instant again. */
 export const DEFAULT_CACHE_TTL_MS = 30_000
@@ -35,9 +36,12 @@ interface Entry {
   expiresAt: number
 }
 
-/** SHA-256 of a token, base64: the only form in which a token is ever a cache key. */
+/**
+ * SHA-256 of a token's canonical spelling, base64: the only form in which a token is ever a
+ * cache key. Every spelling Instant accepts as the same token hashes alike.
+ */
 export function hashToken(token: string): string {
-  return hash('sha256', token, 'base64')
+  return hash('sha256', canonicalToken(token), 'base64')
 }
 
 export interface VerifyCache {

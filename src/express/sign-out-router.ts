@@ -55,7 +55,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = extractToken(req.headers)
+    const token = extractToken(req.headers, req.rawHeaders)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
     const tokenHash = hashToken(token)
