@@ -48,7 +48,7 @@ function sharedState(db: object, cache: false | Required<VerifyCacheOptions>): S
     // A custom clock (tests) gets a cache of its own; otherwise equal options share one cache.
     key =
       cache.now === Date.now
-        ? `${cache.ttlMs}|${cache.negativeTtlMs}|${cache.max}`
+        ? `${cache.ttlMs}|${cache.negativeTtlMs}|${cache.max}|${cache.negativeMax}`
         : Symbol('cache')
   }
   let state = states.get(key)

@@ -335,6 +335,33 @@ describe.each(FRAMEWORKS)('optionalInstantUser on %s', (framework) => {
   })
 })
 
+describe('cache flooding', () => {
+  it('a flood of bogus tokens cannot evict a signed-in user from the cache', async () => {
+    const db = makeDb('ours', localInstant())
+    const token = await db.auth.createToken({ email: 'flood-victim@example.com' })
+    const events: string[] = []
+    const app = createApp('express5')
+    app.route(
+      'GET',
+      '/me',
+      requireInstantUser({
+        db,
+        cache: { max: 4, negativeMax: 4 },
+        onEvent: (e) => void events.push(e.type === 'cache_hit' ? `hit:${e.outcome}` : e.type),
+      }),
+      (req, res) => json(res, 200, { id: req.instant.user.id }),
+    )
+    await request(app.handler).get('/me').set('token', token).expect(200)
+    for (let i = 0; i < 20; i++) {
+      const bogus = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+      await request(app.handler).get('/me').set('token', bogus).expect(401)
+    }
+    events.length = 0
+    await request(app.handler).get('/me').set('token', token).expect(200)
+    expect(events).toEqual(['hit:valid'])
+  })
+})
+
 describe('factory checks', () => {
   const db = {
     auth: { verifyToken: async () => ({ id: 'x' }) },
