@@ -95,6 +95,12 @@ export interface Verifier {
   peek(tokenHash: string): InstantUser | typeof INVALID | undefined
   /** Asks Instant (one call per token however many requests wait). Rejects with a KitError. */
   verify(token: string, tokenHash: string): Promise<InstantUser>
+  /**
+   * Asks Instant now, trusting neither the cache nor a call already in flight (which may have
+   * started before a revocation); the answer still refreshes the cache. For decisions that must
+   * not rest on a 30-second-old answer, such as signing out every session of a user.
+   */
+  verifyFresh(token: string, tokenHash: string): Promise<InstantUser>
 }
 
 export { INVALID }
@@ -164,6 +170,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verify(token, tokenHash) {
       const outcome = inflight.get(tokenHash) ?? upstream(token, tokenHash)
       return outcome.then(unwrap)
+    },
+    verifyFresh(token, tokenHash) {
+      return upstream(token, tokenHash).then(unwrap)
     },
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '../core/token-source.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
-import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
+import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendEmpty, type Middleware } from './respond.js'
@@ -29,7 +29,10 @@ export interface SignOutRouterOptions extends CommonOptions {
   scope?: 'session' | 'all'
   /** Also read the token from this cookie (as in `requireInstantUser`). Default: none. */
   cookie?: string
-  /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
+  /**
+   * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
+   * same meaning as in `requireInstantUser`.
+   */
   cache?: false | VerifyCacheOptions
 }
 
@@ -50,7 +53,8 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
   const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
+  // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
+  // 'session' revokes it as is.
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
 
@@ -61,9 +65,9 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     const tokenHash = hashToken(token)
     try {
       if (verifier !== undefined) {
-        const cached = verifier.peek(tokenHash)
-        if (cached === INVALID) throw invalidTokenError()
-        const user = cached ?? (await verifier.verify(token, tokenHash))
+        // Never from the cache: a token revoked elsewhere must not sign out every session of
+        // its former user during the cache TTL.
+        const user = await verifier.verifyFresh(token, tokenHash)
         await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
         evictUser(db, user.id)
       } else {
