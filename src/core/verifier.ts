@@ -15,7 +15,7 @@ import {
   type InstantUser,
   type InstantUserRecord,
 } from './instant-db.js'
-import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
+import { DEFAULT_INSTANT_TIMEOUT_MS, callInstant } from './instant-timeout.js'
 import { upstreamError } from './upstream-error.js'
 import {
   INVALID,
@@ -115,13 +115,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
     const started = onEvent === undefined ? 0 : performance.now()
-    let answer: Promise<InstantUserRecord>
-    try {
-      answer = withInstantTimeout(db.auth.verifyToken(token), timeoutMs, 'verifyToken')
-    } catch (error) {
-      // A client that throws synchronously still ends in a classified answer.
-      answer = Promise.reject(error)
-    }
+    // At the deadline the call is cancelled (our client frees its socket), not just abandoned.
+    const answer: Promise<InstantUserRecord> = callInstant(db, 'verifyToken', timeoutMs, (signal) =>
+      db.auth.verifyToken(token, { signal }),
+    )
     const call: Promise<Outcome> = answer.then(
       (record): Outcome => {
         const current = inflight.get(tokenHash) === call

@@ -10,7 +10,7 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
@@ -68,10 +68,14 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         // Never from the cache: a token revoked elsewhere must not sign out every session of
         // its former user during the cache TTL.
         const user = await verifier.verifyFresh(token, tokenHash)
-        await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ id: user.id }, { signal }),
+        )
         evictUser(db, user.id)
       } else {
-        await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ refresh_token: token }, { signal }),
+        )
       }
     } catch (error) {
       throw upstreamError(error, 'signOut', { logger, onEvent })
