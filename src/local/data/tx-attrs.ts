@@ -80,7 +80,7 @@ export function createMissingAttrs(ctx: TxContext): void {
 /** `add-attr`, `update-attr` and `delete-attr`. */
 export function attrStep(ctx: TxContext, action: string, raw: unknown[], idx: number): void {
   const { attrs, store } = ctx.deps
-  const fail = (message: string): never => {
+  const invalidAttr = (message: string): never => {
     throw validationError('steps', ctx.rawSteps, [{ message, in: [idx, 1] }])
   }
   if (action === 'delete-attr') {
@@ -92,18 +92,19 @@ export function attrStep(ctx: TxContext, action: string, raw: unknown[], idx: nu
     return
   }
   const a = raw[1]
-  if (!isRecord(a)) return fail('The attribute must be an object.')
+  if (!isRecord(a)) return invalidAttr('The attribute must be an object.')
   const fwd = Array.isArray(a['forward-identity']) ? a['forward-identity'] : undefined
   const sameLabel =
     fwd &&
     (attrs.data(String(fwd[1]), String(fwd[2])) ?? attrs.link(String(fwd[1]), String(fwd[2]))?.attr)
   const existing = (typeof a['id'] === 'string' ? attrs.byId(a['id']) : undefined) ?? sameLabel
   if (action === 'update-attr' && !existing)
-    return fail(`Attribute ${String(a['id'])} does not exist.`)
+    return invalidAttr(`Attribute ${String(a['id'])} does not exist.`)
   const rev = Array.isArray(a['reverse-identity']) ? a['reverse-identity'] : undefined
   const ns = String(fwd?.[1] ?? existing?.ns ?? '')
   const label = String(fwd?.[2] ?? existing?.label ?? '')
-  if (!ns || !label) return fail('The attribute needs a forward-identity [id, namespace, label].')
+  if (!ns || !label)
+    return invalidAttr('The attribute needs a forward-identity [id, namespace, label].')
   const id = existing?.id ?? (typeof a['id'] === 'string' ? a['id'] : attrs.newId())
   const isRef =
     a['value-type'] === 'ref' || (existing?.kind === 'link' && a['value-type'] === undefined)
