@@ -297,7 +297,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       const kitError = upstream(error, 'checkMagicCode')
       if (kitError.code === 'invalid_code')
         onEvent?.({ type: 'code_rejected', emailDomain: emailDomain(email) })
-      // Instant did not answer: the code was not used, so the user may try it again.
+      // Anything but a refused code (an outage, a misconfiguration, Instant's own rate limit)
+      // left the code unused at Instant, so the user may try it again.
       else await stored(records.restore(check))
       throw kitError
     }
