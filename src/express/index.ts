@@ -34,3 +34,5 @@ export type { InstantContext, InstantScopedDb, Register } from '../core/instant-
 export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/instant-db.js'
 export type { KitEvent, KitEventType, KitLogger, OnEvent } from '../core/events.js'
 export type { VerifyCacheOptions } from '../core/verify-cache.js'
+export { memoryStore } from '../core/state-store.js'
+export type { StateStore, MemoryStoreOptions } from '../core/state-store.js'
