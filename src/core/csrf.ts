@@ -72,6 +72,11 @@ function parseOrigin(text: string): string | undefined {
   return url.origin
 }
 
+/** `GET`, `HEAD` and `OPTIONS`: never checked, so callers can skip deriving the origin. */
+export function isSafeMethod(method: string | undefined): boolean {
+  return method !== undefined && SAFE_METHODS.has(method)
+}
+
 /** What the check needs to know about one request. */
 export interface CsrfRequest extends RequestLike {
   /**
@@ -89,7 +94,7 @@ export function checkSameOrigin(
   request: CsrfRequest,
   trustedOrigins: TrustedOrigins,
 ): KitError | undefined {
-  if (request.method !== undefined && SAFE_METHODS.has(request.method)) return undefined
+  if (isSafeMethod(request.method)) return undefined
   const origin = headerValue(request.headers['origin'])
   if (origin !== undefined) {
     const lower = origin.toLowerCase()

@@ -9,6 +9,7 @@ import {
   carriesHeaderCredential,
   checkNotTextPlain,
   checkSameOrigin,
+  isSafeMethod,
   resolveTrustedOrigins,
   type TrustedOrigins,
 } from '../core/csrf.js'
@@ -210,7 +211,8 @@ function createCookieSession(
   return {
     name,
     checkCookieRequest(req) {
-      if (carriesHeaderCredential(req.headers)) return undefined
+      // The hot path (a GET with the cookie) returns here, before the origin is derived.
+      if (isSafeMethod(req.method) || carriesHeaderCredential(req.headers)) return undefined
       return checkSameOrigin(
         { method: req.method, headers: req.headers, ownOrigin: requestOrigin(req) },
         trustedOrigins,
