@@ -76,6 +76,8 @@ export interface CookieSession {
    * for an unsafe cross-origin request without a header credential, else `undefined`.
    */
   checkCookieRequest(req: IncomingMessage): KitError | undefined
+  /** True when the request's token can only have come from the cookie (no header credential). */
+  isCookieOnly(req: IncomingMessage): boolean
   /** CSRF check for a route that sets the cookie (login CSRF), including `text/plain` bodies. */
   checkSetter(req: IncomingMessage): KitError | undefined
   /** Appends the `Set-Cookie` that stores `token`. */
@@ -217,6 +219,9 @@ function createCookieSession(
         { method: req.method, headers: req.headers, ownOrigin: requestOrigin(req) },
         trustedOrigins,
       )
+    },
+    isCookieOnly(req) {
+      return !carriesHeaderCredential(req.headers) && typeof req.headers.cookie === 'string'
     },
     checkSetter(req) {
       return (

@@ -77,7 +77,8 @@ export function requireInstantUser(
 
 /**
  * Like {@link requireInstantUser}, but a request without a token goes on with
- * `req.instant = null`. A bad token still answers 401.
+ * `req.instant = null`. A bad token still answers 401, except one that came from the session
+ * cookie alone: that cookie is cleared and the request goes on with `req.instant = null`.
  *
  * @example
  * ```ts
@@ -108,12 +109,26 @@ function build(
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
 
   function reject(
-    req: IncomingMessage,
+    req: RequestWithInstant,
     res: ServerResponse,
     next: (err?: unknown) => void,
     error: KitError,
   ): void {
     onEvent?.({ type: 'token_rejected', code: error.code })
+    if (error.code === 'invalid_token' && cookieSession?.isCookieOnly(req)) {
+      // Page scripts cannot remove an HttpOnly cookie: without this, a dead one would be sent,
+      // and refused, on every page load until it expires. Optional pages go on signed out.
+      cookieSession.clear(req, res)
+      if (optional) {
+        req.instant = null
+        try {
+          next()
+        } catch (downstream) {
+          fail(req, res, next, downstream, failure) // as in accept: always end in a response
+        }
+        return
+      }
+    }
     fail(req, res, next, error, failure)
   }
 
@@ -133,7 +148,7 @@ function build(
   }
 
   function onUpstreamError(
-    req: IncomingMessage,
+    req: RequestWithInstant,
     res: ServerResponse,
     next: (err?: unknown) => void,
     error: unknown,

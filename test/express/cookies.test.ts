@@ -208,6 +208,46 @@ describe.each(FRAMEWORKS)('cookie sessions on %s', (framework) => {
     })
   })
 
+  describe('a dead token in the cookie', () => {
+    it('requireInstantUser: 401 invalid_token and the cookie cleared; optionalInstantUser: signed out', async () => {
+      const app = sessionApp()
+      const { token } = await signIn(app, `dead-${framework}@example.com`)
+      await db.auth.signOut({ refresh_token: token })
+      const cleared = [`sid=; Path=/; ${CLEARED}; HttpOnly; Secure; SameSite=Lax`]
+      const required = await request(app.handler)
+        .get('/me')
+        .set('host', HOST)
+        .set('cookie', `sid=${token}`)
+        .expect(401)
+      expect(required.body.code).toBe('invalid_token')
+      expect(required.headers['set-cookie']).toEqual(cleared)
+      // Now answered from the negative cache: the same.
+      const optional = await request(app.handler)
+        .post('/maybe')
+        .set('host', HOST)
+        .set('sec-fetch-site', 'same-origin')
+        .set('cookie', `sid=${token}`)
+        .expect(200, { email: null })
+      expect(optional.headers['set-cookie']).toEqual(cleared)
+    })
+
+    it('a dead token in a header is a 401 that leaves the cookie alone', async () => {
+      const app = sessionApp()
+      const { token } = await signIn(app, `dead-header-${framework}@example.com`)
+      await db.auth.signOut({ refresh_token: token })
+      for (const path of ['/maybe', '/action']) {
+        const res = await request(app.handler)
+          .post(path)
+          .set('host', HOST)
+          .set('token', token)
+          .set('cookie', `sid=${token}`)
+          .expect(401)
+        expect(res.body.code).toBe('invalid_token')
+        expect(res.headers['set-cookie']).toBeUndefined()
+      }
+    })
+  })
+
   describe('reading the cookie, and CSRF', () => {
     let app: ReturnType<typeof sessionApp>
     let token: string
