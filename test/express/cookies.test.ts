@@ -426,6 +426,26 @@ describe.each(FRAMEWORKS)('cookie sessions on %s', (framework) => {
       expect(res.headers['set-cookie']).toBeUndefined()
     })
 
+    it('a refused sign-in or a wrong code sets no cookie', async () => {
+      const app = sessionApp()
+      const email = `refused-${framework}@example.com`
+      const refused = await request(app.handler)
+        .post('/sign-in')
+        .set('host', HOST)
+        .send({ email, password: 'wrong' })
+        .expect(401)
+      expect(refused.body.code).toBe('invalid_credentials')
+      expect(refused.headers['set-cookie']).toBeUndefined()
+      const { code } = await db.auth.generateMagicCode(email)
+      const wrong = await request(app.handler)
+        .post('/verify-magic-code')
+        .set('host', HOST)
+        .send({ email, code: code === '000000' ? '111111' : '000000' })
+        .expect(401)
+      expect(wrong.body.code).toBe('invalid_code')
+      expect(wrong.headers['set-cookie']).toBeUndefined()
+    })
+
     it('without cookie, the routers answer cross-site requests as before', async () => {
       const app = createApp(framework)
       app.use(
