@@ -10,9 +10,9 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
-import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
+import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { resolveCookieSession, type CookieSessionOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
@@ -28,7 +28,10 @@ export interface SignOutRouterOptions extends CommonOptions, CookieSessionOption
   path?: string
   /** `'session'` (default) revokes this token; `'all'` revokes every token of the user. */
   scope?: 'session' | 'all'
-  /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
+  /**
+   * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
+   * same meaning as in `requireInstantUser`.
+   */
   cache?: false | VerifyCacheOptions
 }
 
@@ -51,12 +54,13 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const cache = resolveCacheSetting(options.cache)
   const cookieSession = resolveCookieSession(options)
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
-  // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
+  // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
+  // 'session' revokes it as is.
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = extractToken(req.headers)
+    const token = extractToken(req.headers, req.rawHeaders)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
     const forged = cookieSession?.checkCookieRequest(req)
@@ -64,13 +68,17 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     const tokenHash = hashToken(token)
     try {
       if (verifier !== undefined) {
-        const cached = verifier.peek(tokenHash)
-        if (cached === INVALID) throw invalidTokenError()
-        const user = cached ?? (await verifier.verify(token, tokenHash))
-        await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
+        // Never from the cache: a token revoked elsewhere must not sign out every session of
+        // its former user during the cache TTL.
+        const user = await verifier.verifyFresh(token, tokenHash)
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ id: user.id }, { signal }),
+        )
         evictUser(db, user.id)
       } else {
-        await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ refresh_token: token }, { signal }),
+        )
       }
     } catch (error) {
       const kitError = upstreamError(error, 'signOut', { logger, onEvent })
