@@ -11,6 +11,7 @@ import type { AttrRegistry, ValueType } from './attrs.js'
 import type { GraphReader } from './graph.js'
 import type { StoredEntity, Store } from './store.js'
 import { isRecord } from './is-record.js'
+import { compileLike, type LikePattern } from './like.js'
 
 export type WhereOp =
   | { op: 'eq'; value: unknown }
@@ -18,7 +19,7 @@ export type WhereOp =
   | { op: 'not'; value: unknown }
   | { op: 'isNull'; value: boolean }
   | { op: 'gt' | 'gte' | 'lt' | 'lte'; value: unknown }
-  | { op: 'like'; pattern: RegExp }
+  | { op: 'like'; pattern: LikePattern }
 
 export type Where =
   | { kind: 'and'; items: Where[] }
@@ -38,17 +39,6 @@ function fail(
   expected: string,
 ): never {
   throw validationFailed('query', ctx.root, [{ expected, in: [...ctx.in, ...path], message }])
-}
-
-/** `%` and `_` of SQL LIKE as a regular expression. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let src = ''
-  for (const ch of pattern) {
-    if (ch === '%') src += '[\\s\\S]*'
-    else if (ch === '_') src += '[\\s\\S]'
-    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-  }
-  return new RegExp(`^${src}$`, caseInsensitive ? 'iu' : 'u')
 }
 
 /** Validates a `where` object into a `Where` tree; throws Instant's `validation-failed`. */
@@ -101,7 +91,7 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
       case '$like':
       case '$ilike':
         if (typeof arg !== 'string') fail(ctx, [key, op], `\`${op}\` expects a string.`, 'string?')
-        ops.push({ op: 'like', pattern: likeToRegExp(arg, op === '$ilike') })
+        ops.push({ op: 'like', pattern: compileLike(arg, op === '$ilike') })
         break
       default:
         fail(ctx, [key, op], `Unsupported where operator \`${op}\`.`, 'supported-operator?')
