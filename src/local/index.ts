@@ -12,10 +12,14 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createAuth,
+  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
 } from './auth.js'
+import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { coerceUuid } from './params.js'
@@ -25,9 +29,13 @@ import { getMeta, openStore, setMeta } from './store.js'
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export type { LocalInstantLogger } from './server.js'
 export {
+  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+  DEFAULT_RATE_LIMIT_MAX_KEYS,
 }
 
 /** Default host: loopback only. */
@@ -48,12 +56,29 @@ export interface LocalInstantOptions {
   appId?: string
   /** Admin token (UUID). Default: the one stored in the database, else a new random one (then stored). */
   adminToken?: string
-  /** How long a magic code stays valid. Default 1440 (24 h, Instant's default). */
+  /**
+   * How long a magic code stays valid. Default 10 (Instant's own default is 24 h; Local Instant
+   * keeps the kit's bound because its runtime route takes codes from anyone).
+   */
   magicCodeExpiryMinutes?: number
+  /**
+   * Wrong guesses that burn an email's live code (a new code must be requested). Only the
+   * latest code of an email verifies. Default 5; `Infinity` disables.
+   */
+  magicCodeAttempts?: number
   /** Magic-code sends per email per hour (admin and runtime send). Default 20; `Infinity` disables. */
   magicCodeSendsPerHour?: number
   /** Magic-code verification attempts per email per hour. Default 20; `Infinity` disables. */
   magicCodeVerifiesPerHour?: number
+  /** Magic-code verification attempts per email per day. Default 50; `Infinity` disables. */
+  magicCodeVerifiesPerDay?: number
+  /** Runtime guest sign-ins per client IP per hour (admin sign-ins are not limited). Default 300; `Infinity` disables. */
+  guestSignInsPerHour?: number
+  /**
+   * Keys (emails, IPs) each rate limiter holds at most; when full and none has expired, new
+   * keys are refused with 429 rather than resetting live counters. Default 100,000.
+   */
+  rateLimitMaxKeys?: number
   /** Permission rules in Instant's JSON format. */
   rules?: unknown
   /** The schema (`i.schema(...)` result or its JSON). */
@@ -122,6 +147,10 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       magicCodeExpiryMinutes: opts.magicCodeExpiryMinutes,
       sendsPerHour: opts.magicCodeSendsPerHour,
       verifiesPerHour: opts.magicCodeVerifiesPerHour,
+      verifiesPerDay: opts.magicCodeVerifiesPerDay,
+      codeAttempts: opts.magicCodeAttempts,
+      guestSignInsPerHour: opts.guestSignInsPerHour,
+      rateLimitMaxKeys: opts.rateLimitMaxKeys,
       signup: engine,
       deliver(email, code) {
         mailbox.deliver({ email, code, sentAt: Date.now() })
@@ -248,6 +277,22 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
       o.magicCodeVerifiesPerHour,
       DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
     ),
+    magicCodeAttempts: positive(
+      'magicCodeAttempts',
+      o.magicCodeAttempts,
+      DEFAULT_MAGIC_CODE_ATTEMPTS,
+    ),
+    magicCodeVerifiesPerDay: positive(
+      'magicCodeVerifiesPerDay',
+      o.magicCodeVerifiesPerDay,
+      DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
+    ),
+    guestSignInsPerHour: positive(
+      'guestSignInsPerHour',
+      o.guestSignInsPerHour,
+      DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+    ),
+    rateLimitMaxKeys: positive('rateLimitMaxKeys', o.rateLimitMaxKeys, DEFAULT_RATE_LIMIT_MAX_KEYS),
     maxBodyBytes: positive('maxBodyBytes', o.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     rules: o.rules,
     schema: o.schema,
