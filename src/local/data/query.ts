@@ -271,6 +271,7 @@ class QueryRun {
   private readonly ruleParams: CelMap
   private readonly request = celRequest()
   private readonly viewable = new Map<string, boolean>()
+  private readonly fieldsSeen = new Map<string, boolean>()
   private readonly whereEnv: WhereEnv
 
   constructor(
@@ -290,6 +291,7 @@ class QueryRun {
           const source = deps.permissions.program(ns, 'view')?.source.trim()
           return source !== undefined && source !== 'true'
         },
+        canSeeField: (ns, e, attr) => this.fieldVisible(ns, e, attr),
       }
     }
   }
@@ -342,13 +344,39 @@ class QueryRun {
     return ok
   }
 
+  /** A `fields` rule's verdict on one attribute of one entity, once per query. */
+  private fieldVisible(ns: string, e: StoredEntity, attr: string): boolean {
+    if (this.caller.kind === 'admin') return true
+    const { permissions } = this.deps
+    if (!permissions.hasFieldRules(ns)) return true
+    const program = permissions.fieldProgram(ns, attr)
+    if (!program) return true
+    const key = `${ns}\u0000${e.id}\u0000${attr}`
+    let ok = this.fieldsSeen.get(key)
+    if (ok === undefined) {
+      ok = permissions.check(program, {
+        auth: this.auth,
+        data: celEntity(ns, e, this.reader, this.deps.attrs),
+        ruleParams: this.ruleParams,
+        request: this.request,
+      })
+      this.fieldsSeen.set(key, ok)
+    }
+    return ok
+  }
+
   private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
     const key = form.order?.key ?? 'serverCreatedAt'
     const sign = form.order?.desc ? -1 : 1
     const type =
       key === 'serverCreatedAt' ? undefined : this.deps.attrs.data(form.ns, key)?.valueType
+    // A hidden value sorts as a missing one: its order would reveal it by bisection.
     const valueOf = (e: StoredEntity): unknown =>
-      key === 'serverCreatedAt' ? e.createdAt : e.attrs[key]
+      key === 'serverCreatedAt'
+        ? e.createdAt
+        : this.fieldVisible(form.ns, e, key)
+          ? e.attrs[key]
+          : null
     return [...list].sort((a, b) => {
       const va = valueOf(a)
       const vb = valueOf(b)

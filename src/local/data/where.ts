@@ -109,13 +109,21 @@ export interface WhereEnv {
    * only looks through entities that do, and a namespace with a view rule (other than `true`)
    * must have a viewable entity on the path at all, as Instant's rule wheres demand.
    */
-  view?: { canView(ns: string, e: StoredEntity): boolean; restricted(ns: string): boolean }
+  view?: {
+    canView(ns: string, e: StoredEntity): boolean
+    restricted(ns: string): boolean
+    /** Whether the caller may read `attr` of `e` (its `fields` rule, when it has one). */
+    canSeeField(ns: string, e: StoredEntity, attr: string): boolean
+  }
 }
 
 /**
  * Values at the end of `path`, like `GraphReader.values`, but walking only through linked
  * entities the caller may view; `[]` (nothing can match) when a restricted namespace on the way
- * offers no viewable entity.
+ * offers no viewable entity. A value its `fields` rule hides from the caller is left out, so no
+ * condition (`$like`, `$gt`, `$isNull`, `$not`…) can hold on it: Instant drops every join row
+ * holding a triple the caller may not see (instaql.clj `viewable-join-row?`), where-clause
+ * triples included, and otherwise `where` + `$like` would read a hidden value back.
  */
 function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: string[]): unknown[] {
   const view = env.view
@@ -131,7 +139,9 @@ function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: strin
       const linked = env.reader.linked(f.ns, f.e.id, seg)
       if (!linked) {
         // An attribute (or `id`) at the end; anything else mid-path is a dead end.
-        out.push(last ? (seg === 'id' ? f.e.id : (f.e.attrs[seg] ?? null)) : null)
+        if (!last) out.push(null)
+        else if (seg === 'id') out.push(f.e.id)
+        else if (view.canSeeField(f.ns, f.e, seg)) out.push(f.e.attrs[seg] ?? null)
         continue
       }
       otherNs = linked.ns
