@@ -20,6 +20,13 @@ import {
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
 } from './auth.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
+import {
+  DEFAULT_MAX_QUERY_BYTES,
+  DEFAULT_MAX_QUERY_FORMS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RESULT_ROWS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+} from './data/query-budget.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { coerceUuid } from './params.js'
@@ -36,6 +43,11 @@ export {
   DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
   DEFAULT_RATE_LIMIT_MAX_KEYS,
+  DEFAULT_MAX_QUERY_BYTES,
+  DEFAULT_MAX_QUERY_FORMS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RESULT_ROWS,
+  DEFAULT_QUERY_TIMEOUT_MS,
 }
 
 /** Default host: loopback only. */
@@ -87,6 +99,19 @@ export interface LocalInstantOptions {
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
   maxBodyBytes?: number
+  /** Largest query (its JSON, in characters) `/admin/query` runs; bigger → 400. Default 256 KiB. */
+  maxQueryBytes?: number
+  /** Most namespace forms (nested included) in one query; more → 400. Default 1,000. */
+  maxQueryForms?: number
+  /** Most entities (nested included) in one query's answer; more → 400. Default 100,000. */
+  maxResultRows?: number
+  /** Largest answer of one query, estimated as JSON while built; bigger → 400. Default 32 MiB. */
+  maxResultBytes?: number
+  /**
+   * Longest one query may run; then it stops with 400 `timeout`. Queries run on the server's
+   * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
+   */
+  queryTimeoutMs?: number
 }
 
 /** A running Local Instant. */
@@ -140,6 +165,13 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       appId,
       schema: opts.schema,
       rules: opts.rules,
+      queryBudget: {
+        maxQueryBytes: opts.maxQueryBytes,
+        maxQueryForms: opts.maxQueryForms,
+        maxResultRows: opts.maxResultRows,
+        maxResultBytes: opts.maxResultBytes,
+        timeoutMs: opts.queryTimeoutMs,
+      },
     })
 
     const auth = createAuth(db, {
@@ -294,6 +326,11 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
     ),
     rateLimitMaxKeys: positive('rateLimitMaxKeys', o.rateLimitMaxKeys, DEFAULT_RATE_LIMIT_MAX_KEYS),
     maxBodyBytes: positive('maxBodyBytes', o.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    maxQueryBytes: positive('maxQueryBytes', o.maxQueryBytes, DEFAULT_MAX_QUERY_BYTES),
+    maxQueryForms: positive('maxQueryForms', o.maxQueryForms, DEFAULT_MAX_QUERY_FORMS),
+    maxResultRows: positive('maxResultRows', o.maxResultRows, DEFAULT_MAX_RESULT_ROWS),
+    maxResultBytes: positive('maxResultBytes', o.maxResultBytes, DEFAULT_MAX_RESULT_BYTES),
+    queryTimeoutMs: positive('queryTimeoutMs', o.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS),
     rules: o.rules,
     schema: o.schema,
     logger,

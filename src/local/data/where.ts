@@ -109,6 +109,8 @@ export interface WhereEnv {
    * only looks through entities that do, and a namespace with a view rule (other than `true`)
    * must have a viewable entity on the path at all, as Instant's rule wheres demand.
    */
+  /** Counts a unit of work against the query's time budget (throws when it is spent). */
+  tick?: () => void
   view?: {
     canView(ns: string, e: StoredEntity): boolean
     restricted(ns: string): boolean
@@ -147,6 +149,7 @@ function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: strin
       otherNs = linked.ns
       let any = false
       for (const id of linked.ids) {
+        env.tick?.()
         const e = env.reader.load(linked.ns, id)
         if (e && view.canView(linked.ns, e)) {
           next.push({ ns: linked.ns, e })
@@ -234,6 +237,7 @@ export function matches(where: Where, ns: string, entity: StoredEntity, env: Whe
     case 'or':
       return where.items.some((w) => matches(w, ns, entity, env))
     case 'cond': {
+      env.tick?.()
       const values = pathValues(env, ns, entity, where.path)
       const type = leafType(env, ns, where.path)
       return where.ops.every((op) => values.some((v) => opHolds(op, v, type)))
