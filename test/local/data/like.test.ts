@@ -41,6 +41,10 @@ describe('compileLike', () => {
     ['%a%a%', 'aa', false, true],
     ['%a%a%', 'a', false, false],
     ['_😀_', 'x😀y', false, true],
+    ['😀%', 'abc', false, false],
+    ['%😀', 'a😀', false, true],
+    ['a_', 'a😀', false, true],
+    ['%b_', 'ab😀', false, true],
     ['a%b%c', 'abbbc', false, true],
     ['a%b%c', 'acb', false, false],
   ])('%s against %s (ci=%s) is %s', (pattern, value, ci, expected) => {
@@ -48,12 +52,12 @@ describe('compileLike', () => {
   })
 
   test('agrees with a regex translation on small inputs', () => {
-    const alphabet = fc.constantFrom('a', 'b', 'A', '%', '_', '\\')
+    const alphabet = fc.constantFrom('a', 'b', 'A', '%', '_', '\\', '😀')
     fc.assert(
       fc.property(
         fc.array(alphabet, { maxLength: 8 }).map((a) => a.join('')),
         fc
-          .array(fc.constantFrom('a', 'b', 'A', '%', '_', '\\'), { maxLength: 10 })
+          .array(fc.constantFrom('a', 'b', 'A', '%', '_', '\\', '😀'), { maxLength: 10 })
           .map((a) => a.join('')),
         fc.boolean(),
         (pattern, value, ci) =>
