@@ -10,6 +10,7 @@ import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs
 import { createGraphReader } from './graph.js'
 import { createPermissions } from './permissions.js'
 import { runQuery } from './query.js'
+import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
 import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
@@ -50,6 +51,8 @@ export interface DataEngineOptions {
   schema?: unknown
   /** Permission rules in Instant's JSON format. */
   rules?: unknown
+  /** Query budgets; each one missing takes its default (query-budget.ts). */
+  queryBudget?: Partial<QueryBudget>
 }
 
 export interface DataEngine {
@@ -125,7 +128,8 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   }
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
-  const deps = { db, store, attrs, permissions }
+  const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
+  const deps = { db, store, attrs, permissions, budget }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller) => runQuery(deps, body, caller),
