@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { InstantUser } from './instant-db.js'
+import type { OptionKeys } from './options.js'
 
 /** How long a verified token is trusted without asking Instant again. */
 export const DEFAULT_CACHE_TTL_MS = 30_000
@@ -26,6 +27,14 @@ export interface VerifyCacheOptions {
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number
 }
+
+/** The keys of {@link VerifyCacheOptions}, checked inside a factory's `cache` option. */
+export const VERIFY_CACHE_OPTIONS = {
+  ttlMs: true,
+  negativeTtlMs: true,
+  max: true,
+  now: true,
+} as const satisfies OptionKeys<VerifyCacheOptions>
 
 /** A negative entry's marker. */
 export const INVALID = Symbol('invalid token')

@@ -14,8 +14,14 @@ import {
   missingTokenError,
 } from '../core/token-source.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
-import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  VERIFY_CACHE_OPTIONS,
+  hashToken,
+  resolveCacheSetting,
+  type VerifyCacheOptions,
+} from '../core/verify-cache.js'
+import { COMMON_OPTIONS, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { fail } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
@@ -27,6 +33,14 @@ export interface InstantUserOptions extends CommonOptions {
   /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
   cache?: false | VerifyCacheOptions
 }
+
+/** Every key the two middlewares accept; anything else throws (see `checkOptionKeys`). */
+const INSTANT_USER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  allowGuests: true,
+  cookie: true,
+  cache: VERIFY_CACHE_OPTIONS,
+} as const satisfies OptionKeys<InstantUserOptions>
 
 /** A request after {@link requireInstantUser}: `req.instant` is set. */
 export type InstantRequest = Request & { instant: InstantContext }
@@ -99,7 +113,11 @@ function build(
   factory: string,
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, factory)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    factory,
+    INSTANT_USER_OPTIONS,
+  )
   const { allowGuests = false, cookie } = options
   if (typeof allowGuests !== 'boolean')
     throw new TypeError('`allowGuests` must be a boolean (default false).')

@@ -10,7 +10,8 @@ import { normalizeEmail } from '../core/email.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
-import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
 import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
@@ -49,6 +50,16 @@ export interface SignInRouterOptions extends CommonOptions {
       }
 }
 
+/** Every key {@link signInRouter} accepts; anything else throws (see `checkOptionKeys`). */
+const SIGN_IN_ROUTER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  authenticate: true,
+  path: true,
+  allowSignUp: true,
+  bodyLimit: true,
+  rateLimit: { failuresPerIp: true, failuresPerEmail: true },
+} as const satisfies OptionKeys<SignInRouterOptions>
+
 /**
  * Mounts `POST /sign-in` → `200 { token }`.
  *
@@ -64,7 +75,11 @@ export interface SignInRouterOptions extends CommonOptions {
  * ```
  */
 export function signInRouter(options: SignInRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signInRouter')
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    'signInRouter',
+    SIGN_IN_ROUTER_OPTIONS,
+  )
   const { authenticate, path = '/sign-in', allowSignUp = true } = options
   if (typeof authenticate !== 'function') {
     throw new TypeError('`authenticate` must be a function (req) => ({ email } | { id } | null).')

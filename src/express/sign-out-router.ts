@@ -13,8 +13,14 @@ import {
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
-import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  VERIFY_CACHE_OPTIONS,
+  hashToken,
+  resolveCacheSetting,
+  type VerifyCacheOptions,
+} from '../core/verify-cache.js'
+import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { sendEmpty, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
 
@@ -33,6 +39,15 @@ export interface SignOutRouterOptions extends CommonOptions {
   cache?: false | VerifyCacheOptions
 }
 
+/** Every key {@link signOutRouter} accepts; anything else throws (see `checkOptionKeys`). */
+const SIGN_OUT_ROUTER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  path: true,
+  scope: true,
+  cookie: true,
+  cache: VERIFY_CACHE_OPTIONS,
+} as const satisfies OptionKeys<SignOutRouterOptions>
+
 /**
  * Mounts `POST /sign-out` → `204`.
  *
@@ -43,7 +58,11 @@ export interface SignOutRouterOptions extends CommonOptions {
  * ```
  */
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signOutRouter')
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    'signOutRouter',
+    SIGN_OUT_ROUTER_OPTIONS,
+  )
   const { path = '/sign-out', scope = 'session', cookie } = options
   assertPath(path, 'path')
   if (scope !== 'session' && scope !== 'all')

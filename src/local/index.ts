@@ -18,11 +18,13 @@ import {
 } from './auth.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
 import { getMeta, openStore, setMeta } from './store.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
+export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export {
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
@@ -63,6 +65,22 @@ export interface LocalInstantOptions {
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
   maxBodyBytes?: number
 }
+
+/** Every key {@link startLocalInstant} accepts; anything else throws. */
+const LOCAL_INSTANT_OPTIONS = {
+  port: true,
+  host: true,
+  dbPath: true,
+  appId: true,
+  adminToken: true,
+  magicCodeExpiryMinutes: true,
+  magicCodeSendsPerHour: true,
+  magicCodeVerifiesPerHour: true,
+  rules: true,
+  schema: true,
+  logger: true,
+  maxBodyBytes: true,
+} as const satisfies OptionKeys<LocalInstantOptions>
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -186,6 +204,7 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) {
     throw new TypeError('startLocalInstant(options): options must be an object')
   }
+  checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
   const port = o.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(

@@ -2,7 +2,7 @@
  * CEL for permission rules, on @marcbachmann/cel-js: one environment, each source compiled once
  * and cached, values converted the way Instant's CEL sees JSON (integers are CEL ints).
  */
-import { Environment } from '@marcbachmann/cel-js'
+import { loadCel } from '../dependencies.js'
 
 /** A compiled rule: evaluates against the variables `auth`, `data`, `newData`, … */
 export type CompiledRule = (vars: Record<string, unknown>) => unknown
@@ -49,6 +49,7 @@ export interface CelCompiler {
 
 /** Builds the environment (expensive, so once per engine) and its compile cache. */
 export function createCelCompiler(): CelCompiler {
+  const { Environment } = loadCel()
   const env = new Environment({
     unlistedVariablesAreDyn: true,
     homogeneousAggregateLiterals: false,
