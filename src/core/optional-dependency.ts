@@ -29,7 +29,7 @@ export interface OptionalDependencyUse {
  * ```ts
  * const nodemailer = requireOptional<typeof import('nodemailer')>('nodemailer', {
  *   feature: 'smtpEmail()',
- *   install: 'npm install nodemailer@^10',
+ *   install: 'npm install nodemailer@^10.6.0',
  * })
  * ```
  */

@@ -17,7 +17,7 @@ import { requireString } from './require-string.js'
 export const DEFAULT_SMTP_TIMEOUT_MS = 10_000
 
 /** The command that installs what {@link smtpEmail} needs (nodemailer is an optional peer). */
-export const SMTP_EMAIL_INSTALL = 'npm install nodemailer@^10'
+export const SMTP_EMAIL_INSTALL = 'npm install nodemailer@^10.6.0'
 
 /**
  * nodemailer's SMTP transport options (`{ host, port, secure, auth, … }`), declared here so the

@@ -10,7 +10,7 @@ import { requireOptional } from '../core/optional-dependency.js'
 
 /** The one command that gets a developer Local Instant and its CLI (`npx instant-local`). */
 export const LOCAL_INSTANT_INSTALL =
-  'npm install --save-dev better-sqlite3@^12 @marcbachmann/cel-js@^8'
+  'npm install --save-dev better-sqlite3@^12.6.2 @marcbachmann/cel-js@^8.0.0'
 
 const USE = { feature: 'Local Instant', install: LOCAL_INSTANT_INSTALL }
 
