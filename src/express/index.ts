@@ -13,9 +13,10 @@ export { requireInstantUser, optionalInstantUser } from './require-user.js'
 export type {
   InstantUserOptions,
   InstantUserMiddleware,
-  InstantRequest,
   OptionalInstantRequest,
 } from './require-user.js'
+export { instantHandler } from './instant-handler.js'
+export type { InstantHandler, InstantRequest } from './instant-handler.js'
 export { signInRouter } from './sign-in-router.js'
 export type { SignInRouterOptions, SignInIdentity, SignInRequest } from './sign-in-router.js'
 export { magicCodeRouter } from './magic-code-router.js'

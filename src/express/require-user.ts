@@ -42,11 +42,11 @@ const INSTANT_USER_OPTIONS = {
   cache: VERIFY_CACHE_OPTIONS,
 } as const satisfies OptionKeys<InstantUserOptions>
 
-/** A request after {@link requireInstantUser}: `req.instant` is set. */
-export type InstantRequest = Request & { instant: InstantContext }
-
-/** A request after {@link optionalInstantUser}: `req.instant` is set, or `null` without a token. */
-export type OptionalInstantRequest = Omit<Request, 'instant'> & { instant: InstantContext | null }
+/**
+ * A request after {@link optionalInstantUser}: `req.instant` is a context, or `null` without a
+ * token (`undefined` only where the middleware did not run). Plain `Request` says the same.
+ */
+export type OptionalInstantRequest = Request
 
 /**
  * An Express/Connect middleware that provides `req.instant` of type `Provided`. The phantom
@@ -61,10 +61,11 @@ export interface InstantUserMiddleware<Provided> {
 declare module 'express-serve-static-core' {
   interface Request {
     /**
-     * Set by `requireInstantUser` (always a context) and `optionalInstantUser` (a context or
-     * `null`); annotate handlers after `optionalInstantUser` with `OptionalInstantRequest`.
+     * Set by `requireInstantUser` (a context) and `optionalInstantUser` (a context or `null`);
+     * absent on routes without either, so it is optional here. After `requireInstantUser`,
+     * wrap the handler in `instantHandler` to get a `req.instant` that is always set.
      */
-    instant: InstantContext
+    instant?: InstantContext | null
   }
 }
 
