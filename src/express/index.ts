@@ -6,7 +6,7 @@
  * import { signInRouter, magicCodeRouter, signOutRouter, requireInstantUser } from 'instant-express-auth'
  * app.use(magicCodeRouter({ db, sendEmail }))
  * app.use(signOutRouter({ db }))
- * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
+ * app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => res.json(req.instant.user)))
  * ```
  */
 export { requireInstantUser, optionalInstantUser } from './require-user.js'

@@ -80,9 +80,9 @@ declare module 'express-serve-static-core' {
  *
  * @example
  * ```ts
- * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
- * app.get('/todos', requireInstantUser({ db }), async (req, res) =>
- *   res.json(await req.instant.db.query({ todos: {} })))
+ * app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => res.json(req.instant.user)))
+ * app.get('/todos', requireInstantUser({ db }), instantHandler(async (req, res) =>
+ *   res.json(await req.instant.db.query({ todos: {} }))))
  * ```
  */
 export function requireInstantUser(
@@ -97,8 +97,8 @@ export function requireInstantUser(
  *
  * @example
  * ```ts
- * app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) =>
- *   res.json({ signedIn: req.instant !== null }))
+ * app.get('/feed', optionalInstantUser({ db }), (req, res) =>
+ *   res.json({ signedIn: req.instant != null }))
  * ```
  */
 export function optionalInstantUser(
