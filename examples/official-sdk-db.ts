@@ -5,18 +5,26 @@
 import { init } from '@instantdb/admin'
 import express from 'express'
 import { pathToFileURL } from 'node:url'
-import { requireInstantUser, type InstantAuthDb } from 'instant-express-auth'
+import { instantHandler, requireInstantUser, type InstantAuthDb } from 'instant-express-auth'
 
 export function createApp({ db }: { db: InstantAuthDb }) {
   const app = express()
   const requireUser = requireInstantUser({ db })
 
-  app.get('/me', requireUser, (req, res) => {
-    res.json(req.instant.user)
-  })
-  app.get('/todos', requireUser, async (req, res) => {
-    res.json(await req.instant.db.query({ todos: {} }))
-  })
+  app.get(
+    '/me',
+    requireUser,
+    instantHandler((req, res) => {
+      res.json(req.instant.user)
+    }),
+  )
+  app.get(
+    '/todos',
+    requireUser,
+    instantHandler(async (req, res) => {
+      res.json(await req.instant.db.query({ todos: {} }))
+    }),
+  )
   return app
 }
 

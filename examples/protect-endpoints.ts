@@ -7,20 +7,33 @@
  */
 import express from 'express'
 import { pathToFileURL } from 'node:url'
-import { optionalInstantUser, requireInstantUser, type InstantAuthDb } from 'instant-express-auth'
+import {
+  instantHandler,
+  optionalInstantUser,
+  requireInstantUser,
+  type InstantAuthDb,
+} from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 
 export function createApp({ db }: { db: InstantAuthDb }) {
   const app = express()
   const requireUser = requireInstantUser({ db })
 
-  app.get('/me', requireUser, (req, res) => {
-    res.json(req.instant.user) // never carries refresh_token
-  })
+  app.get(
+    '/me',
+    requireUser,
+    instantHandler((req, res) => {
+      res.json(req.instant.user) // never carries refresh_token
+    }),
+  )
 
-  app.get('/todos', requireUser, async (req, res) => {
-    res.json(await req.instant.db.query({ todos: {} }))
-  })
+  app.get(
+    '/todos',
+    requireUser,
+    instantHandler(async (req, res) => {
+      res.json(await req.instant.db.query({ todos: {} }))
+    }),
+  )
 
   app.get('/greeting', optionalInstantUser({ db }), (req, res) => {
     const user = req.instant?.user

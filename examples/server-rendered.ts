@@ -12,6 +12,7 @@ import express from 'express'
 import { pathToFileURL } from 'node:url'
 import {
   magicCodeRouter,
+  instantHandler,
   optionalInstantUser,
   requireInstantUser,
   signOutRouter,
@@ -59,7 +60,7 @@ export function createApp({
 
   app.get('/', optionalInstantUser({ db, cookie }), async (req: OptionalInstantRequest, res) => {
     res.set('Cache-Control', 'no-store')
-    if (req.instant === null) {
+    if (!req.instant) {
       res.type('html').send(signedOutPage())
       return
     }
@@ -73,7 +74,7 @@ export function createApp({
     '/notes',
     requireInstantUser({ db, cookie }),
     express.urlencoded({ extended: false, limit: '2kb' }),
-    async (req, res) => {
+    instantHandler(async (req, res) => {
       const title = String((req.body as { title?: unknown }).title ?? '').trim()
       if (title === '' || title.length > 200) {
         res.status(400).type('text').send('A note needs a title of 1 to 200 characters.')
@@ -82,7 +83,7 @@ export function createApp({
       const note = { title, ownerId: req.instant.user.id, createdAt: Date.now() }
       await req.instant.db.transact([tx.notes![id()]!.update(note)])
       res.redirect(303, '/')
-    },
+    }),
   )
   return app
 }

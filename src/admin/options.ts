@@ -1,4 +1,5 @@
 import { Dispatcher } from 'undici'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import type { SchemaLike } from './schema-types.js'
 
 /** Instant Cloud, used when `apiURI` is absent or empty (as in `@instantdb/admin`). */
@@ -69,6 +70,19 @@ export type InitConfig<Schema extends SchemaLike | undefined = undefined> = {
   dispatcher?: Dispatcher | undefined
 }
 
+/** Every key {@link init} accepts; anything else throws (see `checkOptionKeys`). */
+const INIT_OPTIONS = {
+  appId: true,
+  adminToken: true,
+  apiURI: true,
+  schema: true,
+  connectTimeoutMs: true,
+  headersTimeoutMs: true,
+  bodyTimeoutMs: true,
+  dispatcher: true,
+  maxResponseBytes: true,
+} as const satisfies OptionKeys<InitConfig<SchemaLike>>
+
 /** Validated, trimmed and defaulted options; never the caller's object. */
 export type ResolvedOptions = {
   appId: string
@@ -130,6 +144,7 @@ export function resolveOptions(config: unknown): ResolvedOptions {
   if (typeof config !== 'object' || config === null) {
     fail('pass an options object, e.g. init({ appId, adminToken }).')
   }
+  checkOptionKeys(config, INIT_OPTIONS, 'init')
   const c = config as { [key: string]: unknown }
 
   if (typeof c.appId !== 'string' || c.appId.trim() === '') {

@@ -7,19 +7,21 @@
 /** An Instant user as the auth endpoints return it (`refresh_token` included on some). */
 export interface InstantUserRecord {
   id: string
-  email?: string | null
-  type?: string | null
-  isGuest?: boolean
-  refresh_token?: string
+  // `| undefined` on each optional field: consumers with `exactOptionalPropertyTypes` pass
+  // `@instantdb/admin`'s `User`, whose fields are declared that way.
+  email?: string | null | undefined
+  type?: string | null | undefined
+  isGuest?: boolean | undefined
+  refresh_token?: string | undefined
   [attribute: string]: unknown
 }
 
 /** An Instant user as the kit hands it out: never with `refresh_token`, and frozen. */
 export interface InstantUser {
   readonly id: string
-  readonly email?: string | null
-  readonly type?: string | null
-  readonly isGuest?: boolean
+  readonly email?: string | null | undefined
+  readonly type?: string | null | undefined
+  readonly isGuest?: boolean | undefined
   /** Always absent: the kit strips it so `res.json(user)` cannot leak a long-lived token. */
   readonly refresh_token?: never
   readonly [attribute: string]: unknown

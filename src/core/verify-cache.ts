@@ -9,6 +9,7 @@
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { InstantUser } from './instant-db.js'
+import type { OptionKeys } from './options.js'
 import { canonicalToken } from './token-source.js'
 
 /** How long a verified token is trusted without asking Instant again. */
@@ -33,6 +34,15 @@ export interface VerifyCacheOptions {
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number
 }
+
+/** The keys of {@link VerifyCacheOptions}, checked inside a factory's `cache` option. */
+export const VERIFY_CACHE_OPTIONS = {
+  ttlMs: true,
+  negativeTtlMs: true,
+  max: true,
+  negativeMax: true,
+  now: true,
+} as const satisfies OptionKeys<VerifyCacheOptions>
 
 /** A negative entry's marker. */
 export const INVALID = Symbol('invalid token')

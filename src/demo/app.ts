@@ -8,6 +8,7 @@ import { id, tx } from '../admin/index.js'
 import { isKitError, KitError } from '../core/errors.js'
 import { consoleEmail, type EmailProvider, type MemoryEmailProvider } from '../email/index.js'
 import {
+  instantHandler,
   magicCodeRouter,
   requireInstantUser,
   signInRouter,
@@ -146,49 +147,65 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     next()
   })
 
-  api.get('/me', (req, res) => {
-    res.json(req.instant.user)
-  })
+  api.get(
+    '/me',
+    instantHandler((req, res) => {
+      res.json(req.instant.user)
+    }),
+  )
 
-  api.get('/todos', async (req, res) => {
-    const { todos } = (await req.instant.db.query({ todos: {} })) as { todos: Todo[] }
-    todos.sort((a, b) => a.createdAt - b.createdAt)
-    res.json({ todos: todos.map(publicTodo) })
-  })
+  api.get(
+    '/todos',
+    instantHandler(async (req, res) => {
+      const { todos } = (await req.instant.db.query({ todos: {} })) as { todos: Todo[] }
+      todos.sort((a, b) => a.createdAt - b.createdAt)
+      res.json({ todos: todos.map(publicTodo) })
+    }),
+  )
 
-  api.post('/todos', async (req, res) => {
-    const title = (req.body as { title?: unknown } | undefined)?.title
-    if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_TODO_TITLE_LENGTH) {
-      throw new KitError('invalid_request', {
-        detail: `A todo needs a title of 1 to ${MAX_TODO_TITLE_LENGTH} characters.`,
-      })
-    }
-    const todo: Todo = {
-      id: id(),
-      title: title.trim(),
-      ownerId: req.instant.user.id,
-      createdAt: Date.now(),
-    }
-    const { id: todoId, ...attrs } = todo
-    await req.instant.db.transact([todoChunk(todoId).update(attrs)])
-    res.status(201).json(publicTodo(todo))
-  })
-
-  api.delete('/todos/:id', async (req, res) => {
-    const todoId = req.params.id as string
-    // The view rule hides other users' todos, so "not visible" and "not there" look the same.
-    const { todos } = UUID.test(todoId)
-      ? ((await req.instant.db.query({ todos: { $: { where: { id: todoId } } } })) as {
-          todos: Todo[]
+  api.post(
+    '/todos',
+    instantHandler(async (req, res) => {
+      const title = (req.body as { title?: unknown } | undefined)?.title
+      if (
+        typeof title !== 'string' ||
+        title.trim() === '' ||
+        title.length > MAX_TODO_TITLE_LENGTH
+      ) {
+        throw new KitError('invalid_request', {
+          detail: `A todo needs a title of 1 to ${MAX_TODO_TITLE_LENGTH} characters.`,
         })
-      : { todos: [] }
-    if (todos.length === 0) {
-      sendProblem(res, 404, 'not_found', 'Not found', 'No such todo.')
-      return
-    }
-    await req.instant.db.transact([todoChunk(todoId).delete()])
-    res.status(204).end()
-  })
+      }
+      const todo: Todo = {
+        id: id(),
+        title: title.trim(),
+        ownerId: req.instant.user.id,
+        createdAt: Date.now(),
+      }
+      const { id: todoId, ...attrs } = todo
+      await req.instant.db.transact([todoChunk(todoId).update(attrs)])
+      res.status(201).json(publicTodo(todo))
+    }),
+  )
+
+  api.delete(
+    '/todos/:id',
+    instantHandler(async (req, res) => {
+      const todoId = req.params.id as string
+      // The view rule hides other users' todos, so "not visible" and "not there" look the same.
+      const { todos } = UUID.test(todoId)
+        ? ((await req.instant.db.query({ todos: { $: { where: { id: todoId } } } })) as {
+            todos: Todo[]
+          })
+        : { todos: [] }
+      if (todos.length === 0) {
+        sendProblem(res, 404, 'not_found', 'Not found', 'No such todo.')
+        return
+      }
+      await req.instant.db.transact([todoChunk(todoId).delete()])
+      res.status(204).end()
+    }),
+  )
 
   app.use('/api', api)
   app.use('/api', (_req, res) => {

@@ -7,6 +7,7 @@
 import express, { type Router } from 'express'
 import { id, tx } from '../admin/index.js'
 import {
+  instantHandler,
   optionalInstantUser,
   requireInstantUser,
   type CookieSetting,
@@ -48,7 +49,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
     optionalInstantUser({ db, cookie }),
     async (req: OptionalInstantRequest, res) => {
       res.set('Cache-Control', 'no-store')
-      if (req.instant === null) {
+      if (!req.instant) {
         res.type('html').send(accountPage(undefined, [], maxTitleLength))
         return
       }
@@ -63,7 +64,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
     '/account/todos',
     requireInstantUser({ db, cookie }),
     express.urlencoded({ extended: false, limit: '2kb' }),
-    async (req, res) => {
+    instantHandler(async (req, res) => {
       const title = String((req.body as { title?: unknown } | undefined)?.title ?? '').trim()
       if (title === '' || title.length > maxTitleLength) {
         res
@@ -75,7 +76,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
       const todo = { title, ownerId: req.instant.user.id, createdAt: Date.now() }
       await req.instant.db.transact([tx.todos![id()]!.update(todo)])
       res.redirect(303, '/account')
-    },
+    }),
   )
   return router
 }

@@ -2,7 +2,12 @@
  * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
  */
 import type { EmailProvider } from './message.js'
-import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import {
+  EMAIL_PROVIDER_OPTIONS,
+  defineEmailProvider,
+  type EmailProviderOptions,
+} from './provider.js'
 
 /** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */
 export interface EmailLogger {
@@ -15,6 +20,12 @@ export interface ConsoleEmailOptions extends EmailProviderOptions {
   /** Where to print. Default `console`. */
   logger?: EmailLogger
 }
+
+/** Every key {@link consoleEmail} accepts; anything else throws. */
+const CONSOLE_EMAIL_OPTIONS = {
+  ...EMAIL_PROVIDER_OPTIONS,
+  logger: true,
+} as const satisfies OptionKeys<ConsoleEmailOptions>
 
 /**
  * A provider for development: prints each magic code (or, for other messages, the subject and
@@ -31,6 +42,7 @@ export function consoleEmail(options: ConsoleEmailOptions = {}): EmailProvider {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('consoleEmail(options): options must be an object')
   }
+  checkOptionKeys(options, CONSOLE_EMAIL_OPTIONS, 'consoleEmail')
   const logger = options.logger ?? console
   if (typeof logger?.info !== 'function' || typeof logger.warn !== 'function') {
     throw new TypeError('consoleEmail: options.logger must have info(message) and warn(message)')
@@ -40,11 +52,14 @@ export function consoleEmail(options: ConsoleEmailOptions = {}): EmailProvider {
       '[instant-express-auth] consoleEmail() prints sign-in codes instead of sending them; use a real provider in production',
     )
   }
-  return defineEmailProvider(async ({ to, subject, text, code }) => {
-    logger.info(
-      code === undefined
-        ? `[instant-express-auth] email to ${to}: ${subject}\n${text}`
-        : `[instant-express-auth] magic code for ${to}: ${code}`,
-    )
-  }, options)
+  return defineEmailProvider(
+    async ({ to, subject, text, code }) => {
+      logger.info(
+        code === undefined
+          ? `[instant-express-auth] email to ${to}: ${subject}\n${text}`
+          : `[instant-express-auth] magic code for ${to}: ${code}`,
+      )
+    },
+    { magicCode: options.magicCode },
+  )
 }

@@ -3,6 +3,7 @@
  */
 import { EmailProviderError, isEmailProviderError, type EmailErrorCode } from './errors.js'
 import type { EmailMessage, EmailProvider, MagicCodeEmail } from './message.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 
 /** Options of {@link failover}. */
 export interface FailoverOptions {
@@ -12,6 +13,9 @@ export interface FailoverOptions {
    */
   onFailover?: (error: unknown, index: number) => void
 }
+
+/** Every key {@link failover} accepts; anything else throws. */
+const FAILOVER_OPTIONS = { onFailover: true } as const satisfies OptionKeys<FailoverOptions>
 
 /**
  * A provider that tries each provider in order and resolves with the first that accepts the
@@ -44,6 +48,7 @@ export function failover(
     }
   })
   const list = [...providers]
+  checkOptionKeys(options, FAILOVER_OPTIONS, 'failover')
   const { onFailover } = options
   if (onFailover !== undefined && typeof onFailover !== 'function') {
     throw new TypeError('failover: options.onFailover must be a function (error, index) => void')

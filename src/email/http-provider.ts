@@ -4,8 +4,9 @@
  */
 import { request, type Dispatcher } from 'undici'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
-import type { EmailProviderOptions } from './provider.js'
+import { EMAIL_PROVIDER_OPTIONS, type EmailProviderOptions } from './provider.js'
 import { isLoopbackHost } from '../core/loopback.js'
+import type { OptionKeys } from '../core/options.js'
 
 /** How long an HTTP provider may take, in milliseconds, unless `timeoutMs` says otherwise. */
 export const DEFAULT_EMAIL_TIMEOUT_MS = 10_000
@@ -22,6 +23,14 @@ export interface HttpEmailProviderOptions extends EmailProviderOptions {
   /** How long the whole request may take, in ms. Default {@link DEFAULT_EMAIL_TIMEOUT_MS}. */
   timeoutMs?: number
 }
+
+/** The keys of {@link HttpEmailProviderOptions}; each HTTP provider's list spreads it. */
+export const HTTP_EMAIL_PROVIDER_OPTIONS = {
+  ...EMAIL_PROVIDER_OPTIONS,
+  baseUrl: true,
+  dispatcher: true,
+  timeoutMs: true,
+} as const satisfies OptionKeys<HttpEmailProviderOptions>
 
 /** What one HTTP provider sends where; built once by {@link httpEmailClient}. */
 export interface HttpEmailClientConfig {

@@ -36,8 +36,13 @@ export { consoleEmail } from './console.js'
 export type { ConsoleEmailOptions, EmailLogger } from './console.js'
 export { memoryEmail } from './memory.js'
 export type { MemoryEmailOptions, MemoryEmailProvider } from './memory.js'
-export { smtpEmail, DEFAULT_SMTP_TIMEOUT_MS } from './smtp.js'
-export type { SmtpEmailOptions, SmtpEmailProvider, SmtpTransporter } from './smtp.js'
+export { smtpEmail, DEFAULT_SMTP_TIMEOUT_MS, SMTP_EMAIL_INSTALL } from './smtp.js'
+export type {
+  SmtpEmailOptions,
+  SmtpEmailProvider,
+  SmtpTransporter,
+  SmtpTransportOptions,
+} from './smtp.js'
 export { DEFAULT_EMAIL_TIMEOUT_MS } from './http-provider.js'
 export type { HttpEmailProviderOptions } from './http-provider.js'
 export { resendEmail, RESEND_BASE_URL } from './resend.js'

@@ -2,7 +2,12 @@
  * `memoryEmail()`: the test provider. It keeps every message in memory.
  */
 import type { EmailMessage, EmailProvider } from './message.js'
-import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
+import { checkOptionKeys } from '../core/options.js'
+import {
+  EMAIL_PROVIDER_OPTIONS,
+  defineEmailProvider,
+  type EmailProviderOptions,
+} from './provider.js'
 
 /** A provider that records messages instead of sending them; see {@link memoryEmail}. */
 export interface MemoryEmailProvider extends EmailProvider {
@@ -29,10 +34,14 @@ export type MemoryEmailOptions = EmailProviderOptions
  * ```
  */
 export function memoryEmail(options: MemoryEmailOptions = {}): MemoryEmailProvider {
+  checkOptionKeys(options, EMAIL_PROVIDER_OPTIONS, 'memoryEmail')
   const messages: EmailMessage[] = []
-  const send = defineEmailProvider(async (message) => {
-    messages.push({ ...message })
-  }, options)
+  const send = defineEmailProvider(
+    async (message) => {
+      messages.push({ ...message })
+    },
+    { magicCode: options.magicCode },
+  )
   return Object.assign(send, {
     messages,
     lastCodeFor(email: string): string | undefined {

@@ -1,6 +1,7 @@
 /**
  * The message shapes providers accept, and the default magic-code message.
  */
+import type { OptionKeys } from '../core/options.js'
 
 /** A complete email, as every provider of the kit sends it. */
 export interface EmailMessage {
@@ -64,6 +65,13 @@ export interface MagicCodeMessageOptions {
   /** Replaces the default template. Escape what you put into `html` yourself. */
   template?: MagicCodeTemplate
 }
+
+/** The keys of {@link MagicCodeMessageOptions} (checked by `checkOptionKeys`). */
+export const MAGIC_CODE_MESSAGE_OPTIONS = {
+  appName: true,
+  expiryMinutes: true,
+  template: true,
+} as const satisfies OptionKeys<MagicCodeMessageOptions>
 
 /** The app name the default message uses when none is given. */
 export const DEFAULT_APP_NAME = 'your app'

@@ -3,7 +3,12 @@
  */
 import type { EmailProvider } from './message.js'
 import { defineEmailProvider } from './provider.js'
-import { httpEmailClient, type HttpEmailProviderOptions } from './http-provider.js'
+import {
+  HTTP_EMAIL_PROVIDER_OPTIONS,
+  httpEmailClient,
+  type HttpEmailProviderOptions,
+} from './http-provider.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { requireString } from './require-string.js'
 
 /** Postmark's API, the default `baseUrl`. */
@@ -22,6 +27,14 @@ export interface PostmarkEmailOptions extends HttpEmailProviderOptions {
   messageStream?: string
 }
 
+/** Every key {@link postmarkEmail} accepts; anything else throws. */
+const POSTMARK_EMAIL_OPTIONS = {
+  ...HTTP_EMAIL_PROVIDER_OPTIONS,
+  serverToken: true,
+  from: true,
+  messageStream: true,
+} as const satisfies OptionKeys<PostmarkEmailOptions>
+
 /**
  * An email provider on Postmark (`POST https://api.postmarkapp.com/email`,
  * `X-Postmark-Server-Token`). Accepts a full message or `{ email, code }`.
@@ -35,6 +48,7 @@ export interface PostmarkEmailOptions extends HttpEmailProviderOptions {
  * ```
  */
 export function postmarkEmail(options: PostmarkEmailOptions): EmailProvider {
+  checkOptionKeys(options, POSTMARK_EMAIL_OPTIONS, 'postmarkEmail')
   const serverToken = requireString(options, 'serverToken', 'postmarkEmail')
   const from = requireString(options, 'from', 'postmarkEmail')
   const messageStream =
@@ -62,6 +76,6 @@ export function postmarkEmail(options: PostmarkEmailOptions): EmailProvider {
         },
         code,
       ),
-    options,
+    { magicCode: options.magicCode },
   )
 }

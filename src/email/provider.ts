@@ -2,7 +2,9 @@
  * Turning a "send this full message" function into an {@link EmailProvider} that also accepts
  * `magicCodeRouter`'s `{ email, code }`, and wrapping a provider with a custom message.
  */
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import {
+  MAGIC_CODE_MESSAGE_OPTIONS,
   isEmailMessage,
   magicCodeMessageBuilder,
   type EmailMessage,
@@ -19,6 +21,11 @@ export interface EmailProviderOptions {
    */
   magicCode?: MagicCodeMessageOptions
 }
+
+/** The keys of {@link EmailProviderOptions}; each provider's list spreads it. */
+export const EMAIL_PROVIDER_OPTIONS = {
+  magicCode: MAGIC_CODE_MESSAGE_OPTIONS,
+} as const satisfies OptionKeys<EmailProviderOptions>
 
 /**
  * Makes an {@link EmailProvider} from a function that sends one full message. The provider
@@ -46,6 +53,7 @@ export function defineEmailProvider(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('provider options must be an object')
   }
+  checkOptionKeys(options, EMAIL_PROVIDER_OPTIONS, 'defineEmailProvider')
   const buildMessage = magicCodeMessageBuilder(options.magicCode, 'magicCode')
   return async function sendEmail(message) {
     await send(toEmailMessage(message, buildMessage))
@@ -106,6 +114,7 @@ export function magicCodeSender(
   if (typeof provider !== 'function') {
     throw new TypeError('magicCodeSender(provider): provider must be an email provider function')
   }
+  checkOptionKeys(options, MAGIC_CODE_MESSAGE_OPTIONS, 'magicCodeSender')
   const buildMessage = magicCodeMessageBuilder(options, 'magicCodeSender options')
   return async function sendMagicCode(input) {
     await provider(toEmailMessage(input, buildMessage))

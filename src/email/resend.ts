@@ -3,7 +3,12 @@
  */
 import type { EmailProvider } from './message.js'
 import { defineEmailProvider } from './provider.js'
-import { httpEmailClient, type HttpEmailProviderOptions } from './http-provider.js'
+import {
+  HTTP_EMAIL_PROVIDER_OPTIONS,
+  httpEmailClient,
+  type HttpEmailProviderOptions,
+} from './http-provider.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { requireString } from './require-string.js'
 
 /** Resend's API, the default `baseUrl`. */
@@ -16,6 +21,13 @@ export interface ResendEmailOptions extends HttpEmailProviderOptions {
   /** The sender, on a domain verified in Resend, e.g. `'Acme <login@acme.com>'`. Required. */
   from: string
 }
+
+/** Every key {@link resendEmail} accepts; anything else throws. */
+const RESEND_EMAIL_OPTIONS = {
+  ...HTTP_EMAIL_PROVIDER_OPTIONS,
+  apiKey: true,
+  from: true,
+} as const satisfies OptionKeys<ResendEmailOptions>
 
 /**
  * An email provider on Resend (`POST https://api.resend.com/emails`, `Authorization: Bearer`).
@@ -32,6 +44,7 @@ export interface ResendEmailOptions extends HttpEmailProviderOptions {
  * ```
  */
 export function resendEmail(options: ResendEmailOptions): EmailProvider {
+  checkOptionKeys(options, RESEND_EMAIL_OPTIONS, 'resendEmail')
   const apiKey = requireString(options, 'apiKey', 'resendEmail')
   const from = requireString(options, 'from', 'resendEmail')
   const post = httpEmailClient(options, {
@@ -44,6 +57,6 @@ export function resendEmail(options: ResendEmailOptions): EmailProvider {
   })
   return defineEmailProvider(
     ({ to, subject, text, html, code }) => post({ from, to: [to], subject, html, text }, code),
-    options,
+    { magicCode: options.magicCode },
   )
 }

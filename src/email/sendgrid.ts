@@ -3,7 +3,12 @@
  */
 import type { EmailProvider } from './message.js'
 import { defineEmailProvider } from './provider.js'
-import { httpEmailClient, type HttpEmailProviderOptions } from './http-provider.js'
+import {
+  HTTP_EMAIL_PROVIDER_OPTIONS,
+  httpEmailClient,
+  type HttpEmailProviderOptions,
+} from './http-provider.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { requireString } from './require-string.js'
 
 /** SendGrid's global API, the default `baseUrl`; EU-pinned accounts use `https://api.eu.sendgrid.com`. */
@@ -16,6 +21,13 @@ export interface SendgridEmailOptions extends HttpEmailProviderOptions {
   /** A verified sender, `'login@acme.com'` or `'Acme <login@acme.com>'`. Required. */
   from: string
 }
+
+/** Every key {@link sendgridEmail} accepts; anything else throws. */
+const SENDGRID_EMAIL_OPTIONS = {
+  ...HTTP_EMAIL_PROVIDER_OPTIONS,
+  apiKey: true,
+  from: true,
+} as const satisfies OptionKeys<SendgridEmailOptions>
 
 /**
  * An email provider on SendGrid (`POST https://api.sendgrid.com/v3/mail/send`,
@@ -30,6 +42,7 @@ export interface SendgridEmailOptions extends HttpEmailProviderOptions {
  * ```
  */
 export function sendgridEmail(options: SendgridEmailOptions): EmailProvider {
+  checkOptionKeys(options, SENDGRID_EMAIL_OPTIONS, 'sendgridEmail')
   const apiKey = requireString(options, 'apiKey', 'sendgridEmail')
   const from = senderOf(requireString(options, 'from', 'sendgridEmail'))
   const post = httpEmailClient(options, {
@@ -55,7 +68,7 @@ export function sendgridEmail(options: SendgridEmailOptions): EmailProvider {
         },
         code,
       ),
-    options,
+    { magicCode: options.magicCode },
   )
 }
 

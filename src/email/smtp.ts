@@ -1,14 +1,35 @@
 /**
  * `smtpEmail()`: sends through any SMTP server with nodemailer.
  */
-import { createTransport, type SMTPTransportOptions } from 'nodemailer'
+import type * as Nodemailer from 'nodemailer'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { requireOptional } from '../core/optional-dependency.js'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import type { EmailProvider } from './message.js'
-import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
+import {
+  EMAIL_PROVIDER_OPTIONS,
+  defineEmailProvider,
+  type EmailProviderOptions,
+} from './provider.js'
 import { requireString } from './require-string.js'
 
 /** SMTP connection, greeting and socket timeouts, in ms, unless `timeoutMs` says otherwise. */
 export const DEFAULT_SMTP_TIMEOUT_MS = 10_000
+
+/** The command that installs what {@link smtpEmail} needs (nodemailer is an optional peer). */
+export const SMTP_EMAIL_INSTALL = 'npm install nodemailer@^10.6.0'
+
+/**
+ * nodemailer's SMTP transport options (`{ host, port, secure, auth, … }`), declared here so the
+ * package's types do not need nodemailer's; every nodemailer option is accepted.
+ */
+export interface SmtpTransportOptions {
+  host?: string
+  port?: number
+  secure?: boolean
+  auth?: { user?: string; pass?: string; [option: string]: unknown }
+  [option: string]: unknown
+}
 
 /** Anything with nodemailer's `sendMail(mail): Promise`, e.g. `nodemailer.createTransport(...)`. */
 export interface SmtpTransporter {
@@ -28,7 +49,7 @@ export interface SmtpEmailOptions extends EmailProviderOptions {
    * nodemailer SMTP transport options (`{ host, port, secure, auth }`), an `smtp(s)://` URL, or a
    * transporter you created (then you own it: `close()` leaves it open). Required.
    */
-  transport: SMTPTransportOptions | string | SmtpTransporter
+  transport: SmtpTransportOptions | string | SmtpTransporter
   /** The sender, e.g. `'Acme <login@acme.com>'`. Required. */
   from: string
   /**
@@ -37,6 +58,14 @@ export interface SmtpEmailOptions extends EmailProviderOptions {
    */
   timeoutMs?: number
 }
+
+/** Every key {@link smtpEmail} accepts; anything else throws. */
+const SMTP_EMAIL_OPTIONS = {
+  ...EMAIL_PROVIDER_OPTIONS,
+  transport: true,
+  from: true,
+  timeoutMs: true,
+} as const satisfies OptionKeys<SmtpEmailOptions>
 
 /** An SMTP provider; `close()` closes the transport it created. */
 export interface SmtpEmailProvider extends EmailProvider {
@@ -56,6 +85,7 @@ export interface SmtpEmailProvider extends EmailProvider {
  * ```
  */
 export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
+  checkOptionKeys(options, SMTP_EMAIL_OPTIONS, 'smtpEmail')
   const from = requireString(options, 'from', 'smtpEmail')
   const { transport } = options
   const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS
@@ -71,6 +101,11 @@ export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
     typeof transport === 'string' ||
     (typeof transport === 'object' && transport !== null)
   ) {
+    // Loaded only here: a transporter you pass in needs no nodemailer of ours.
+    const { createTransport } = requireOptional<typeof Nodemailer>('nodemailer', {
+      feature: 'smtpEmail()',
+      install: SMTP_EMAIL_INSTALL,
+    })
     transporter =
       typeof transport === 'string'
         ? createTransport(transport)
@@ -88,13 +123,16 @@ export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
   }
   const credentials = credentialsOf(transport)
 
-  const send = defineEmailProvider(async ({ to, subject, text, html, code }) => {
-    try {
-      await transporter.sendMail({ from, to, subject, text, html })
-    } catch (err) {
-      throw smtpError(err, [...credentials, code])
-    }
-  }, options)
+  const send = defineEmailProvider(
+    async ({ to, subject, text, html, code }) => {
+      try {
+        await transporter.sendMail({ from, to, subject, text, html })
+      } catch (err) {
+        throw smtpError(err, [...credentials, code])
+      }
+    },
+    { magicCode: options.magicCode },
+  )
   return Object.assign(send, {
     close(): void {
       if (owned) transporter.close?.()

@@ -14,6 +14,7 @@ import {
   type TrustedOrigins,
 } from '../core/csrf.js'
 import type { KitError } from '../core/errors.js'
+import type { OptionKeys } from '../core/options.js'
 import { isLoopbackHost } from '../core/loopback.js'
 
 /** How long the session cookie lives when `maxAgeMs` is not given, in ms: 7 days. */
@@ -67,6 +68,28 @@ export interface TokenIssuingOptions extends CookieSessionOptions {
    */
   tokenInBody?: boolean
 }
+
+/** The keys of {@link CookieOptions}, for the option validator. */
+const COOKIE_OPTIONS = {
+  name: true,
+  maxAgeMs: true,
+  sameSite: true,
+  secure: true,
+  domain: true,
+  path: true,
+} as const satisfies OptionKeys<CookieOptions>
+
+/** The cookie options every factory that reads the session cookie takes. */
+export const COOKIE_SESSION_OPTIONS = {
+  cookie: COOKIE_OPTIONS,
+  trustedOrigins: true,
+} as const satisfies OptionKeys<CookieSessionOptions>
+
+/** The cookie options of the routers that issue a token. */
+export const TOKEN_ISSUING_OPTIONS = {
+  ...COOKIE_SESSION_OPTIONS,
+  tokenInBody: true,
+} as const satisfies OptionKeys<TokenIssuingOptions>
 
 /** A resolved `cookie` option: what a factory needs per request. */
 export interface CookieSession {

@@ -6,16 +6,17 @@
  * import { signInRouter, magicCodeRouter, signOutRouter, requireInstantUser } from 'instant-express-auth'
  * app.use(magicCodeRouter({ db, sendEmail }))
  * app.use(signOutRouter({ db }))
- * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
+ * app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => res.json(req.instant.user)))
  * ```
  */
 export { requireInstantUser, optionalInstantUser } from './require-user.js'
 export type {
   InstantUserOptions,
   InstantUserMiddleware,
-  InstantRequest,
   OptionalInstantRequest,
 } from './require-user.js'
+export { instantHandler } from './instant-handler.js'
+export type { InstantHandler, InstantRequest } from './instant-handler.js'
 export { signInRouter } from './sign-in-router.js'
 export type { SignInRouterOptions, SignInIdentity, SignInRequest } from './sign-in-router.js'
 export { magicCodeRouter } from './magic-code-router.js'

@@ -24,8 +24,14 @@ import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
-import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
-import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  TOKEN_ISSUING_OPTIONS,
+  resolveCookieSession,
+  resolveTokenInBody,
+  type TokenIssuingOptions,
+} from './cookie.js'
+import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { checkAll, clientIp, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
@@ -113,6 +119,29 @@ export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptio
       }
 }
 
+/** Every key {@link magicCodeRouter} accepts; anything else throws (see `checkOptionKeys`). */
+const MAGIC_CODE_ROUTER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...TOKEN_ISSUING_OPTIONS,
+  sendEmail: true,
+  sendEmailTimeoutMs: true,
+  path: true,
+  verifyPath: true,
+  bodyLimit: true,
+  store: true,
+  codeTtlMs: true,
+  codeAttempts: true,
+  dailyLimits: { sendsPerEmail: true, attemptsPerEmail: true, attemptsPerClient: true },
+  rateLimit: {
+    resendCooldown: true,
+    sendsPerEmail: true,
+    sendsPerIp: true,
+    verifyFailuresPerEmail: true,
+    verifyFailuresPerClient: true,
+    verifyFailuresPerIp: true,
+  },
+} as const satisfies OptionKeys<MagicCodeRouterOptions>
+
 const CODE = /^[A-Za-z0-9]{4,16}$/
 
 /** `sendEmail` outlived `sendEmailTimeoutMs`; kept as the `cause` of the 503. */
@@ -141,6 +170,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
     options,
     'magicCodeRouter',
+    MAGIC_CODE_ROUTER_OPTIONS,
   )
   const { sendEmail, path = '/custom-send-magic-code', verifyPath = '/verify-magic-code' } = options
   if (typeof sendEmail !== 'function')

@@ -2,6 +2,7 @@
 import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../core/events.js'
 import { isInstantAuthDb, type InstantAuthDb } from '../core/instant-db.js'
 import { resolveInstantTimeout, type InstantTimeoutOptions } from '../core/instant-timeout.js'
+import { checkOptionKeys, type KeySpec, type OptionKeys } from '../core/options.js'
 import {
   resolveResponseOptions,
   type Failure,
@@ -19,6 +20,16 @@ export interface CommonOptions extends ResponseOptions, InstantTimeoutOptions {
   logger?: KitLogger
 }
 
+/** The keys of {@link CommonOptions}; each factory's list spreads it and adds its own. */
+export const COMMON_OPTIONS = {
+  db: true,
+  onEvent: true,
+  logger: true,
+  onError: true,
+  helmet: true,
+  instantTimeoutMs: true,
+} as const satisfies OptionKeys<CommonOptions>
+
 /** {@link CommonOptions}, validated, with the helpers every factory builds from them. */
 export interface CommonSettings {
   db: InstantAuthDb
@@ -33,11 +44,17 @@ export interface CommonSettings {
 }
 
 /**
- * The prelude of every factory: checks that it was called with an options object, then
- * validates the shared options (TypeError naming the option) and builds what they describe.
+ * The prelude of every factory: checks that it was called with an options object whose keys
+ * are all in `known` (its list, which spreads {@link COMMON_OPTIONS}), then validates the shared
+ * options (TypeError naming the option) and builds what they describe.
  */
-export function resolveCommonOptions(options: unknown, factory: string): CommonSettings {
+export function resolveCommonOptions(
+  options: unknown,
+  factory: string,
+  known: KeySpec,
+): CommonSettings {
   assertOptionsObject(options, factory)
+  checkOptionKeys(options, known, factory)
   const { db } = options
   assertDb(db)
   const logger = resolveLogger(options['logger'])

@@ -14,9 +14,19 @@ import {
   missingTokenError,
 } from '../core/token-source.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
-import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { resolveCookieSession, type CookieSessionOptions } from './cookie.js'
-import { resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  VERIFY_CACHE_OPTIONS,
+  hashToken,
+  resolveCacheSetting,
+  type VerifyCacheOptions,
+} from '../core/verify-cache.js'
+import {
+  COOKIE_SESSION_OPTIONS,
+  resolveCookieSession,
+  type CookieSessionOptions,
+} from './cookie.js'
+import { COMMON_OPTIONS, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { fail } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
@@ -27,11 +37,19 @@ export interface InstantUserOptions extends CommonOptions, CookieSessionOptions 
   cache?: false | VerifyCacheOptions
 }
 
-/** A request after {@link requireInstantUser}: `req.instant` is set. */
-export type InstantRequest = Request & { instant: InstantContext }
+/** Every key the two middlewares accept; anything else throws (see `checkOptionKeys`). */
+const INSTANT_USER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...COOKIE_SESSION_OPTIONS,
+  allowGuests: true,
+  cache: VERIFY_CACHE_OPTIONS,
+} as const satisfies OptionKeys<InstantUserOptions>
 
-/** A request after {@link optionalInstantUser}: `req.instant` is set, or `null` without a token. */
-export type OptionalInstantRequest = Omit<Request, 'instant'> & { instant: InstantContext | null }
+/**
+ * A request after {@link optionalInstantUser}: `req.instant` is a context, or `null` without a
+ * token (`undefined` only where the middleware did not run). Plain `Request` says the same.
+ */
+export type OptionalInstantRequest = Request
 
 /**
  * An Express/Connect middleware that provides `req.instant` of type `Provided`. The phantom
@@ -46,10 +64,11 @@ export interface InstantUserMiddleware<Provided> {
 declare module 'express-serve-static-core' {
   interface Request {
     /**
-     * Set by `requireInstantUser` (always a context) and `optionalInstantUser` (a context or
-     * `null`); annotate handlers after `optionalInstantUser` with `OptionalInstantRequest`.
+     * Set by `requireInstantUser` (a context) and `optionalInstantUser` (a context or `null`);
+     * absent on routes without either, so it is optional here. After `requireInstantUser`,
+     * wrap the handler in `instantHandler` to get a `req.instant` that is always set.
      */
-    instant: InstantContext
+    instant?: InstantContext | null
   }
 }
 
@@ -65,9 +84,9 @@ declare module 'express-serve-static-core' {
  *
  * @example
  * ```ts
- * app.get('/me', requireInstantUser({ db }), (req, res) => res.json(req.instant.user))
- * app.get('/todos', requireInstantUser({ db }), async (req, res) =>
- *   res.json(await req.instant.db.query({ todos: {} })))
+ * app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => res.json(req.instant.user)))
+ * app.get('/todos', requireInstantUser({ db }), instantHandler(async (req, res) =>
+ *   res.json(await req.instant.db.query({ todos: {} }))))
  * ```
  */
 export function requireInstantUser(
@@ -83,8 +102,8 @@ export function requireInstantUser(
  *
  * @example
  * ```ts
- * app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) =>
- *   res.json({ signedIn: req.instant !== null }))
+ * app.get('/feed', optionalInstantUser({ db }), (req, res) =>
+ *   res.json({ signedIn: req.instant != null }))
  * ```
  */
 export function optionalInstantUser(
@@ -100,7 +119,11 @@ function build(
   factory: string,
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, factory)
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    factory,
+    INSTANT_USER_OPTIONS,
+  )
   const { allowGuests = false } = options
   if (typeof allowGuests !== 'boolean')
     throw new TypeError('`allowGuests` must be a boolean (default false).')

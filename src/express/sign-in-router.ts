@@ -10,8 +10,14 @@ import { normalizeEmail } from '../core/email.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
-import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
-import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  TOKEN_ISSUING_OPTIONS,
+  resolveCookieSession,
+  resolveTokenInBody,
+  type TokenIssuingOptions,
+} from './cookie.js'
+import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
 import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
@@ -58,6 +64,17 @@ export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions 
       }
 }
 
+/** Every key {@link signInRouter} accepts; anything else throws (see `checkOptionKeys`). */
+const SIGN_IN_ROUTER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...TOKEN_ISSUING_OPTIONS,
+  authenticate: true,
+  path: true,
+  allowSignUp: true,
+  bodyLimit: true,
+  rateLimit: { failuresPerIp: true, failuresPerClient: true, failuresPerEmail: true },
+} as const satisfies OptionKeys<SignInRouterOptions>
+
 /**
  * Mounts `POST /sign-in` → `200 { token }`. With `cookie`, also sets the HttpOnly session cookie
  * (and answers `{}` with `tokenInBody: false`); the request must then be same-origin JSON
@@ -75,7 +92,11 @@ export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions 
  * ```
  */
 export function signInRouter(options: SignInRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signInRouter')
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    'signInRouter',
+    SIGN_IN_ROUTER_OPTIONS,
+  )
   const { authenticate, path = '/sign-in', allowSignUp = true } = options
   if (typeof authenticate !== 'function') {
     throw new TypeError('`authenticate` must be a function (req) => ({ email } | { id } | null).')

@@ -13,9 +13,19 @@ import {
 import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
-import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
-import { resolveCookieSession, type CookieSessionOptions } from './cookie.js'
-import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import {
+  VERIFY_CACHE_OPTIONS,
+  hashToken,
+  resolveCacheSetting,
+  type VerifyCacheOptions,
+} from '../core/verify-cache.js'
+import {
+  COOKIE_SESSION_OPTIONS,
+  resolveCookieSession,
+  type CookieSessionOptions,
+} from './cookie.js'
+import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
+import type { OptionKeys } from '../core/options.js'
 import { sendEmpty, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
 
@@ -35,6 +45,15 @@ export interface SignOutRouterOptions extends CommonOptions, CookieSessionOption
   cache?: false | VerifyCacheOptions
 }
 
+/** Every key {@link signOutRouter} accepts; anything else throws (see `checkOptionKeys`). */
+const SIGN_OUT_ROUTER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...COOKIE_SESSION_OPTIONS,
+  path: true,
+  scope: true,
+  cache: VERIFY_CACHE_OPTIONS,
+} as const satisfies OptionKeys<SignOutRouterOptions>
+
 /**
  * Mounts `POST /sign-out` → `204`. With `cookie`, also clears the session cookie; a request
  * authenticated by the cookie must be same-origin (403 `csrf_rejected`).
@@ -46,7 +65,11 @@ export interface SignOutRouterOptions extends CommonOptions, CookieSessionOption
  * ```
  */
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signOutRouter')
+  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
+    options,
+    'signOutRouter',
+    SIGN_OUT_ROUTER_OPTIONS,
+  )
   const { path = '/sign-out', scope = 'session' } = options
   assertPath(path, 'path')
   if (scope !== 'session' && scope !== 'all')

@@ -12,6 +12,7 @@ import {
 } from 'jose'
 import { KitError } from '../core/errors.js'
 import { isLoopbackHost } from '../core/loopback.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 
 /** Allowed clock skew, in seconds, for `exp` and `nbf`, unless `clockToleranceSec` says otherwise. */
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 5
@@ -105,6 +106,22 @@ export interface SecretKeySource {
 export type JwtAuthenticatorOptions = JwtAuthenticatorBaseOptions &
   (JwksKeySource | PublicKeySource | SecretKeySource)
 
+/** Every key {@link jwtAuthenticator} accepts, of any key source; anything else throws. */
+const JWT_AUTHENTICATOR_OPTIONS = {
+  issuer: true,
+  audience: true,
+  emailClaim: true,
+  requireEmailVerified: true,
+  clockToleranceSec: true,
+  tokenField: true,
+  jwksUri: true,
+  algorithms: true,
+  jwksTimeoutMs: true,
+  jwksCacheMaxAgeMs: true,
+  publicKey: true,
+  secret: true,
+} as const satisfies OptionKeys<JwtAuthenticatorOptions>
+
 /** What `authenticate` reads: Express's `req`, or any `{ headers, body }`. */
 export interface AuthenticateRequest {
   headers: Record<string, string | string[] | undefined>
@@ -144,6 +161,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('jwtAuthenticator(options): options must be an object')
   }
+  checkOptionKeys(options, JWT_AUTHENTICATOR_OPTIONS, 'jwtAuthenticator')
   const {
     emailClaim = 'email',
     requireEmailVerified = true,

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
+import { loadSqlite } from './dependencies.js'
 import { DATA_MIGRATIONS } from './data/migrations.js'
 
 /** Schema version 1: the auth side's tables. `users` is also read by the data engine. */
@@ -46,6 +46,7 @@ export function openStore(dbPath: string): SqliteDatabase {
   if (dbPath !== ':memory:' && !dbPath.startsWith('file:')) {
     mkdirSync(dirname(dbPath), { recursive: true })
   }
+  const Database = loadSqlite()
   const db = new Database(dbPath)
   try {
     db.pragma('journal_mode = WAL')

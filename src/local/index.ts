@@ -29,12 +29,14 @@ import {
 } from './data/query-budget.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
 import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
+export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export {
   DEFAULT_GUEST_SIGN_INS_PER_HOUR,
@@ -114,6 +116,31 @@ export interface LocalInstantOptions {
    */
   queryTimeoutMs?: number
 }
+
+/** Every key {@link startLocalInstant} accepts; anything else throws. */
+const LOCAL_INSTANT_OPTIONS = {
+  port: true,
+  host: true,
+  dbPath: true,
+  appId: true,
+  adminToken: true,
+  magicCodeExpiryMinutes: true,
+  magicCodeAttempts: true,
+  magicCodeSendsPerHour: true,
+  magicCodeVerifiesPerHour: true,
+  magicCodeVerifiesPerDay: true,
+  guestSignInsPerHour: true,
+  rateLimitMaxKeys: true,
+  rules: true,
+  schema: true,
+  logger: true,
+  maxBodyBytes: true,
+  maxQueryBytes: true,
+  maxQueryForms: true,
+  maxResultRows: true,
+  maxResultBytes: true,
+  queryTimeoutMs: true,
+} as const satisfies OptionKeys<LocalInstantOptions>
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -265,6 +292,7 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) {
     throw new TypeError('startLocalInstant(options): options must be an object')
   }
+  checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
   const port = o.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(

@@ -6,6 +6,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { init } from '../../src/admin/index.js'
 import {
   KitError,
+  instantHandler,
   isKitError,
   magicCodeRouter,
   memoryStore,
@@ -67,22 +68,46 @@ describe('types', () => {
       Provided<ReturnType<typeof optionalInstantUser>>
     >().toEqualTypeOf<InstantContext | null>()
     expectTypeOf<InstantRequest['instant']>().toEqualTypeOf<InstantContext>()
-    expectTypeOf<OptionalInstantRequest['instant']>().toEqualTypeOf<InstantContext | null>()
+    expectTypeOf<OptionalInstantRequest['instant']>().toEqualTypeOf<
+      InstantContext | null | undefined
+    >()
   })
 
-  it('types req.instant in Express handlers', () => {
+  it('req.instant is optional on every Request: an unprotected route cannot use it unchecked', () => {
     const app = express()
-    app.get('/me', requireInstantUser({ db }), (req, res) => {
-      expectTypeOf(req.instant).toEqualTypeOf<InstantContext>()
-      expectTypeOf(req.instant.user.id).toBeString()
-      expectTypeOf(req.instant.token).toBeString()
-      expectTypeOf(req.instant.user.refresh_token).toEqualTypeOf<undefined>()
-      res.json(req.instant.user)
+    app.get('/open', (req, res) => {
+      expectTypeOf(req.instant).toEqualTypeOf<InstantContext | null | undefined>()
+      // @ts-expect-error: no middleware ran, so req.instant may be missing
+      res.json(req.instant.user.id)
     })
+  })
+
+  it('instantHandler types req.instant as set after requireInstantUser', () => {
+    const app = express()
+    app.get(
+      '/me',
+      requireInstantUser({ db }),
+      instantHandler((req, res) => {
+        expectTypeOf(req.instant).toEqualTypeOf<InstantContext>()
+        expectTypeOf(req.instant.user.id).toBeString()
+        expectTypeOf(req.instant.token).toBeString()
+        expectTypeOf(req.instant.user.refresh_token).toEqualTypeOf<undefined>()
+        res.json(req.instant.user)
+      }),
+    )
+    app.get(
+      '/todos',
+      requireInstantUser({ db }),
+      instantHandler(async (req, res) => {
+        res.json(await req.instant.db.query({ todos: {} }))
+      }),
+    )
+    // @ts-expect-error: a handler annotated with InstantRequest is not a plain Express handler
+    app.get('/me2', requireInstantUser({ db }), (req: InstantRequest, res) => res.json(req.instant))
     app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) => {
       // @ts-expect-error: may be null after optionalInstantUser
       res.json(req.instant.user)
-      if (req.instant !== null) res.json(req.instant.user)
+      if (req.instant) res.json(req.instant.user)
     })
   })
 

@@ -5,9 +5,10 @@
  * (no registry access needed).
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -55,16 +56,185 @@ console.log(JSON.stringify({
 
 const TS_CONSUMER = `
 import express from 'express'
-import { requireInstantUser } from 'instant-express-auth'
+import { instantHandler, requireInstantUser } from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 
 const db = init({ appId: '00000000-0000-4000-8000-000000000000', adminToken: 'x' })
 const app = express()
-app.get('/me', requireInstantUser({ db }), (req, res) => {
+app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => {
   const email: string | null | undefined = req.instant.user.email
   res.json({ email })
+}))
+app.get('/open', (req, res) => {
+  // @ts-expect-error: no middleware ran, so req.instant may be missing
+  res.json(req.instant.user)
 })
 `
+
+/**
+ * A consumer under `@tsconfig/strictest`'s compiler options (copied below, so the test needs no
+ * extra package), using every entry point the README shows, with our `init` and with
+ * `@instantdb/admin`'s as `db`.
+ */
+const STRICT_CONSUMER = `
+import express from 'express'
+import { init as sdkInit } from '@instantdb/admin'
+import {
+  instantHandler,
+  jwtAuthenticator,
+  KitError,
+  magicCodeRouter,
+  optionalInstantUser,
+  requireInstantUser,
+  signInRouter,
+  signOutRouter,
+  type OptionalInstantRequest,
+} from 'instant-express-auth'
+import { init, id, InstantAPIError } from 'instant-express-auth/admin'
+import {
+  consoleEmail,
+  defineEmailProvider,
+  failover,
+  magicCodeSender,
+  memoryEmail,
+  postmarkEmail,
+  resendEmail,
+  sendgridEmail,
+  smtpEmail,
+} from 'instant-express-auth/email'
+import { startLocalInstant } from 'instant-express-auth/local'
+
+const appId = '00000000-0000-4000-8000-000000000000'
+const ours = init({ appId, adminToken: 'x', apiURI: process.env['INSTANT_API_URI'] })
+const sdk = sdkInit({ appId, adminToken: 'x' })
+
+for (const db of [ours, sdk]) {
+  const app = express()
+  app.use('/auth', magicCodeRouter({ db, sendEmail: memoryEmail() }))
+  app.use('/auth', signInRouter({ db, authenticate: async () => null, allowSignUp: false }))
+  app.use(
+    '/auth',
+    signInRouter({
+      db,
+      path: '/sign-in/jwt',
+      authenticate: jwtAuthenticator({
+        jwksUri: 'https://id.example.com/.well-known/jwks.json',
+        issuer: 'https://id.example.com/',
+        audience: 'app',
+        algorithms: ['RS256'],
+      }),
+    }),
+  )
+  app.use('/auth', signOutRouter({ db, scope: 'all' }))
+  app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => {
+    const email: string | null | undefined = req.instant.user.email
+    res.json({ email, id: req.instant.user.id })
+  }))
+  app.get('/todos', requireInstantUser({ db, cache: false }), instantHandler(async (req, res) => {
+    res.json(await req.instant.db.query({ todos: {} }))
+  }))
+  app.get('/feed', optionalInstantUser({ db }), (req: OptionalInstantRequest, res) => {
+    res.json({ signedIn: req.instant ? req.instant.user.id : null })
+  })
+}
+
+const providers = [
+  resendEmail({ apiKey: 're_x', from: 'Acme <login@acme.com>' }),
+  postmarkEmail({ serverToken: 'x', from: 'login@acme.com' }),
+  sendgridEmail({ apiKey: 'SG.x', from: 'login@acme.com' }),
+  smtpEmail({ transport: { host: 'smtp.example.com', port: 587 }, from: 'login@acme.com' }),
+  consoleEmail(),
+  defineEmailProvider(async () => {}, { magicCode: { appName: 'Acme' } }),
+]
+export const sendEmail = failover(providers, { onFailover: () => {} })
+export const custom = magicCodeSender(async () => {}, { appName: 'Acme', expiryMinutes: 15 })
+
+export async function local(): Promise<string> {
+  const instance = await startLocalInstant({ port: 0, dbPath: ':memory:', logger: false })
+  const db = init({ appId: instance.appId, adminToken: instance.adminToken, apiURI: instance.apiURI })
+  try {
+    await db.transact([db.tx['todos']![id()]!.update({ title: 'x' })])
+    return await db.auth.createToken({ email: 'a@b.co' })
+  } catch (error) {
+    if (error instanceof InstantAPIError) throw new KitError('auth_unavailable', { cause: error })
+    throw error
+  } finally {
+    await db.close()
+    await instance.close()
+  }
+}
+`
+
+/** `@tsconfig/strictest` (v2), plus `skipLibCheck: false` so our declarations are checked too. */
+const STRICTEST = {
+  strict: true,
+  allowUnusedLabels: false,
+  allowUnreachableCode: false,
+  exactOptionalPropertyTypes: true,
+  noFallthroughCasesInSwitch: true,
+  noImplicitOverride: true,
+  noImplicitReturns: true,
+  noPropertyAccessFromIndexSignature: true,
+  noUncheckedIndexedAccess: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  isolatedModules: true,
+  checkJs: true,
+  esModuleInterop: true,
+  skipLibCheck: false,
+}
+
+/** Imports every entry point with only the production dependencies installed. */
+const LEAN_CONSUMER = `
+import { magicCodeRouter, requireInstantUser, signInRouter, signOutRouter } from 'instant-express-auth'
+import { init } from 'instant-express-auth/admin'
+import { memoryEmail, smtpEmail } from 'instant-express-auth/email'
+import { startLocalInstant } from 'instant-express-auth/local'
+import { createRequire } from 'node:module'
+
+const db = init({ appId: '00000000-0000-4000-8000-000000000000', adminToken: 'x' })
+requireInstantUser({ db })
+signInRouter({ db, authenticate: () => null })
+magicCodeRouter({ db, sendEmail: memoryEmail() })
+signOutRouter({ db })
+const out = { cjsLocal: typeof createRequire(import.meta.url)('instant-express-auth/local').startLocalInstant }
+try { smtpEmail({ transport: 'smtp://127.0.0.1:1', from: 'a@b.co' }) } catch (e) { out.smtp = { code: e.code, message: e.message } }
+try { await startLocalInstant({ logger: false }) } catch (e) { out.local = { code: e.code, message: e.message } }
+await db.close()
+console.log(JSON.stringify(out))
+`
+
+type PackageJson = {
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
+  scripts?: Record<string, string>
+  gypfile?: boolean
+}
+
+/** The folder of `name` as Node would resolve it from `from` (a package folder). */
+function packageDir(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name)
+    if (existsSync(join(candidate, 'package.json'))) return candidate
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed (from ${from})`)
+  }
+}
+
+/** Every package a production install of `dependencies` brings, by folder (from our node_modules). */
+function productionClosure(dependencies: Record<string, string>): Map<string, string> {
+  const found = new Map<string, string>()
+  const queue: [string, string][] = Object.keys(dependencies).map((name) => [name, root])
+  while (queue.length > 0) {
+    const [name, from] = queue.shift() as [string, string]
+    const dir = packageDir(name, from)
+    if (found.has(dir)) continue
+    found.set(dir, name)
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson
+    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push([dep, dir])
+  }
+  return found
+}
 
 async function pack(): Promise<string> {
   if (!existsSync(join(root, 'dist', 'express', 'index.js'))) {
@@ -78,11 +248,12 @@ async function pack(): Promise<string> {
 
 describe('the packed tarball', () => {
   let files: string[] = []
+  let tarball = ''
 
   beforeAll(async () => {
     await rm(work, { recursive: true, force: true })
     await mkdir(installed, { recursive: true })
-    const tarball = await pack()
+    tarball = await pack()
     await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
     files = await readdir(installed)
     await writeFile(
@@ -92,6 +263,22 @@ describe('the packed tarball', () => {
     await writeFile(join(consumer, 'esm.mjs'), ESM_CONSUMER)
     await writeFile(join(consumer, 'cjs.cjs'), CJS_CONSUMER)
     await writeFile(join(consumer, 'consumer.ts'), TS_CONSUMER)
+    await writeFile(join(consumer, 'strict.ts'), STRICT_CONSUMER)
+    await writeFile(
+      join(consumer, 'tsconfig.strictest.json'),
+      JSON.stringify({
+        compilerOptions: {
+          ...STRICTEST,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
+        },
+        files: ['strict.ts'],
+      }),
+    )
     await writeFile(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
@@ -138,5 +325,91 @@ describe('the packed tarball', () => {
       (error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }),
     )
     expect(result.stdout).toBe('')
+  }, 240_000)
+
+  it('type-checks a consumer under @tsconfig/strictest that uses every entry point', async () => {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.strictest.json'], {
+      cwd: consumer,
+    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }))
+    expect(result.stdout).toBe('')
+  }, 240_000)
+
+  it('keeps SQLite, CEL and nodemailer out of a production install: optional peers', () => {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson
+    const optional = ['@marcbachmann/cel-js', 'better-sqlite3', 'nodemailer']
+    expect(Object.keys(pkg.dependencies ?? {}).filter((name) => optional.includes(name))).toEqual(
+      [],
+    )
+    for (const name of optional) {
+      expect(pkg.peerDependencies?.[name]).toMatch(/^\^\d/)
+      expect(pkg.peerDependenciesMeta?.[name]).toEqual({ optional: true })
+    }
+  })
+
+  it('installs no package with an install script or a native build in production', () => {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson
+    const closure = productionClosure(pkg.dependencies ?? {})
+    const native: string[] = []
+    for (const [dir, name] of closure) {
+      const dep = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson
+      const scripts = dep.scripts ?? {}
+      if (
+        scripts['preinstall'] ||
+        scripts['install'] ||
+        scripts['postinstall'] ||
+        dep.gypfile === true ||
+        existsSync(join(dir, 'binding.gyp'))
+      ) {
+        native.push(name)
+      }
+    }
+    expect(native).toEqual([])
+    expect([...closure.values()]).not.toContain('better-sqlite3')
+    expect(closure.size).toBeLessThan(15)
+  })
+
+  it('without the optional peers, the routers work and Local Instant and smtpEmail say what to install', async () => {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson
+    const peers = pkg.peerDependencies ?? {}
+    // Outside the checkout, so nothing resolves to our dev dependencies.
+    const lean = await mkdtemp(join(tmpdir(), 'instant-express-auth-lean-'))
+    try {
+      const modules = join(lean, 'node_modules')
+      await mkdir(join(modules, 'instant-express-auth'), { recursive: true })
+      await run('tar', [
+        '-xzf',
+        tarball,
+        '-C',
+        join(modules, 'instant-express-auth'),
+        '--strip-components=1',
+      ])
+      for (const [dir, name] of productionClosure(pkg.dependencies ?? {})) {
+        if (existsSync(join(modules, name))) continue
+        await mkdir(dirname(join(modules, name)), { recursive: true })
+        await symlink(dir, join(modules, name), 'dir')
+      }
+      await writeFile(join(lean, 'package.json'), JSON.stringify({ name: 'lean', private: true }))
+      await writeFile(join(lean, 'lean.mjs'), LEAN_CONSUMER)
+      const { stdout } = await run(process.execPath, ['lean.mjs'], { cwd: lean })
+      const localInstall = `npm install --save-dev better-sqlite3@${peers['better-sqlite3']} @marcbachmann/cel-js@${peers['@marcbachmann/cel-js']} re2js@${peers['re2js']} ws@${peers['ws']}`
+      expect(JSON.parse(stdout)).toEqual({
+        cjsLocal: 'function',
+        smtp: {
+          code: 'INSTANT_MISSING_DEPENDENCY',
+          message:
+            'smtpEmail() needs the package "nodemailer", an optional peer dependency of ' +
+            `instant-express-auth that is not installed. Install it with: npm install nodemailer@${peers['nodemailer']}`,
+        },
+        local: {
+          code: 'INSTANT_MISSING_DEPENDENCY',
+          message:
+            'Local Instant needs the package "better-sqlite3", an optional peer dependency of ' +
+            `instant-express-auth that is not installed. Install it with: ${localInstall}`,
+        },
+      })
+    } finally {
+      await rm(lean, { recursive: true, force: true })
+    }
   }, 60_000)
 })

@@ -5,8 +5,8 @@
  * cel-js's own `matches` uses JavaScript's backtracking engine, and a guest-written value can
  * then hang the server under a rule like `data.x.matches('^([a-z]+)+$')`.
  */
-import { Environment } from '@marcbachmann/cel-js'
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
+import { loadCel, loadRe2 } from '../dependencies.js'
 
 /** A compiled rule: evaluates against the variables `auth`, `data`, `newData`, … */
 export type CompiledRule = (vars: Record<string, unknown>) => unknown
@@ -53,6 +53,7 @@ export interface CelCompiler {
 
 /** Builds the environment (expensive, so once per engine) and its compile cache. */
 export function createCelCompiler(): CelCompiler {
+  const { Environment } = loadCel()
   const env = new Environment({
     unlistedVariablesAreDyn: true,
     homogeneousAggregateLiterals: false,
@@ -103,7 +104,7 @@ function re2(pattern: string): RE2JS {
   let compiled = re2Cache.get(pattern)
   if (compiled === undefined) {
     // Throws RE2JSSyntaxException for what RE2 refuses (backreferences, lookaround).
-    compiled = RE2JS.compile(pattern)
+    compiled = loadRe2().RE2JS.compile(pattern)
     if (re2Cache.size >= RE2_CACHE_MAX) re2Cache.clear()
     re2Cache.set(pattern, compiled)
   }
