@@ -50,7 +50,10 @@ export interface RateLimitCounterStore {
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** Most keys held at once; past it, expired keys go first, then the oldest. Default 100,000. */
+  /**
+   * Most keys held at once. Past it, expired keys go first, then the oldest plain values, then
+   * the oldest counters. Default 100,000.
+   */
   maxKeys?: number
 }
 
@@ -68,8 +71,9 @@ interface Entry {
 }
 
 /**
- * The default {@link StateStore}: a `Map` in this process. Expiry is checked on access, so no
- * timer keeps the process alive; at `maxKeys` it sweeps expired keys, then drops the oldest.
+ * The default {@link StateStore}: maps in this process. Expiry is checked on access, so no
+ * timer keeps the process alive; at `maxKeys` it sweeps expired keys, then drops the oldest
+ * plain values, and counters only when no value is left.
  * Apps with several instances need a shared store (each instance would otherwise remember only
  * the codes it issued).
  *
@@ -87,32 +91,41 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
     throw new TypeError('`maxKeys` must be a positive integer (default 100000).')
   }
-  const entries = new Map<string, Entry>()
+  // Two maps so that a full store drops plain values (issued codes: forgetting one only
+  // invalidates it) before counters (forgetting one would hand back a spent budget).
+  const values = new Map<string, Entry>()
+  const counters = new Map<string, Entry>()
   let lastSweep = 0
 
   function live(key: string, now: number): Entry | undefined {
-    const entry = entries.get(key)
+    const entry = values.get(key) ?? counters.get(key)
     if (entry === undefined) return undefined
     if (entry.expiresAt > now) return entry
-    entries.delete(key)
+    values.delete(key)
+    counters.delete(key)
     return undefined
   }
 
   function set(key: string, entry: Entry, now: number): void {
     // Re-inserted so that Map order is the order of last write: the oldest goes first.
-    entries.delete(key)
-    if (entries.size >= maxKeys) makeRoom(now)
-    entries.set(key, entry)
+    values.delete(key)
+    counters.delete(key)
+    if (values.size + counters.size >= maxKeys) makeRoom(now)
+    ;(entry.count === undefined ? values : counters).set(key, entry)
   }
 
   function makeRoom(now: number): void {
     if (now - lastSweep >= SWEEP_INTERVAL_MS) {
       lastSweep = now
-      for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
+      for (const map of [values, counters]) {
+        for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key)
+      }
     }
-    for (const key of entries.keys()) {
-      if (entries.size < maxKeys) break
-      entries.delete(key)
+    for (const map of [values, counters]) {
+      for (const key of map.keys()) {
+        if (values.size + counters.size < maxKeys) return
+        map.delete(key)
+      }
     }
   }
 
@@ -138,11 +151,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
     },
     async take(key) {
       const value = live(key, Date.now())?.value
-      entries.delete(key)
+      values.delete(key)
+      counters.delete(key)
       return value
     },
     async delete(key) {
-      entries.delete(key)
+      values.delete(key)
+      counters.delete(key)
     },
   }
 }

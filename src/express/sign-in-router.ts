@@ -21,9 +21,15 @@ export type SignInIdentity = { email: string } | { id: string }
 /** The request `authenticate` receives: `body` is the parsed JSON body. */
 export type SignInRequest = IncomingMessage & { body: Record<string, unknown> }
 
-/** Default sign-in failure limits: per IP and per email (`body.email`), 15 minutes. */
+/** Default sign-in failure limits: per IP, per client of an email, per email; 15 minutes. */
 export const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as const
-export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
+/** Failures per `body.email` from one IP: the low limit. */
+export const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
+/**
+ * Failures per `body.email` from all clients together: a ceiling four times the per-client
+ * limit, so an attacker without the victim's IP needs four addresses to lock the email out.
+ */
+export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
 
 /** Options of {@link signInRouter}. */
 export interface SignInRouterOptions extends CommonOptions {
@@ -44,7 +50,9 @@ export interface SignInRouterOptions extends CommonOptions {
     | {
         /** Default 20 failures per 15 min per IP. */
         failuresPerIp?: LimiterSetting
-        /** Default 5 failures per 15 min per `body.email`. */
+        /** Default 5 failures per 15 min per `body.email` from one IP. */
+        failuresPerClient?: LimiterSetting
+        /** Default 20 failures per 15 min per `body.email`, all clients together. */
         failuresPerEmail?: LimiterSetting
       }
 }
@@ -75,6 +83,12 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
+  const perClient = limiter(
+    'sign-in-client',
+    'failuresPerClient',
+    SIGN_IN_FAILURES_PER_CLIENT,
+    true,
+  )
   const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent })
@@ -89,6 +103,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     const bodyEmail = normalizeEmail(body['email'])
     await checkAll(req, res, [
       [perIp, { ip: true }],
+      [perClient, bodyEmail === undefined ? undefined : { email: bodyEmail, ip: true }],
       [perEmail, bodyEmail === undefined ? undefined : { email: bodyEmail }],
     ])
 

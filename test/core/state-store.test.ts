@@ -55,7 +55,7 @@ describe('memoryStore', () => {
     expect(await store.take('iea:old')).toBeUndefined()
   })
 
-  it('holds at most maxKeys: expired keys go first, then the oldest', async () => {
+  it('holds at most maxKeys: expired keys go first, then the oldest values, then counters', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
     const store = memoryStore({ maxKeys: 3 })
     await store.put('iea:short', 's', 10)
@@ -70,9 +70,15 @@ describe('memoryStore', () => {
     expect(await store.get('iea:b')).toBe('b')
     expect(await store.get('iea:c')).toBe('c')
     expect(await store.get('iea:d')).toBe('d')
+    // Plain values (codes) go before counters (spent budgets), whatever their age.
+    await store.hit('iea:counter', 60_000)
+    await store.put('iea:e', 'e', 60_000)
+    expect(await store.get('iea:counter')).toBe('1')
+    expect(await store.get('iea:b')).toBeUndefined()
+    expect(await store.get('iea:e')).toBe('e')
     for (let i = 0; i < 1_000; i++) await store.hit(`iea:flood:${i}`, 60_000)
-    const left = await Promise.all(['b', 'c', 'd'].map((k) => store.get(`iea:${k}`)))
-    expect(left).toEqual([undefined, undefined, undefined])
+    const left = await Promise.all(['c', 'd', 'e', 'counter'].map((k) => store.get(`iea:${k}`)))
+    expect(left).toEqual([undefined, undefined, undefined, undefined])
     expect(await store.get('iea:flood:999')).toBe('1')
   })
 
