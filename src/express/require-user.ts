@@ -13,6 +13,7 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { resolveCommonOptions, type CommonOptions } from './options.js'
@@ -26,6 +27,11 @@ export interface InstantUserOptions extends CommonOptions {
   cookie?: string
   /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
   cache?: false | VerifyCacheOptions
+  /**
+   * A shared state store (`redisStore`): on a local cache miss the user is read from it before
+   * asking Instant, and sign-outs on any instance evict here. Default: none (this process only).
+   */
+  store?: StateStore
 }
 
 /** A request after {@link requireInstantUser}: `req.instant` is set. */
@@ -105,7 +111,8 @@ function build(
     throw new TypeError('`allowGuests` must be a boolean (default false).')
   const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
+  const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs, store })
 
   function reject(
     req: IncomingMessage,

@@ -13,6 +13,7 @@ import { readJsonBody, resolveBodyLimit } from './body.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 
 /** Who `authenticate` says the caller is. */
@@ -44,6 +45,11 @@ export interface SignInRouterOptions extends CommonOptions {
   allowSignUp?: boolean
   /** Largest JSON body read when no body parser ran, in bytes. Default 16 KiB. */
   bodyLimit?: number
+  /**
+   * A shared state store (`redisStore`): the failure limits count for every instance. Default:
+   * express-rate-limit's memory store, per process.
+   */
+  store?: StateStore
   /** Abuse limits (failed sign-ins only), or `false` to turn them all off. */
   rateLimit?:
     | false
@@ -81,7 +87,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   if (typeof allowSignUp !== 'boolean')
     throw new TypeError('`allowSignUp` must be a boolean (default true).')
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
-  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
+  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
   const perClient = limiter(
     'sign-in-client',

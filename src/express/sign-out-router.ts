@@ -12,6 +12,8 @@ import {
 } from '../core/token-source.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
+import { publishRevocation } from '../core/shared-verification.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
@@ -31,6 +33,11 @@ export interface SignOutRouterOptions extends CommonOptions {
   cookie?: string
   /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
   cache?: false | VerifyCacheOptions
+  /**
+   * A shared state store (`redisStore`): the sign-out is published, so every instance evicts the
+   * token (or, for `scope: 'all'`, the user) from its cache at once. Default: this process only.
+   */
+  store?: StateStore
 }
 
 /**
@@ -51,8 +58,10 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
   // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier =
-    scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
+    scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
+  const negativeTtlMs = cache === false ? 0 : cache.negativeTtlMs
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers)
@@ -66,6 +75,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         const user = cached ?? (await verifier.verify(token, tokenHash))
         await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
         evictUser(db, user.id)
+        if (store !== undefined) await publishRevocation(store, { userId: user.id }, negativeTtlMs)
       } else {
         await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
       }
@@ -75,6 +85,9 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
       // Evict even when Instant failed: a retry must not be answered from a stale positive entry.
       evictToken(db, tokenHash)
     }
+    // Before the 204: once the client has it, the other instances have been told (or the store
+    // failed and they keep the token until their cache TTL; the store logs that).
+    if (store !== undefined) await publishRevocation(store, { tokenHash }, negativeTtlMs)
     onEvent?.({ type: 'signed_out', scope })
     sendEmpty(res, 204)
   }
