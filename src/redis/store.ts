@@ -124,7 +124,8 @@ function createRedisStore(
         },
         (error: unknown) => {
           clearTimeout(timer)
-          reject(unavailable(error))
+          // NOSCRIPT is Redis answering (an empty script cache after a restart), not an outage.
+          reject(isNoScript(error) ? error : unavailable(error))
         },
       )
     })
@@ -244,8 +245,7 @@ function pair(reply: unknown): [number, number] {
 }
 
 function isNoScript(error: unknown): boolean {
-  const cause = (error as { cause?: unknown } | undefined)?.cause
-  return cause instanceof Error && cause.message.startsWith('NOSCRIPT')
+  return error instanceof Error && error.message.startsWith('NOSCRIPT')
 }
 
 /** A cause for the log: its name and code, never its message (it may quote a command). */

@@ -12,6 +12,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 /** How long an instance may take to compile its sources and listen, in ms. */
 const INSTANCE_READY_TIMEOUT_MS = 60_000
 const VERIFY_PATH = '/runtime/auth/verify_refresh_token'
+const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding'])
 
 export interface Upstream {
   readonly local: LocalInstant
@@ -33,8 +34,8 @@ export async function startUpstream(): Promise<Upstream> {
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const headers = new Headers()
     for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string' && name !== 'host' && name !== 'connection')
-        headers.set(name, value)
+      // fetch computes its own framing headers.
+      if (typeof value === 'string' && !HOP_HEADERS.has(name)) headers.set(name, value)
     }
     try {
       const answer = await fetch(new URL(req.url ?? '/', target), {

@@ -96,6 +96,10 @@ describe.each(CLIENT_KINDS)('redisStore on %s', (kind) => {
     expect(await store.get('iea:k')).toBe('2')
     expect(await redis.command('GET', 'app1:iea:k')).toBe('2')
     expect(Number(await redis.command('PTTL', 'app1:iea:k'))).toBeLessThanOrEqual(60_000)
+    // After SCRIPT FLUSH, EVALSHA answers NOSCRIPT: the store sends EVAL, with no warning.
+    await redis.command('SCRIPT', 'FLUSH')
+    expect((await store.hit('iea:k', 60_000)).count).toBe(3)
+    expect(log.warnings).toEqual([])
   })
 
   it('hit: concurrent hits from two stores (two instances) count once each', async () => {
