@@ -10,11 +10,11 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { publishRevocation } from '../core/shared-verification.js'
 import { resolveStateStore, type StateStore } from '../core/state-store.js'
-import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
+import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendEmpty, type Middleware } from './respond.js'
@@ -31,7 +31,10 @@ export interface SignOutRouterOptions extends CommonOptions {
   scope?: 'session' | 'all'
   /** Also read the token from this cookie (as in `requireInstantUser`). Default: none. */
   cookie?: string
-  /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
+  /**
+   * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
+   * same meaning as in `requireInstantUser`.
+   */
   cache?: false | VerifyCacheOptions
   /**
    * A shared state store (`redisStore`): the sign-out is published, so every instance evicts the
@@ -57,27 +60,32 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
   const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
+  // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
+  // 'session' revokes it as is.
   const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
   const negativeTtlMs = cache === false ? 0 : cache.negativeTtlMs
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = extractToken(req.headers)
+    const token = extractToken(req.headers, req.rawHeaders)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
     const tokenHash = hashToken(token)
     try {
       if (verifier !== undefined) {
-        const cached = verifier.peek(tokenHash)
-        if (cached === INVALID) throw invalidTokenError()
-        const user = cached ?? (await verifier.verify(token, tokenHash))
-        await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
+        // Never from the cache: a token revoked elsewhere must not sign out every session of
+        // its former user during the cache TTL.
+        const user = await verifier.verifyFresh(token, tokenHash)
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ id: user.id }, { signal }),
+        )
         evictUser(db, user.id)
         if (store !== undefined) await publishRevocation(store, { userId: user.id }, negativeTtlMs)
       } else {
-        await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ refresh_token: token }, { signal }),
+        )
       }
     } catch (error) {
       throw upstreamError(error, 'signOut', { logger, onEvent })
