@@ -11,5 +11,5 @@
  * ```
  */
 export { redisStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './store.js'
-export type { RedisStore, RedisStoreOptions } from './store.js'
+export type { RedisClientLike, RedisStore, RedisStoreOptions } from './store.js'
 export type { StateStore, RateLimitCounterStore } from '../core/state-store.js'

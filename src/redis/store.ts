@@ -9,6 +9,8 @@ import { resolveLogger, type KitLogger } from '../core/events.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../core/classify-error.js'
 import type { RateLimitCounterStore, StateStore } from '../core/state-store.js'
 import { connectionOf, type Connection, type Subscriber } from './connection.js'
+import type { IoredisClientLike } from './ioredis.js'
+import type { NodeRedisClientLike } from './node-redis.js'
 import { COUNT, DECREMENT, HIT, type Script } from './scripts.js'
 
 /** Deadline of one Redis command, in ms. */
@@ -16,13 +18,16 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500
 /** At most one "Redis unavailable" warning per this many ms. */
 export const REDIS_WARNING_INTERVAL_MS = 60_000
 
+/** What `client` may be: a node-redis 5 client or an ioredis 5 client (structural types). */
+export type RedisClientLike = NodeRedisClientLike | IoredisClientLike
+
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
   /**
    * A connected client: `createClient()` from `redis` (5) after `await client.connect()`, or
    * `new Redis()` from `ioredis` (5). The store never closes it; give it an `error` listener.
    */
-  client: unknown
+  client: RedisClientLike
   /** Prepended to every key and channel, so several apps can share one Redis. Default `''`. */
   prefix?: string
   /** Deadline of each command, in ms. Default {@link DEFAULT_REDIS_COMMAND_TIMEOUT_MS} (500). */

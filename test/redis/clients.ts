@@ -1,12 +1,13 @@
 /** Both Redis clients the store supports, connected to a test server, with quiet error logs. */
 import { createClient } from 'redis'
 import { Redis } from 'ioredis'
+import type { RedisClientLike } from 'instant-express-auth/redis'
 
 export type ClientKind = 'node-redis' | 'ioredis'
 export const CLIENT_KINDS: readonly ClientKind[] = ['node-redis', 'ioredis']
 
 export interface TestClient {
-  readonly client: unknown
+  readonly client: RedisClientLike
   /** Runs a raw command (for assertions on what the store wrote). */
   command(...args: string[]): Promise<unknown>
   close(): Promise<void>

@@ -47,8 +47,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe('redisStore options', () => {
   it('rejects a missing or foreign client, unknown options and bad values, naming them', async () => {
     expect(() => redisStore(undefined as never)).toThrow(/redisStore\(options\)/)
-    expect(() => redisStore({ client: {} })).toThrow(/`client` must be a node-redis client/)
-    expect(() => redisStore({ client: null })).toThrow(TypeError)
+    expect(() => redisStore({ client: {} as never })).toThrow(
+      /`client` must be a node-redis client/,
+    )
+    expect(() => redisStore({ client: null as never })).toThrow(TypeError)
     const { client, close } = await connectClient('node-redis', server.url)
     try {
       expect(() => redisStore({ client, prefx: 'a' } as never)).toThrow(/unknown option `prefx`/)
