@@ -10,6 +10,7 @@ import express from 'express'
 import { pathToFileURL } from 'node:url'
 import { magicCodeRouter, type InstantAuthDb } from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
+import { durationInWords } from 'instant-express-auth/email'
 
 export interface HttpEmailOptions {
   /** The provider's send endpoint, e.g. `https://api.resend.com/emails`. */
@@ -36,7 +37,7 @@ export function httpEmail({ url, apiKey, from }: HttpEmailOptions) {
         from,
         to: email,
         subject: 'Your sign-in code',
-        text: `Your sign-in code is ${code}. It expires in ${Math.floor(expiresInMs / 60_000)} minutes.`,
+        text: `Your sign-in code is ${code}. It expires in ${durationInWords(expiresInMs)}.`,
       }),
       signal: AbortSignal.timeout(10_000),
     })

@@ -15,6 +15,7 @@ export const KIT_ERROR_STATUS = {
   invalid_credentials: 401,
   invalid_code: 401,
   guest_not_allowed: 403,
+  csrf_rejected: 403,
   rate_limited: 429,
   instant_misconfigured: 500,
   internal_error: 500,
@@ -32,6 +33,7 @@ const TITLES: Record<KitErrorCode, string> = {
   invalid_credentials: 'Invalid credentials',
   invalid_code: 'Invalid code',
   guest_not_allowed: 'Guests not allowed',
+  csrf_rejected: 'Cross-origin request refused',
   rate_limited: 'Too many requests',
   instant_misconfigured: 'Authentication is misconfigured',
   internal_error: 'Internal error',
@@ -47,6 +49,8 @@ const DETAILS: Record<KitErrorCode, string> = {
   invalid_credentials: 'Sign-in failed.',
   invalid_code: 'The code is wrong or has expired.',
   guest_not_allowed: 'Guest users are not allowed here.',
+  csrf_rejected:
+    'Cross-origin request refused: this route only accepts requests from the app’s own pages.',
   rate_limited: 'Too many requests; try again later.',
   instant_misconfigured:
     'The server cannot reach its authentication backend with its configuration.',

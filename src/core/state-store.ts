@@ -57,7 +57,10 @@ export interface MemoryStoreOptions {
   maxKeys?: number
 }
 
-/** Default bound of {@link memoryStore}, in keys (about 20 MB at the kit's key sizes). */
+/**
+ * Default bound of {@link memoryStore}, in keys: about 27 MB of heap with the kit's records and
+ * counters (bench/state-store-memory.js).
+ */
 export const DEFAULT_MEMORY_STORE_MAX_KEYS = 100_000
 
 /** A full store sweeps expired keys at most this often, in ms; between sweeps it drops the oldest. */

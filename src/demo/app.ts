@@ -16,12 +16,18 @@ import {
 } from '../express/index.js'
 import { PAGE_CSS, PAGE_JS, renderPage } from './page.js'
 import { createPasswordAuthenticator, type DemoAccount } from './passwords.js'
+import { accountRoutes } from './server-rendered.js'
 
 /** Longest todo title the API accepts, in characters. */
 export const MAX_TODO_TITLE_LENGTH = 200
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** How many recent codes the dev mailbox shows. */
 const DEV_MAILBOX_SIZE = 10
+/**
+ * The session cookie for server-rendered pages. The demo is served over plain http on
+ * localhost, where `secure: false` leaves `Secure` out; on any other host it is still Secure.
+ */
+export const DEMO_COOKIE = { name: 'instant_demo_token', secure: false } as const
 
 export interface DemoAppOptions {
   /** The admin client (this kit's or `@instantdb/admin`) the kit verifies tokens with. */
@@ -64,7 +70,8 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       }
     : deliver
   const page = renderPage({ devMailbox: mailbox !== undefined, accounts, backend })
-  const requireUser = requireInstantUser({ db })
+  const cookie = DEMO_COOKIE
+  const requireUser = requireInstantUser({ db, cookie })
 
   const app = express()
   app.disable('x-powered-by')
@@ -85,9 +92,10 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     res.type('text/css').send(PAGE_CSS)
   })
 
-  app.use(signInRouter({ db, authenticate: createPasswordAuthenticator(accounts) }))
-  app.use(magicCodeRouter({ db, sendEmail }))
-  app.use(signOutRouter({ db }))
+  app.use(signInRouter({ db, cookie, authenticate: createPasswordAuthenticator(accounts) }))
+  app.use(magicCodeRouter({ db, cookie, sendEmail }))
+  app.use(signOutRouter({ db, cookie }))
+  app.use(accountRoutes({ db, cookie, maxTitleLength: MAX_TODO_TITLE_LENGTH }))
 
   if (mailbox) {
     // Dev only: shows the codes the server "sent". Never mount this against a real app.

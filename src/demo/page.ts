@@ -92,6 +92,7 @@ export function renderPage(options: RenderPageOptions): string {
         <button id="sign-out" data-testid="sign-out" type="button" class="secondary">Sign out</button>
       </div>
       <p class="muted">User id <code id="me-id" data-testid="me-id"></code>, from <code>GET /api/me</code> behind <code>requireInstantUser</code>.</p>
+      <p class="muted"><a href="/account" data-testid="account-link">The same session, rendered on the server</a> from the HttpOnly cookie.</p>
     </section>
     <section class="card" aria-labelledby="todos-title">
       <h2 id="todos-title">Your todos</h2>

@@ -82,8 +82,15 @@ export function escapeHtml(value: string): string {
 }
 
 /**
- * A validity in words that never promises more than `ms`: whole hours or minutes when exact,
- * seconds below two minutes, else whole minutes rounded down.
+ * A validity in words that never promises more than `ms` (below a second it says "1 second"):
+ * whole hours or minutes when exact, seconds below two minutes, else whole minutes rounded down.
+ *
+ * @example
+ * ```ts
+ * durationInWords(600_000) // '10 minutes'
+ * durationInWords(15_000) // '15 seconds'
+ * durationInWords(150_000) // '2 minutes'
+ * ```
  */
 export function durationInWords(ms: number): string {
   const unit = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`

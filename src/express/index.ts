@@ -24,6 +24,13 @@ export { signOutRouter } from './sign-out-router.js'
 export type { SignOutRouterOptions } from './sign-out-router.js'
 export type { Middleware, Next, ResponseOptions } from './respond.js'
 export type { CommonOptions } from './options.js'
+export { DEFAULT_COOKIE_MAX_AGE_MS } from './cookie.js'
+export type {
+  CookieOptions,
+  CookieSetting,
+  CookieSessionOptions,
+  TokenIssuingOptions,
+} from './cookie.js'
 export type { LimiterOptions, LimiterSetting } from './rate-limits.js'
 export { jwtAuthenticator } from '../identity/index.js'
 export type { JwtAuthenticatorOptions, JwtAuthenticate } from '../identity/index.js'

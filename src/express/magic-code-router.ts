@@ -24,6 +24,7 @@ import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
+import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { checkAll, clientIp, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 import { sendJson, type Middleware } from './respond.js'
@@ -57,7 +58,7 @@ export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as co
 export const DEFAULT_SEND_EMAIL_TIMEOUT_MS = 15_000
 
 /** Options of {@link magicCodeRouter}. */
-export interface MagicCodeRouterOptions extends CommonOptions {
+export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptions {
   /** Delivers the code. Throw (anything) when the provider fails: the route answers 503 `email_unavailable`. */
   sendEmail: (message: MagicCodeEmail) => Promise<void> | void
   /**
@@ -126,6 +127,8 @@ class SendEmailTimeoutError extends Error {
 /**
  * Mounts `POST /custom-send-magic-code` `{ email }` → `200 { sent: true }` (same answer for known
  * and unknown emails) and `POST /verify-magic-code` `{ email, code }` → `200 { token, user, created }`.
+ * With `cookie`, verify also sets the HttpOnly session cookie (and leaves `token` out of the
+ * answer with `tokenInBody: false`); it must then be a same-origin JSON request (403 `csrf_rejected`).
  *
  * @example
  * ```ts
@@ -153,6 +156,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   )
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
   const store = resolveStateStore(options.store)
+  const cookieSession = resolveCookieSession(options)
+  const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
   const resendCooldown = limiter('send-cooldown', 'resendCooldown', RESEND_COOLDOWN, false)
@@ -266,6 +271,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   }
 
   async function verify(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Login CSRF: a cross-site page must not sign the browser in to an account of its choosing.
+    const forged = cookieSession?.checkSetter(req)
+    if (forged !== undefined) throw forged
     const { body, email } = await emailFrom(req)
     const rawCode = body['code']
     const code =
@@ -300,7 +308,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       const kitError = upstream(error, 'checkMagicCode')
       if (kitError.code === 'invalid_code')
         onEvent?.({ type: 'code_rejected', emailDomain: emailDomain(email) })
-      // Instant did not answer: the code was not used, so the user may try it again.
+      // Anything but a refused code (an outage, a misconfiguration, Instant's own rate limit)
+      // left the code unused at Instant, so the user may try it again.
       else await stored(records.restore(check))
       throw kitError
     }
@@ -311,7 +320,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     }
     const user = publicUser(result.user)
     onEvent?.({ type: 'code_verified', userId: user.id, created: result.created === true })
-    sendJson(res, 200, { token, user, created: result.created === true })
+    cookieSession?.set(req, res, token)
+    const created = result.created === true
+    sendJson(res, 200, tokenInBody ? { token, user, created } : { user, created })
   }
 
   return postRoutes(

@@ -10,6 +10,7 @@ import { normalizeEmail } from '../core/email.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
+import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
@@ -33,7 +34,7 @@ export const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } a
 export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
 
 /** Options of {@link signInRouter}. */
-export interface SignInRouterOptions extends CommonOptions {
+export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions {
   /**
    * Your credential check. Return `{ email }` or `{ id }` for a verified caller, `null` to refuse.
    * Throw `new KitError('auth_unavailable')` when your identity provider is down (503).
@@ -64,7 +65,9 @@ export interface SignInRouterOptions extends CommonOptions {
 }
 
 /**
- * Mounts `POST /sign-in` → `200 { token }`.
+ * Mounts `POST /sign-in` → `200 { token }`. With `cookie`, also sets the HttpOnly session cookie
+ * (and answers `{}` with `tokenInBody: false`); the request must then be same-origin JSON
+ * (403 `csrf_rejected`).
  *
  * @example
  * ```ts
@@ -88,6 +91,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     throw new TypeError('`allowSignUp` must be a boolean (default true).')
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
   const store = options.store === undefined ? undefined : resolveStateStore(options.store)
+  const cookieSession = resolveCookieSession(options)
+  const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
   const perClient = limiter(
@@ -106,6 +111,9 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Login CSRF: a cross-site page must not sign the browser in to an account of its choosing.
+    const forged = cookieSession?.checkSetter(req)
+    if (forged !== undefined) throw forged
     const body = await readJsonBody(req, bodyLimit)
     const bodyEmail = normalizeEmail(body['email'])
     await checkAll(req, res, [
@@ -152,7 +160,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
       throw upstream(new SyntaxError('createToken returned no token'), 'createToken')
     }
     onEvent?.({ type: 'signed_in', method: 'email' in lookup ? 'email' : 'id' })
-    sendJson(res, 200, { token })
+    cookieSession?.set(req, res, token)
+    sendJson(res, 200, tokenInBody ? { token } : {})
   }
 
   return postRoutes('signIn', [[path, handle]], failure)

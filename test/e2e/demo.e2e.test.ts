@@ -1,9 +1,12 @@
 /**
  * The demo in a real browser: Debian's Chromium driven by playwright-core (never downloaded).
- * Magic-code sign-in through the page's dev mailbox, a todo, sign-out, and the old token's 401.
+ * Magic-code sign-in through the page's dev mailbox, a todo, sign-out, and the old token's 401;
+ * the cookie session's server-rendered page, and a form forged on another origin refused.
  * Screenshots of each step go to test-results/e2e-*.png.
  */
 import { existsSync, mkdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,6 +36,7 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
   let demo: RunningDemo
   let browser: Browser
   let page: Page
+  let elsewhere: Server | undefined
 
   beforeAll(async () => {
     mkdirSync(RESULTS_DIR, { recursive: true })
@@ -49,6 +53,8 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
   }, 60_000)
 
   afterAll(async () => {
+    elsewhere?.closeAllConnections()
+    await new Promise((resolve) => (elsewhere ? elsewhere.close(resolve) : resolve(undefined)))
     await browser?.close()
     await demo?.close()
   })
@@ -144,5 +150,69 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
 
     await byTestId('sign-out').click()
     await page.waitForSelector('body[data-state="signed-out"]')
+  }, 60_000)
+
+  it('keeps the session in an HttpOnly cookie: server-rendered after a reload, forged posts refused', async () => {
+    await page.goto(demo.url)
+    await page.waitForSelector('body[data-state="signed-out"]')
+    await page.getByTestId('fill-account').filter({ hasText: 'alice@example.com' }).click()
+    await byTestId('password-sign-in').click()
+    await page.waitForSelector('body[data-state="signed-in"]')
+    // HttpOnly: the page's own scripts cannot read the session cookie.
+    await expect(page.evaluate<string>('document.cookie')).resolves.toBe('')
+
+    // 1. The server renders the greeting from the cookie, and again after a reload.
+    await byTestId('account-link').click()
+    await page.waitForURL(`${demo.url}/account`)
+    await expect(byTestId('ssr-greeting').textContent()).resolves.toBe('Hello, alice@example.com!')
+    await page.reload()
+    await expect(byTestId('ssr-greeting').textContent()).resolves.toBe('Hello, alice@example.com!')
+
+    // 2. The plain form posts to the protected route from the app's own page.
+    await byTestId('ssr-title').fill('Posted by a plain form')
+    await byTestId('ssr-add').click()
+    await byTestId('ssr-todo').filter({ hasText: 'Posted by a plain form' }).waitFor()
+    await shot('08-server-rendered')
+
+    // 3. A page on a second loopback origin (same host, another port: same-site, so
+    // SameSite=Lax still sends the cookie) auto-submits the same form: 403 csrf_rejected.
+    elsewhere = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8')
+      res.end(
+        `<!doctype html><form id="f" method="post" action="${demo.url}/account/todos">` +
+          '<input name="title" value="forged elsewhere"></form>' +
+          "<script>document.getElementById('f').submit()</script>",
+      )
+    })
+    await new Promise<void>((resolve) => elsewhere!.listen(0, '127.0.0.1', resolve))
+    const elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`
+    expect(new URL(elsewhereUrl).origin).not.toBe(new URL(demo.url).origin)
+    const [forged] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.url() === `${demo.url}/account/todos` && r.request().method() === 'POST',
+      ),
+      page.goto(elsewhereUrl),
+    ])
+    const sent = await forged.request().allHeaders()
+    expect(sent['cookie']).toMatch(/instant_demo_token=/)
+    expect(sent['origin']).toBe(new URL(elsewhereUrl).origin)
+    expect(forged.status()).toBe(403)
+    expect(((await forged.json()) as { code: string }).code).toBe('csrf_rejected')
+    await shot('09-forged-post-refused')
+
+    await page.goto(`${demo.url}/account`)
+    await expect(byTestId('ssr-todo').allTextContents()).resolves.toEqual([
+      'Posted by a plain form',
+    ])
+
+    // 4. Sign-out on the main page clears the cookie: /account is signed out.
+    await page.goto(demo.url)
+    await page.waitForSelector('body[data-state="signed-in"]')
+    await byTestId('sign-out').click()
+    await page.waitForSelector('body[data-state="signed-out"]')
+    await page.goto(`${demo.url}/account`)
+    await byTestId('ssr-signed-out').waitFor()
+    const cookies = await page.context().cookies(demo.url)
+    expect(cookies.map((c) => c.name)).not.toContain('instant_demo_token')
   }, 60_000)
 })

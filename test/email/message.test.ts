@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_APP_NAME,
   DEFAULT_CODE_EXPIRY_MINUTES,
+  durationInWords,
   escapeHtml,
   memoryEmail,
   magicCodeMessageBuilder,
@@ -46,6 +47,11 @@ describe('magicCodeMessageBuilder', () => {
     )
     // Without expiresInMs (a message not sent by magicCodeRouter), expiryMinutes speaks.
     expect(build({ email: 'ada@example.com', code: '1' }).text).toContain('expires in 30 minutes.')
+  })
+
+  it('durationInWords is exported for your own templates', () => {
+    expect(durationInWords(600_000)).toBe('10 minutes')
+    expect(durationInWords(15_000)).toBe('15 seconds')
   })
 
   it('every provider passes expiresInMs through to the message', async () => {

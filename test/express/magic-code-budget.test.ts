@@ -251,13 +251,14 @@ describe('magic-code records', () => {
 
   it('the store holds no email or code in clear, only iea: keys', async () => {
     const base = memoryStore()
-    const writes: string[] = []
+    const keys: string[] = []
+    const values: string[] = []
     const store: StateStore = {
-      hit: (key, windowMs) => (writes.push(key), base.hit(key, windowMs)),
-      put: (key, value, ttlMs) => (writes.push(key, value), base.put(key, value, ttlMs)),
-      get: (key) => (writes.push(key), base.get(key)),
-      take: (key) => (writes.push(key), base.take(key)),
-      delete: (key) => (writes.push(key), base.delete(key)),
+      hit: (key, windowMs) => (keys.push(key), base.hit(key, windowMs)),
+      put: (key, value, ttlMs) => (keys.push(key), values.push(value), base.put(key, value, ttlMs)),
+      get: (key) => (keys.push(key), base.get(key)),
+      take: (key) => (keys.push(key), base.take(key)),
+      delete: (key) => (keys.push(key), base.delete(key)),
     }
     const { send, verify, lastCode, wrongFor } = codeApp({ store })
     const email = freshEmail('opaque')
@@ -265,14 +266,18 @@ describe('magic-code records', () => {
     const code = lastCode()
     await verify(email, wrongFor(code)).expect(401)
     await verify(email, code).expect(200)
-    expect(writes.length).toBeGreaterThan(5)
-    const all = writes.join('\n')
+    expect(keys.length).toBeGreaterThan(5)
+    for (const key of keys) expect(key).toMatch(/^iea:[a-z-]+:[A-Za-z0-9_:-]+$/)
+    const all = [...keys, ...values].join('\n')
     expect(all).not.toContain(email.split('@')[0])
-    expect(all).not.toContain(code)
     expect(all).not.toContain('10.0.0.1')
-    for (const key of writes.filter((w) => !w.startsWith('{') && w !== '1')) {
-      expect(key).toMatch(/^iea:[a-z-]+:/)
-    }
+    // Values are the live marker and the record: an id, a salted hash and the issue time.
+    const records = values.filter((v) => v !== '1').map((v) => JSON.parse(v))
+    expect(records).toEqual([
+      { id: expect.any(String), hash: expect.any(String), issuedAt: expect.any(Number) },
+    ])
+    expect(Object.values(records[0]).map(String)).not.toContain(code)
+    expect(keys.join('\n')).not.toContain(code)
   })
 
   it('a failing store answers 503 auth_unavailable, logged by error name only', async () => {
