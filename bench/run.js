@@ -10,7 +10,7 @@
 //
 // Environment knobs (all optional):
 //   BENCH_ROUNDS=3  BENCH_DURATION=3  BENCH_WARMUP=1  BENCH_CONNECTIONS=50
-//   BENCH_ONLY=throughput,singleflight,memory,query,multi   (sections to run)
+//   BENCH_ONLY=throughput,singleflight,memory,query,realtime,multi   (sections to run)
 //   MULTI_TRIALS=200                                  (sign-outs timed by the multi section)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
@@ -32,7 +32,7 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50)
 const BURST_N = 100
 const BURST_TRIALS = 3
 const SECTIONS = new Set(
-  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,multi')
+  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,realtime,multi')
     .split(',')
     .filter(Boolean),
 )
@@ -597,6 +597,26 @@ async function main() {
     }
   }
 
+  if (SECTIONS.has('realtime')) {
+    const local = await startLocal('local-realtime')
+    try {
+      log('realtime: 100 sessions subscribed, then transacts; add-query of 1,000 rows…')
+      results.realtime = await runChild('realtime', 'realtime.js', {
+        env: {
+          API_URI: local.info.apiURI,
+          APP_ID: local.info.appId,
+          ADMIN_TOKEN: local.info.adminToken,
+        },
+        timeoutMs: 120_000,
+      })
+    } catch (err) {
+      log(`realtime FAILED: ${/** @type {Error} */ (err).message}`)
+      results.realtime = { failed: String(/** @type {Error} */ (err).message) }
+    } finally {
+      await stopChild(local.child)
+    }
+  }
+
   if (SECTIONS.has('multi')) {
     try {
       log('multi: 3 instances, one Local Instant, one Redis (bench/multi-instance.js)…')
@@ -717,6 +737,18 @@ function evaluateTargets(results) {
         : {}),
     })
   }
+  const rt = results.realtime
+  if (rt) {
+    targets.push({
+      id: 'T7',
+      target: '(16) transact → refresh-ok in 100 sessions, p50 ≤ 20 ms',
+      measured: rt.failed
+        ? 'failed'
+        : `p50 ${fmt(rt.toAllP50Ms, 1)} ms, p99 ${fmt(rt.toAllP99Ms, 1)} ms`,
+      pass: rt.failed ? null : rt.toAllP50Ms <= 20,
+    })
+  }
+
   if (results.multi) {
     const m = results.multi
     targets.push({
@@ -797,6 +829,16 @@ function report(results) {
         `${q.txSteps}-step transact: median ${fmt(q.transact.medianMs, 2)} ms (n=${q.transact.runs})`,
     )
   }
+  if (results.realtime && !results.realtime.failed) {
+    const r = results.realtime
+    out.push('')
+    out.push(
+      `Realtime: transact → refresh-ok in all ${r.sessions} sessions: p50 ${fmt(r.toAllP50Ms, 1)} ms, p99 ${fmt(r.toAllP99Ms, 1)} ms (n=${r.runs}); ` +
+        `per delivery p50 ${fmt(r.deliveryP50Ms, 1)} ms, p99 ${fmt(r.deliveryP99Ms, 1)} ms; ` +
+        `add-query of ${r.rows} rows (${r.triples} triples): p50 ${fmt(r.addQueryP50Ms, 1)} ms, p99 ${fmt(r.addQueryP99Ms, 1)} ms (n=${r.addQueryRuns})`,
+    )
+  }
+
   if (results.multi && !results.multi.failed) {
     const m = results.multi
     const row = (/** @type {string} */ name, /** @type {any} */ t) =>

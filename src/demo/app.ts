@@ -14,7 +14,7 @@ import {
   signOutRouter,
   type InstantAuthDb,
 } from '../express/index.js'
-import { PAGE_CSS, PAGE_JS, renderPage } from './page.js'
+import { PAGE_CSS, PAGE_JS, renderPage, type BrowserInstantConfig } from './page.js'
 import { createPasswordAuthenticator, type DemoAccount } from './passwords.js'
 import { accountRoutes } from './server-rendered.js'
 
@@ -43,6 +43,11 @@ export interface DemoAppOptions {
   accounts?: readonly DemoAccount[]
   /** Shown in the page footer, e.g. `Local Instant at http://127.0.0.1:8888`. */
   backend?: string
+  /**
+   * The todos in the browser on `@instantdb/core`: the Instant to reach and the bundled script
+   * (src/demo/bundle.ts) served as `/todos.js`. Without it the page uses `/api/todos`.
+   */
+  browser?: { instant: BrowserInstantConfig; bundle: string }
 }
 
 interface Todo {
@@ -69,7 +74,13 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
         await Promise.all([deliver(message), mailbox(message)])
       }
     : deliver
-  const page = renderPage({ devMailbox: mailbox !== undefined, accounts, backend })
+  const browser = options.browser
+  const page = renderPage({
+    devMailbox: mailbox !== undefined,
+    accounts,
+    backend,
+    instant: browser?.instant,
+  })
   const cookie = DEMO_COOKIE
   const requireUser = requireInstantUser({ db, cookie })
 
@@ -78,7 +89,19 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.use(
     helmet({
       // Served over plain http on localhost: do not ask the browser to upgrade requests.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: null,
+          // The browser SDK talks to Instant directly: its HTTP API and its websocket.
+          ...(browser && {
+            connectSrc: [
+              "'self'",
+              new URL(browser.instant.apiURI).origin,
+              new URL(browser.instant.websocketURI).origin,
+            ],
+          }),
+        },
+      },
     }),
   )
 
@@ -88,6 +111,11 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.get('/app.js', (_req, res) => {
     res.type('text/javascript').send(PAGE_JS)
   })
+  if (browser) {
+    app.get('/todos.js', (_req, res) => {
+      res.type('text/javascript').send(browser.bundle)
+    })
+  }
   app.get('/app.css', (_req, res) => {
     res.type('text/css').send(PAGE_CSS)
   })

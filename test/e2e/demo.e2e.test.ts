@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemo, type RunningDemo } from '../../src/demo/start.js'
 
@@ -35,6 +35,7 @@ if (!hasChromium) {
 describe.skipIf(!hasChromium)('demo in Chromium', () => {
   let demo: RunningDemo
   let browser: Browser
+  let context: BrowserContext
   let page: Page
   let elsewhere: Server | undefined
 
@@ -46,7 +47,7 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
       args: CHROMIUM_ARGS,
       headless: true,
     })
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
+    context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
     context.setDefaultTimeout(10_000)
     page = await context.newPage()
     page.on('pageerror', (error) => console.error('page error:', error.message))
@@ -116,7 +117,39 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
     await expect(byTestId('todo-list').textContent()).resolves.toMatch(
       /Try instant-express-auth.*Read the security notes/,
     )
+    // The list is the browser SDK's live query, not a fetch of /api/todos.
+    await page.waitForSelector('body[data-todos="live"]')
     await shot('05-todos')
+
+    // 5b. A second tab (same token in localStorage) sees writes of the first live, and back.
+    const tab2 = await context.newPage()
+    tab2.on('pageerror', (error) => console.error('page error (tab 2):', error.message))
+    await tab2.goto(demo.url)
+    await tab2.waitForSelector('body[data-todos="live"]')
+    await expect.poll(() => tab2.getByTestId('todo-item').count()).toBe(2)
+    await byTestId('todo-title').fill('Seen in the other tab')
+    await byTestId('add-todo').click()
+    await tab2.getByTestId('todo-item').filter({ hasText: 'Seen in the other tab' }).waitFor()
+    await tab2.screenshot({ path: `${RESULTS_DIR}e2e-05b-second-tab.png`, fullPage: true })
+    await tab2
+      .getByTestId('todo-item')
+      .filter({ hasText: 'Seen in the other tab' })
+      .getByTestId('delete-todo')
+      .click()
+    await expect.poll(() => byTestId('todo-item').count()).toBe(2)
+    await tab2.close()
+
+    // The SDK's writes went through Instant's rules and are what the server side reads too.
+    const liveToken = await page.evaluate<string | null>(
+      `localStorage.getItem(${JSON.stringify(TOKEN_KEY)})`,
+    )
+    const serverSide = await fetch(`${demo.url}/api/todos`, { headers: { token: liveToken ?? '' } })
+    expect(serverSide.status).toBe(200)
+    const { todos } = (await serverSide.json()) as { todos: { title: string }[] }
+    expect(todos.map((t) => t.title)).toEqual([
+      'Try instant-express-auth',
+      'Read the security notes',
+    ])
 
     // 6. Sign out: back to the signed-out page, token gone from localStorage and revoked.
     const token = await page.evaluate<string | null>(
