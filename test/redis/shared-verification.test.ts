@@ -2,10 +2,11 @@
  * Shared verification in one process: each "instance" is its own admin client, kit and Redis
  * connection (so its own caches), as separate processes would have. Covers what the
  * three-process test does not: shared "invalid" answers, the user revocation marker for tokens
- * the publisher never saw, and what Redis holds.
+ * the publisher never saw, what Redis holds, and cookie sessions revoked the same way.
  */
 import { createServer, type Server } from 'node:http'
 import express from 'express'
+import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { init } from 'instant-express-auth/admin'
 import { requireInstantUser, signInRouter, signOutRouter } from 'instant-express-auth'
@@ -47,7 +48,11 @@ async function instance(kind: 'node-redis' | 'ioredis' = 'node-redis'): Promise<
     }),
   )
   app.use(signOutRouter({ db, store, path: '/sign-out-all', scope: 'all' }))
+  app.use(signOutRouter({ db, store, cookie: 'sid' }))
   app.get('/me', requireInstantUser({ db, store }), (req, res) => res.json(req.instant.user))
+  app.get('/cookie-me', requireInstantUser({ db, store, cookie: 'sid' }), (req, res) =>
+    res.json(req.instant.user),
+  )
   const server = createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   opened.push({ server, client, store })
@@ -121,5 +126,24 @@ describe('shared verification', () => {
     const late = await instance()
     expect(await me(late, unseen)).toMatchObject({ status: 401, body: { code: 'invalid_token' } })
     expect(await me(b, unseen)).toMatchObject({ status: 401, body: { code: 'invalid_token' } })
+  })
+
+  it('a cookie session signed out on one instance is refused by the others', async () => {
+    const [a, b] = await Promise.all([instance(), instance('ioredis')])
+    const token = await signIn(a, 'cookie@example.com')
+    const cookie = `sid=${token}`
+    await request(b).get('/cookie-me').set('cookie', cookie).expect(200)
+    await request(a)
+      .post('/sign-out')
+      .set('host', 'app.example.com')
+      .set('sec-fetch-site', 'same-origin')
+      .set('cookie', cookie)
+      .expect(204)
+    const deadline = Date.now() + 2_000
+    let status = 200
+    while (status !== 401 && Date.now() < deadline) {
+      status = (await request(b).get('/cookie-me').set('cookie', cookie)).status
+    }
+    expect(status).toBe(401)
   })
 })
