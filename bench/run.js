@@ -10,7 +10,8 @@
 //
 // Environment knobs (all optional):
 //   BENCH_ROUNDS=3  BENCH_DURATION=3  BENCH_WARMUP=1  BENCH_CONNECTIONS=50
-//   BENCH_ONLY=throughput,singleflight,memory,query,realtime   (sections to run)
+//   BENCH_ONLY=throughput,singleflight,memory,query,realtime,multi   (sections to run)
+//   MULTI_TRIALS=200                                  (sign-outs timed by the multi section)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
 import { spawn } from 'node:child_process'
@@ -31,7 +32,7 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50)
 const BURST_N = 100
 const BURST_TRIALS = 3
 const SECTIONS = new Set(
-  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,realtime')
+  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,realtime,multi')
     .split(',')
     .filter(Boolean),
 )
@@ -616,6 +617,16 @@ async function main() {
     }
   }
 
+  if (SECTIONS.has('multi')) {
+    try {
+      log('multi: 3 instances, one Local Instant, one Redis (bench/multi-instance.js)…')
+      results.multi = await runChild('multi', 'multi-instance.js', { timeoutMs: 900_000 })
+    } catch (err) {
+      log(`multi FAILED: ${/** @type {Error} */ (err).message}`)
+      results.multi = { failed: String(/** @type {Error} */ (err).message) }
+    }
+  }
+
   env.loadavgAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
   env.elapsedS = Math.round((Date.now() - startedAt.getTime()) / 1000)
   results.targets = evaluateTargets(results)
@@ -737,6 +748,24 @@ function evaluateTargets(results) {
       pass: rt.failed ? null : rt.toAllP50Ms <= 20,
     })
   }
+
+  if (results.multi) {
+    const m = results.multi
+    targets.push({
+      id: 'M1',
+      target: '(issue 14) one token on 3 instances: 1 upstream verification',
+      measured: m.failed
+        ? 'failed'
+        : `${m.upstreamVerifications.redis} with Redis, ${m.upstreamVerifications.memory} without`,
+      pass: m.failed ? null : m.upstreamVerifications.redis === 1,
+    })
+    targets.push({
+      id: 'M2',
+      target: '(issue 14) revocation p99 ≤ 100 ms (204 on A → 401 on B, C)',
+      measured: m.failed ? 'failed' : `p99 ${fmt(m.revocationMs.p99, 1)} ms`,
+      pass: m.failed ? null : m.revocationMs.p99 <= 100,
+    })
+  }
   return targets
 }
 
@@ -808,6 +837,23 @@ function report(results) {
         `per delivery p50 ${fmt(r.deliveryP50Ms, 1)} ms, p99 ${fmt(r.deliveryP99Ms, 1)} ms; ` +
         `add-query of ${r.rows} rows (${r.triples} triples): p50 ${fmt(r.addQueryP50Ms, 1)} ms, p99 ${fmt(r.addQueryP99Ms, 1)} ms (n=${r.addQueryRuns})`,
     )
+  }
+
+  if (results.multi && !results.multi.failed) {
+    const m = results.multi
+    const row = (/** @type {string} */ name, /** @type {any} */ t) =>
+      `  ${name.padEnd(34)} Redis ${fmt(t.redis.rpsMedian).padStart(6)} req/s (${fmt(t.redis.appCpuUsPerRequest)} µs)  ` +
+      `memory ${fmt(t.memory.rpsMedian).padStart(6)} req/s (${fmt(t.memory.appCpuUsPerRequest)} µs)  ratio ${fmt(t.ratio, 2)}`
+    out.push('')
+    out.push(
+      `multi-instance: upstream verifications for one token on 3 instances: Redis store ${m.upstreamVerifications.redis}, memory stores ${m.upstreamVerifications.memory}`,
+    )
+    out.push(
+      `  revocation, sign-out 204 on A → 401 on B and C (${m.revocationMs.trials} sign-outs): ` +
+        `p50 ${fmt(m.revocationMs.p50, 1)} ms, p99 ${fmt(m.revocationMs.p99, 1)} ms, max ${fmt(m.revocationMs.max, 1)} ms`,
+    )
+    out.push(row('POST /custom-send-magic-code', m.throughput.send))
+    out.push(row('GET /me (warm cache)', m.throughput.me))
   }
   out.push('')
   out.push('Targets (ratios: median of the per-round ratios; each pair ran back to back):')

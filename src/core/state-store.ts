@@ -21,6 +21,31 @@ export interface StateStore {
   take(key: string): Promise<string | undefined>
   /** Removes `key` (no error when missing). */
   delete(key: string): Promise<void>
+
+  // Optional capabilities of a store shared by several processes (Redis): see shared-state.ts.
+  /** True when other processes see this store's keys: verification results are shared through it. */
+  readonly shared?: boolean
+  /** An express-rate-limit store whose counters live in this store, under `prefix`. */
+  rateLimitStore?(prefix: string): RateLimitCounterStore
+  /** Sends `message` to every subscriber of `channel`, in every process (this one included). */
+  publish?(channel: string, message: string): Promise<void>
+  /** Calls `listener` for every message on `channel`; returns the unsubscribe function. */
+  subscribe?(channel: string, listener: (message: string) => void): () => void
+}
+
+/**
+ * What express-rate-limit asks of a store (its `Store` interface, written out here so `src/core`
+ * needs no express-rate-limit types).
+ */
+export interface RateLimitCounterStore {
+  readonly prefix?: string
+  /** False: counters are shared between processes, so express-rate-limit's per-process checks are off. */
+  readonly localKeys: boolean
+  init(options: { windowMs: number }): void
+  get(key: string): Promise<{ totalHits: number; resetTime: Date | undefined } | undefined>
+  increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>
+  decrement(key: string): Promise<void>
+  resetKey(key: string): Promise<void>
 }
 
 /** Options of {@link memoryStore}. */

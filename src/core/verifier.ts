@@ -5,6 +5,9 @@
  * options) shares one cache and one in-flight table, kept in a WeakMap keyed by `db`. The kit's
  * sign-out evicts the token (or, for scope "all", the user) from every cache of that `db`, so a
  * signed-out token is refused at once by every middleware of the process.
+ *
+ * With a shared `store` (Redis), a local miss asks the store before Instant, and revocations
+ * published by any instance evict here too (see shared-verification.ts).
  */
 import type { KitError } from './errors.js'
 import type { KitLogger, OnEvent } from './events.js'
@@ -16,8 +19,19 @@ import {
   type InstantUserRecord,
 } from './instant-db.js'
 import { DEFAULT_INSTANT_TIMEOUT_MS, callInstant } from './instant-timeout.js'
+import {
+  isSharedStore,
+  listenForRevocations,
+  readShared,
+  writeShared,
+  writeSharedInvalid,
+} from './shared-verification.js'
+import type { StateStore } from './state-store.js'
+import { invalidTokenError } from './token-source.js'
 import { upstreamError } from './upstream-error.js'
 import {
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_NEGATIVE_CACHE_TTL_MS,
   INVALID,
   createVerifyCache,
   resolveCacheSetting,
@@ -88,6 +102,8 @@ export interface VerifierOptions {
   onEvent: OnEvent | undefined
   /** Upper bound on one upstream verification, in ms (validated by the caller). Default 10 s. */
   timeoutMs?: number
+  /** A shared store (Redis): asked on a local miss, told of verifications, source of revocations. */
+  store?: StateStore | undefined
 }
 
 export interface Verifier {
@@ -110,11 +126,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { db, logger, onEvent, timeoutMs = DEFAULT_INSTANT_TIMEOUT_MS } = options
   const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined))
   const { cache, inflight } = state
+  const shared = isSharedStore(options.store) ? options.store : undefined
+  if (shared !== undefined) {
+    listenForRevocations(shared, db, (revocation) => {
+      if ('tokenHash' in revocation) evictToken(db, revocation.tokenHash)
+      else evictUser(db, revocation.userId)
+    })
+  }
+  const sharedTtlMs = cache === undefined ? DEFAULT_CACHE_TTL_MS : cache.ttlMs
+  const sharedNegativeTtlMs =
+    cache === undefined ? DEFAULT_NEGATIVE_CACHE_TTL_MS : cache.negativeTtlMs
   const report = (error: unknown): KitError =>
     upstreamError(error, 'verifyToken', { logger, onEvent })
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
     const started = onEvent === undefined ? 0 : performance.now()
+    const startedAt = Date.now()
     // At the deadline the call is cancelled (our client frees its socket), not just abandoned.
     const answer: Promise<InstantUserRecord> = callInstant(db, 'verifyToken', timeoutMs, (signal) =>
       db.auth.verifyToken(token, { signal }),
@@ -129,7 +156,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
           return { error: report(new SyntaxError('verifyToken returned no user id')) }
         }
         const user = publicUser(record)
-        if (current) cache?.setValid(tokenHash, user)
+        if (current) {
+          cache?.setValid(tokenHash, user)
+          if (shared !== undefined) writeShared(shared, tokenHash, user, startedAt, sharedTtlMs)
+        }
         onEvent?.({
           type: 'verified',
           userId: user.id,
@@ -143,10 +173,32 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (current) inflight.delete(tokenHash)
         const kitError = report(error)
         // Only Instant's definitive "no such token" is cached; outages never are.
-        if (kitError.code === 'invalid_token' && current) cache?.setInvalid(tokenHash)
+        if (kitError.code === 'invalid_token' && current) {
+          cache?.setInvalid(tokenHash)
+          if (shared !== undefined) writeSharedInvalid(shared, tokenHash, sharedNegativeTtlMs)
+        }
         return { error: kitError }
       },
     )
+    inflight.set(tokenHash, call)
+    return call
+  }
+
+  /** A local miss with a shared store: its answer if it has one, else Instant's. */
+  function viaSharedStore(store: StateStore, token: string, tokenHash: string): Promise<Outcome> {
+    const call: Promise<Outcome> = readShared(store, tokenHash).then((answer) => {
+      // Evicted (revoked) while the store was read: the answer may predate it; ask Instant.
+      if (answer === undefined || inflight.get(tokenHash) !== call) {
+        return upstream(token, tokenHash)
+      }
+      inflight.delete(tokenHash)
+      if (answer === 'invalid') {
+        cache?.setInvalid(tokenHash)
+        return { error: invalidTokenError() }
+      }
+      cache?.setValid(tokenHash, answer.user, answer.expiresAt)
+      return { user: answer.user }
+    })
     inflight.set(tokenHash, call)
     return call
   }
@@ -165,7 +217,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return hit
     },
     verify(token, tokenHash) {
-      const outcome = inflight.get(tokenHash) ?? upstream(token, tokenHash)
+      const outcome =
+        inflight.get(tokenHash) ??
+        (shared === undefined
+          ? upstream(token, tokenHash)
+          : viaSharedStore(shared, token, tokenHash))
       return outcome.then(unwrap)
     },
     verifyFresh(token, tokenHash) {

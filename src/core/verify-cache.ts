@@ -65,7 +65,8 @@ export interface VerifyCache {
   readonly negativeTtlMs: number
   /** The cached answer for a token hash, or `undefined` on a miss or an expired entry. */
   get(tokenHash: string): InstantUser | typeof INVALID | undefined
-  setValid(tokenHash: string, user: InstantUser): void
+  /** Caches `user` for the TTL, or until `expiresAt` (ms since the epoch) when that is sooner. */
+  setValid(tokenHash: string, user: InstantUser, expiresAt?: number): void
   setInvalid(tokenHash: string): void
   delete(tokenHash: string): void
   /** Drops every token of a user (sign-out of all sessions). */
@@ -146,9 +147,13 @@ export function createVerifyCache(options: Required<VerifyCacheOptions>): Verify
       negative.delete(tokenHash)
       return undefined
     },
-    setValid(tokenHash, user) {
+    setValid(tokenHash, user, expiresAt) {
       negative.delete(tokenHash)
-      lru.set(tokenHash, { value: user, expiresAt: now() + ttlMs })
+      const localExpiry = now() + ttlMs
+      lru.set(tokenHash, {
+        value: user,
+        expiresAt: expiresAt === undefined ? localExpiry : Math.min(expiresAt, localExpiry),
+      })
     },
     setInvalid(tokenHash) {
       lru.delete(tokenHash)

@@ -81,7 +81,8 @@ export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptio
   /**
    * Where issued codes, their attempt counters and the daily ceilings are kept. Default: a
    * {@link memoryStore} per router. Apps with several instances need one shared store, or a
-   * code sent by one instance does not verify on another.
+   * code sent by one instance does not verify on another. A shared store (`redisStore`) also
+   * holds the rate-limit counters.
    */
   store?: StateStore
   /** How long a code verifies, in ms. Default `600_000` (10 minutes); at most 24 h. */
@@ -184,9 +185,10 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     DEFAULT_SEND_EMAIL_TIMEOUT_MS,
   )
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const store = resolveStateStore(options.store)
   const cookieSession = resolveCookieSession(options)
   const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
-  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
+  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
   const resendCooldown = limiter('send-cooldown', 'resendCooldown', RESEND_COOLDOWN, false)
   const sendsPerEmail = limiter('send-email', 'sendsPerEmail', SENDS_PER_EMAIL, false)
@@ -203,7 +205,6 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     VERIFY_FAILURES_PER_CLIENT,
     true,
   )
-  const store = resolveStateStore(options.store)
   const codeTtlMs = positiveInteger(options.codeTtlMs, 'codeTtlMs', DEFAULT_CODE_TTL_MS, {
     max: DAILY_WINDOW_MS,
     unit: 'milliseconds',
@@ -225,6 +226,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     try {
       return await call
     } catch (error) {
+      // The Redis store has answered auth_unavailable and logged it (once a minute).
+      if (isKitError(error) && error.code === 'auth_unavailable') throw error
       logger.error(
         `instant-express-auth: the state store failed (${error instanceof Error ? error.name : typeof error}); answering 503 auth_unavailable.`,
       )

@@ -10,6 +10,7 @@ import { rateLimit, ipKeyGenerator, type Options as RateLimitOptions } from 'exp
 import { KitError, isKitError } from '../core/errors.js'
 import type { KitLogger, OnEvent } from '../core/events.js'
 import { emailDomain } from '../core/email.js'
+import type { StateStore } from '../core/state-store.js'
 import { clientRateLimitKey, emailRateLimitKey, ipRateLimitKey } from '../core/rate-limit-keys.js'
 
 /** Options of one limiter: any express-rate-limit option (`windowMs`, `limit`, `store`, …). */
@@ -79,6 +80,7 @@ export function createLimiter(
   defaults: LimiterDefaults,
   onEvent: OnEvent | undefined,
   logger: KitLogger,
+  store?: StateStore,
 ): KitLimiter | undefined {
   if (setting === false) return undefined
   if (setting !== undefined && (typeof setting !== 'object' || setting === null)) {
@@ -100,6 +102,8 @@ export function createLimiter(
       warn: (_e, message) => logger.warn(`express-rate-limit (${name}): ${message ?? 'warning'}`),
       error: (_e, message) => logger.error(`express-rate-limit (${name}): ${message ?? 'error'}`),
     },
+    // A shared state store (Redis) counts for every instance, unless the limiter names its own.
+    ...(store?.rateLimitStore === undefined ? {} : { store: store.rateLimitStore('rl:') }),
     ...user,
     standardHeaders,
     validate: {
@@ -184,6 +188,7 @@ export function resolveRateLimits<Key extends string>(
   value: false | Partial<Record<Key, LimiterSetting>> | undefined,
   onEvent: OnEvent | undefined,
   logger: KitLogger,
+  store?: StateStore,
 ): LimiterBuilder<Key> {
   if (value === false) return () => undefined
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
@@ -198,6 +203,7 @@ export function resolveRateLimits<Key extends string>(
       { windowMs: defaults.windowMs, limit: defaults.limit, failuresOnly },
       onEvent,
       logger,
+      store,
     )
 }
 

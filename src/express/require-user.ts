@@ -13,6 +13,7 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
 import {
   VERIFY_CACHE_OPTIONS,
@@ -35,6 +36,11 @@ export interface InstantUserOptions extends CommonOptions, CookieSessionOptions 
   allowGuests?: boolean
   /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
   cache?: false | VerifyCacheOptions
+  /**
+   * A shared state store (`redisStore`): on a local cache miss the user is read from it before
+   * asking Instant, and sign-outs on any instance evict here. Default: none (this process only).
+   */
+  store?: StateStore
 }
 
 /** Every key the two middlewares accept; anything else throws (see `checkOptionKeys`). */
@@ -43,6 +49,7 @@ const INSTANT_USER_OPTIONS = {
   ...COOKIE_SESSION_OPTIONS,
   allowGuests: true,
   cache: VERIFY_CACHE_OPTIONS,
+  store: true,
 } as const satisfies OptionKeys<InstantUserOptions>
 
 /**
@@ -130,7 +137,8 @@ function build(
   const cache = resolveCacheSetting(options.cache)
   const cookieSession = resolveCookieSession(options)
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
-  const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
+  const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs, store })
 
   function reject(
     req: RequestWithInstant,

@@ -20,6 +20,7 @@ import { COMMON_OPTIONS, assertPath, resolveCommonOptions, type CommonOptions } 
 import type { OptionKeys } from '../core/options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 
 /** Who `authenticate` says the caller is. */
@@ -51,6 +52,11 @@ export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions 
   allowSignUp?: boolean
   /** Largest JSON body read when no body parser ran, in bytes. Default 16 KiB. */
   bodyLimit?: number
+  /**
+   * A shared state store (`redisStore`): the failure limits count for every instance. Default:
+   * express-rate-limit's memory store, per process.
+   */
+  store?: StateStore
   /** Abuse limits (failed sign-ins only), or `false` to turn them all off. */
   rateLimit?:
     | false
@@ -73,6 +79,7 @@ const SIGN_IN_ROUTER_OPTIONS = {
   allowSignUp: true,
   bodyLimit: true,
   rateLimit: { failuresPerIp: true, failuresPerClient: true, failuresPerEmail: true },
+  store: true,
 } as const satisfies OptionKeys<SignInRouterOptions>
 
 /**
@@ -105,9 +112,10 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   if (typeof allowSignUp !== 'boolean')
     throw new TypeError('`allowSignUp` must be a boolean (default true).')
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const cookieSession = resolveCookieSession(options)
   const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
-  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
+  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
   const perClient = limiter(
     'sign-in-client',

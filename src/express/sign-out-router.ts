@@ -12,6 +12,8 @@ import {
 } from '../core/token-source.js'
 import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
+import { publishRevocation } from '../core/shared-verification.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import {
   VERIFY_CACHE_OPTIONS,
@@ -43,6 +45,11 @@ export interface SignOutRouterOptions extends CommonOptions, CookieSessionOption
    * same meaning as in `requireInstantUser`.
    */
   cache?: false | VerifyCacheOptions
+  /**
+   * A shared state store (`redisStore`): the sign-out is published, so every instance evicts the
+   * token (or, for `scope: 'all'`, the user) from its cache at once. Default: this process only.
+   */
+  store?: StateStore
 }
 
 /** Every key {@link signOutRouter} accepts; anything else throws (see `checkOptionKeys`). */
@@ -52,6 +59,7 @@ const SIGN_OUT_ROUTER_OPTIONS = {
   path: true,
   scope: true,
   cache: VERIFY_CACHE_OPTIONS,
+  store: true,
 } as const satisfies OptionKeys<SignOutRouterOptions>
 
 /**
@@ -79,8 +87,10 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
   // 'session' revokes it as is.
+  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier =
-    scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
+    scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
+  const negativeTtlMs = cache === false ? 0 : cache.negativeTtlMs
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers, req.rawHeaders)
@@ -98,6 +108,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
           db.auth.signOut({ id: user.id }, { signal }),
         )
         evictUser(db, user.id)
+        if (store !== undefined) await publishRevocation(store, { userId: user.id }, negativeTtlMs)
       } else {
         await callInstant(db, 'signOut', timeoutMs, (signal) =>
           db.auth.signOut({ refresh_token: token }, { signal }),
@@ -112,6 +123,9 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
       // Evict even when Instant failed: a retry must not be answered from a stale positive entry.
       evictToken(db, tokenHash)
     }
+    // Before the 204: once the client has it, the other instances have been told (or the store
+    // failed and they keep the token until their cache TTL; the store logs that).
+    if (store !== undefined) await publishRevocation(store, { tokenHash }, negativeTtlMs)
     onEvent?.({ type: 'signed_out', scope })
     cookieSession?.clear(req, res)
     sendEmpty(res, 204)
