@@ -105,7 +105,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined))
   const { cache, inflight } = state
   const report = (error: unknown): KitError =>
-    upstreamError(error, 'verifyToken', { logger, onEvent })
+    upstreamError(error, 'verifyToken', { logger, onEvent, db })
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
     const started = onEvent === undefined ? 0 : performance.now()

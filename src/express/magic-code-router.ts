@@ -118,7 +118,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     true,
   )
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
-    upstreamError(error, operation, { logger, onEvent })
+    upstreamError(error, operation, { logger, onEvent, db })
 
   async function emailFrom(
     req: IncomingMessage,

@@ -77,7 +77,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
   const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
-    upstreamError(error, operation, { logger, onEvent })
+    upstreamError(error, operation, { logger, onEvent, db })
 
   function refused(reason: 'refused' | 'unknown_user', cause?: unknown): KitError {
     onEvent?.({ type: 'sign_in_refused', reason })

@@ -70,7 +70,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
       }
     } catch (error) {
-      throw upstreamError(error, 'signOut', { logger, onEvent })
+      throw upstreamError(error, 'signOut', { logger, onEvent, db })
     } finally {
       // Evict even when Instant failed: a retry must not be answered from a stale positive entry.
       evictToken(db, tokenHash)
