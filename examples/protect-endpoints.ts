@@ -9,6 +9,7 @@ import express from 'express'
 import { pathToFileURL } from 'node:url'
 import {
   checkInstant,
+  instantErrorHandler,
   optionalInstantUser,
   requireInstantUser,
   type InstantAuthDb,
@@ -27,10 +28,20 @@ export function createApp({ db }: { db: InstantAuthDb }) {
     res.json(await req.instant.db.query({ todos: {} }))
   })
 
+  app.get('/todos/:tag', requireUser, async (req, res) => {
+    // A query Instant refuses (here a malformed `where`) reaches instantErrorHandler: 400.
+    res.json(
+      await req.instant.db.query({ todos: { $: { where: { tag: { $nope: req.params.tag } } } } }),
+    )
+  })
+
   app.get('/greeting', optionalInstantUser({ db }), (req, res) => {
     const user = req.instant?.user
     res.json({ message: user ? `Hello, ${user.email}!` : 'Hello, stranger!' })
   })
+
+  // A malformed query (400), a rule's refusal (403), an outage (503): problem+json, no stack.
+  app.use(instantErrorHandler())
   return app
 }
 

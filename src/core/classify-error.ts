@@ -38,7 +38,7 @@ interface ApiErrorShape {
   hintIn: string
 }
 
-const FIX_CONFIG =
+export const FIX_CONFIG =
   'Check INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN and INSTANT_API_URI: the admin token must belong to the app id, and the API URI must point at your Instant server.'
 
 /** Classifies an error thrown by `db.auth.*` during `operation`. */

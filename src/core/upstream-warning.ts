@@ -20,7 +20,8 @@ interface WarningState {
 const states = new WeakMap<object, WarningState>()
 
 /**
- * Logs `Instant at <origin> failed <operation> (<code>)` unless this db (or, without one, this
+ * Logs `Instant at <origin> failed <operation> (<code>)` (without the origin when no db is
+ * known, as in the error handler) unless this db (or, without one, this
  * logger) was warned about less than {@link UPSTREAM_WARNING_INTERVAL_MS} ago.
  */
 export function warnUpstream(
@@ -43,6 +44,6 @@ export function warnUpstream(
       ? ` ${suppressed} more failure${suppressed === 1 ? '' : 's'} since the last warning.`
       : ''
   logger.warn(
-    `instant-express-auth: Instant at ${instantOrigin(db)} failed ${operation} (${code}); answering 503 auth_unavailable. Check that Instant is running and that INSTANT_API_URI (scheme, host, port) points at it.${more}`,
+    `instant-express-auth: Instant${db === undefined ? '' : ` at ${instantOrigin(db)}`} failed ${operation} (${code}); answering 503 auth_unavailable. Check that Instant is running and that INSTANT_API_URI (scheme, host, port) points at it.${more}`,
   )
 }
