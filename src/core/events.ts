@@ -15,7 +15,14 @@ export type KitEvent =
   | { type: 'code_sent'; emailDomain: string }
   | { type: 'code_verified'; userId: string; created: boolean }
   | { type: 'code_rejected'; emailDomain: string }
-  | { type: 'email_failed'; emailDomain: string }
+  | {
+      type: 'email_failed'
+      emailDomain: string
+      /** The provider error's stable code (e.g. `EMAIL_UNAUTHORIZED`), when it had a safe one. */
+      code?: string
+      /** `true` when the provider refused the configuration (answered 500 `email_misconfigured`). */
+      permanent: boolean
+    }
   | { type: 'signed_in'; method: 'email' | 'id' }
   | { type: 'sign_in_refused'; reason: 'refused' | 'unknown_user' }
   | { type: 'signed_out'; scope: 'session' | 'all' }

@@ -4,9 +4,10 @@
  * `generateMagicCode` has no rate limit of its own, so sends and verifications are limited here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { KitError, isKitError } from '../core/errors.js'
+import { KitError } from '../core/errors.js'
 import type { InstantOperation } from '../core/classify-error.js'
 import { emailDomain, normalizeEmail } from '../core/email.js'
+import { emailFailure } from '../core/email-failure.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
@@ -157,16 +158,16 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       )
     } catch (error) {
       const domain = emailDomain(email)
-      // Name only: provider errors can echo the message (and so the code) or an API key.
-      const what =
-        error instanceof SendEmailTimeoutError
-          ? `did not finish within ${sendEmailTimeoutMs} ms`
-          : `failed (${isKitError(error) ? error.code : error instanceof Error ? error.name : typeof error})`
-      logger.error(
-        `instant-express-auth: sendEmail ${what} for a @${domain} address; answering 503 email_unavailable.`,
-      )
-      onEvent?.({ type: 'email_failed', emailDomain: domain })
-      throw new KitError('email_unavailable', { cause: error })
+      const timedOut = error instanceof SendEmailTimeoutError ? sendEmailTimeoutMs : undefined
+      const failure = emailFailure(error, domain, timedOut)
+      logger.error(failure.log)
+      onEvent?.({
+        type: 'email_failed',
+        emailDomain: domain,
+        code: failure.code,
+        permanent: failure.permanent,
+      })
+      throw failure.error
     }
     onEvent?.({ type: 'code_sent', emailDomain: emailDomain(email) })
     sendJson(res, 200, { sent: true })
