@@ -16,6 +16,7 @@ import {
   type InstantUserRecord,
 } from './instant-db.js'
 import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
+import { addStatsSource, statsCounters } from './stats.js'
 import { upstreamError } from './upstream-error.js'
 import {
   INVALID,
@@ -53,7 +54,16 @@ function sharedState(db: object, cache: false | Required<VerifyCacheOptions>): S
   }
   let state = states.get(key)
   if (state === undefined) {
-    state = { cache: cache === false ? undefined : createVerifyCache(cache), inflight: new Map() }
+    const created = {
+      cache: cache === false ? undefined : createVerifyCache(cache),
+      inflight: new Map(),
+    }
+    addStatsSource(db, {
+      cacheSize: () => created.cache?.size ?? 0,
+      cacheMax: cache === false ? 0 : cache.max,
+      inflight: () => created.inflight.size,
+    })
+    state = created
     states.set(key, state)
   }
   return state
@@ -104,10 +114,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { db, logger, onEvent, timeoutMs = DEFAULT_INSTANT_TIMEOUT_MS } = options
   const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined))
   const { cache, inflight } = state
+  const counters = statsCounters(db)
   const report = (error: unknown): KitError =>
     upstreamError(error, 'verifyToken', { logger, onEvent, db })
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
+    counters.verifications++
     const started = onEvent === undefined ? 0 : performance.now()
     let answer: Promise<InstantUserRecord>
     try {
@@ -123,6 +135,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         // Both clients throw for an unknown token; a 200 without a user is a broken answer (a
         // proxy, a stub), so it is an outage, never cached, never a 401 for everyone.
         if (typeof record !== 'object' || record === null || typeof record.id !== 'string') {
+          counters.upstreamFailures++
           return { error: report(new SyntaxError('verifyToken returned no user id')) }
         }
         const user = publicUser(record)
@@ -139,6 +152,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const current = inflight.get(tokenHash) === call
         if (current) inflight.delete(tokenHash)
         const kitError = report(error)
+        if (kitError.code !== 'invalid_token') counters.upstreamFailures++
         // Only Instant's definitive "no such token" is cached; outages never are.
         if (kitError.code === 'invalid_token' && current) cache?.setInvalid(tokenHash)
         return { error: kitError }
@@ -152,6 +166,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     peek(tokenHash) {
       if (cache === undefined) return undefined
       const hit = cache.get(tokenHash)
+      if (hit === undefined) counters.cacheMisses++
+      else counters.cacheHits++
       if (onEvent !== undefined) {
         onEvent(
           hit === undefined
