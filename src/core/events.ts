@@ -3,6 +3,7 @@
  * emails appear as their domain only, users by id.
  */
 import type { KitErrorCode } from './errors.js'
+import type { Logger } from './logger.js'
 
 /** Something the kit did, for logs and metrics. */
 export type KitEvent =
@@ -32,11 +33,8 @@ export type KitEventType = KitEvent['type']
 /** Receives events; must not throw (a throw is caught and logged as a warning). */
 export type OnEvent = (event: KitEvent) => void
 
-/** Where the kit writes operator-facing lines (misconfiguration, provider failures). */
-export interface KitLogger {
-  warn(message: string): void
-  error(message: string): void
-}
+/** Where the kit writes operator-facing lines (misconfiguration, outages, provider failures). */
+export type KitLogger = Pick<Logger, 'warn' | 'error'>
 
 /** The default logger: `console`. */
 export const consoleLogger: KitLogger = {

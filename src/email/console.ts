@@ -1,14 +1,12 @@
 /**
  * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
  */
+import type { Logger } from '../core/logger.js'
 import type { EmailProvider } from './message.js'
 import { defineEmailProvider, type EmailProviderOptions } from './provider.js'
 
 /** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */
-export interface EmailLogger {
-  info(message: string): void
-  warn(message: string): void
-}
+export type EmailLogger = Pick<Logger, 'info' | 'warn'>
 
 /** Options of {@link consoleEmail}. */
 export interface ConsoleEmailOptions extends EmailProviderOptions {

@@ -39,4 +39,5 @@ export type { KitErrorCode, KitErrorOptions, ProblemDetails } from '../core/erro
 export type { InstantContext, InstantScopedDb, Register } from '../core/instant-context.js'
 export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/instant-db.js'
 export type { KitEvent, KitEventType, KitLogger, OnEvent } from '../core/events.js'
+export type { Logger } from '../core/logger.js'
 export type { VerifyCacheOptions } from '../core/verify-cache.js'
