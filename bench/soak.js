@@ -163,7 +163,8 @@ const until = (s) =>
 
 await until(RSS_FIRST_AT_S)
 gc()
-const rssFirst = process.memoryUsage().rss
+const memFirst = process.memoryUsage()
+const rssFirst = memFirst.rss
 await until(STOP_AT_S)
 outageFrom = (performance.now() - t0) / 1000
 await stop(local.proc)
@@ -175,7 +176,8 @@ outageTo = restartedAt
 /** @type {any} */
 const loadResult = await load
 gc()
-const rssLast = process.memoryUsage().rss
+const memLast = process.memoryUsage()
+const rssLast = memLast.rss
 const elapsedS = (performance.now() - t0) / 1000
 eld.disable()
 
@@ -206,6 +208,10 @@ process.stdout.write(
     rssAtEndMB: Number((rssLast / MB).toFixed(1)),
     rssGrowthMB: Number(((rssLast - rssFirst) / MB).toFixed(1)),
     rssFirstAtS: RSS_FIRST_AT_S,
+    // Where RSS growth sits: V8's live heap, or memory outside it (sockets, buffers, allocator).
+    heapUsedMB: [memFirst.heapUsed, memLast.heapUsed].map((b) => Number((b / MB).toFixed(1))),
+    heapTotalMB: [memFirst.heapTotal, memLast.heapTotal].map((b) => Number((b / MB).toFixed(1))),
+    externalMB: [memFirst.external, memLast.external].map((b) => Number((b / MB).toFixed(1))),
     eventLoopDelayMs: {
       p50: ms(eld.percentile(50)),
       p99: ms(eld.percentile(99)),
