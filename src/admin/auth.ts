@@ -118,6 +118,8 @@ export type InstantAdminAuth<S extends SchemaLike | undefined = undefined> = {
 
 type AuthContext = {
   transport: Transport
+  /** Largest answer an auth call reads, in bytes. */
+  maxBytes: number
   basePath: string
   appId: string
   hasAdminToken: boolean
@@ -131,7 +133,7 @@ type Json = { [key: string]: unknown }
 export function createAuth<S extends SchemaLike | undefined>(
   ctx: AuthContext,
 ): InstantAdminAuth<S> {
-  const { transport, adminHeaders, publicHeaders, hasAdminToken } = ctx
+  const { transport, adminHeaders, publicHeaders, hasAdminToken, maxBytes } = ctx
   const query = `?app_id=${ctx.appId}`
   const paths = {
     refreshTokens: `${ctx.basePath}/admin/refresh_tokens${query}`,
@@ -150,7 +152,14 @@ export function createAuth<S extends SchemaLike | undefined>(
     options: RequestOptions | undefined,
   ): Promise<Json> {
     if (!hasAdminToken) throw adminTokenRequired()
-    return (await transport.send(method, path, adminHeaders, body, options?.signal)) as Json
+    return (await transport.send(
+      method,
+      path,
+      adminHeaders,
+      body,
+      options?.signal,
+      maxBytes,
+    )) as Json
   }
 
   function usersPath(params: UserLookup): string {
@@ -201,6 +210,7 @@ export function createAuth<S extends SchemaLike | undefined>(
         publicHeaders,
         body,
         options?.signal,
+        maxBytes,
       )) as Json
       // A 200 without a user is not Instant's answer (a proxy, a stub): never "no such user".
       if (typeof res?.user !== 'object' || res.user === null) {

@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 import { createAuth, adminTokenRequired, ADMIN_TOKEN_REQUIRED } from './auth.js'
 import type { InstantAdminAuth } from './auth.js'
 import { adminHeaders, publicHeaders } from './headers.js'
-import { resolveOptions } from './options.js'
+import { MAX_AUTH_RESPONSE_BYTES, resolveOptions } from './options.js'
 import type { InitConfig } from './options.js'
 import type { QueryResult, RuleParams, SchemaLike, ValidQuery } from './schema-types.js'
 import { createTransport } from './transport.js'
@@ -116,8 +116,10 @@ export function init<S extends SchemaLike | undefined = undefined>(
   const rootHeaders = adminHeaders(appId, adminToken)
   const queryPath = `${options.basePath}/admin/query?app_id=${appId}`
   const transactPath = `${options.basePath}/admin/transact?app_id=${appId}`
+  const { maxResponseBytes } = options
   const auth = createAuth<S>({
     transport,
+    maxBytes: Math.min(MAX_AUTH_RESPONSE_BYTES, maxResponseBytes),
     basePath: options.basePath,
     appId,
     hasAdminToken,
@@ -141,7 +143,14 @@ export function init<S extends SchemaLike | undefined = undefined>(
             ? { $$ruleParams: queryOptions.ruleParams, ...query }
             : query
         const body = JSON.stringify({ query: q, 'inference?': hasSchema })
-        return transport.send('POST', queryPath, headers, body, queryOptions?.signal)
+        return transport.send(
+          'POST',
+          queryPath,
+          headers,
+          body,
+          queryOptions?.signal,
+          maxResponseBytes,
+        )
       },
       transact: async (chunks: TransactInput, transactOptions?: TransactOptions) => {
         if (missingToken !== undefined) throw adminTokenRequired(missingToken)
@@ -149,7 +158,14 @@ export function init<S extends SchemaLike | undefined = undefined>(
           steps: stepsOf(chunks),
           'throw-on-missing-attrs?': hasSchema,
         })
-        return transport.send('POST', transactPath, headers, body, transactOptions?.signal)
+        return transport.send(
+          'POST',
+          transactPath,
+          headers,
+          body,
+          transactOptions?.signal,
+          maxResponseBytes,
+        )
       },
       tx: txBuilder,
       asUser,

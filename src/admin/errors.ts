@@ -138,7 +138,8 @@ function redact(value: unknown, depth: number): unknown {
  *
  * - `INSTANT_UNREACHABLE`: connection refused or reset, DNS failure, socket closed;
  * - `INSTANT_TIMEOUT`: connect, headers or body timeout;
- * - `INSTANT_BAD_RESPONSE`: a 200 answer whose body is not JSON (a proxy page, say);
+ * - `INSTANT_BAD_RESPONSE`: a 200 answer whose body is not JSON (a proxy page, say), or any
+ *   answer longer than the client reads (`maxResponseBytes`; 1 MiB for auth calls);
  * - `INSTANT_ABORTED`: the caller's `AbortSignal` fired.
  */
 export type InstantTransportErrorCode =

@@ -11,6 +11,13 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000
 /** How long an idle keep-alive socket to Instant stays open, in milliseconds. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000
+/** Largest `query`/`transact` answer the client reads, in bytes (64 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+/**
+ * Largest answer to an auth call (a user, a token, a code), in bytes (1 MiB): far above any real
+ * one, far below what a broken or hostile upstream could make every verification buffer.
+ */
+export const MAX_AUTH_RESPONSE_BYTES = 1024 * 1024
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -50,6 +57,12 @@ export type InitConfig<Schema extends SchemaLike | undefined = undefined> = {
   /** Body timeout in ms, per request. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
   bodyTimeoutMs?: number | undefined
   /**
+   * Largest `query`/`transact` answer read, in bytes; a longer one is cut off and rejected with
+   * `InstantTransportError` `INSTANT_BAD_RESPONSE`. Default {@link DEFAULT_MAX_RESPONSE_BYTES}
+   * (64 MiB). Auth calls are capped at {@link MAX_AUTH_RESPONSE_BYTES} (1 MiB), or this if lower.
+   */
+  maxResponseBytes?: number | undefined
+  /**
    * An undici `Dispatcher` (Agent, Pool, MockAgent, ProxyAgent...) to send requests through
    * instead of the client's own keep-alive `Pool`. `close()` does not close it: you own it.
    */
@@ -67,6 +80,7 @@ export type ResolvedOptions = {
   connectTimeoutMs: number
   headersTimeoutMs: number
   bodyTimeoutMs: number
+  maxResponseBytes: number
   dispatcher: Dispatcher | undefined
 }
 
@@ -83,6 +97,17 @@ function timeout(value: unknown, name: string, fallback: number): number {
     )
   }
   return value
+}
+
+function byteCount(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    fail(
+      `\`${name}\` must be a positive whole number of bytes (got ${String(value)}); ` +
+        `omit it for the default of ${fallback}.`,
+    )
+  }
+  return value as number
 }
 
 function isDispatcher(value: unknown): value is Dispatcher {
@@ -163,6 +188,7 @@ export function resolveOptions(config: unknown): ResolvedOptions {
     connectTimeoutMs: timeout(c.connectTimeoutMs, 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS),
     headersTimeoutMs: timeout(c.headersTimeoutMs, 'headersTimeoutMs', DEFAULT_HEADERS_TIMEOUT_MS),
     bodyTimeoutMs: timeout(c.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+    maxResponseBytes: byteCount(c.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES),
     dispatcher: c.dispatcher as Dispatcher | undefined,
   }
 }

@@ -8,7 +8,11 @@ import type { ResolvedOptions } from './options.js'
 /** HTTP methods the admin API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
 
-/** Sends one request to Instant and returns the parsed 200 body, or throws our errors. */
+/**
+ * Sends one request to Instant and returns the parsed 200 body, or throws our errors. An answer
+ * longer than `maxBytes` is cut off as soon as it is seen to be (from `content-length`, or while
+ * it streams in) and rejected as `INSTANT_BAD_RESPONSE`: nothing larger is ever buffered.
+ */
 export type Transport = {
   send(
     method: HttpMethod,
@@ -16,6 +20,7 @@ export type Transport = {
     headers: Readonly<Record<string, string>>,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    maxBytes: number,
   ): Promise<unknown>
   close(): Promise<void>
 }
@@ -79,20 +84,32 @@ export function createTransport(options: ResolvedOptions): Transport {
     headers: Readonly<Record<string, string>>,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    maxBytes: number,
   ): Promise<unknown> {
     let response: RawResponse
     try {
-      response = await exchange(dispatcher, {
-        origin,
-        path,
-        method,
-        headers,
-        body,
-        headersTimeout: headersTimeoutMs,
-        bodyTimeout: bodyTimeoutMs,
+      response = await exchange(
+        dispatcher,
+        {
+          origin,
+          path,
+          method,
+          headers,
+          body,
+          headersTimeout: headersTimeoutMs,
+          bodyTimeout: bodyTimeoutMs,
+        },
         signal,
-      })
+        maxBytes,
+      )
     } catch (error) {
+      if (error instanceof ResponseTooLarge) {
+        const queryAt = path.indexOf('?')
+        throw new InstantTransportError(
+          'INSTANT_BAD_RESPONSE',
+          `Instant's answer is larger than ${maxBytes} bytes (${method} ${origin}${queryAt === -1 ? path : path.slice(0, queryAt)})`,
+        )
+      }
       throw transportError(classify(error, signal), method, path, error)
     }
 
@@ -119,18 +136,27 @@ interface RawResponse {
   text: string
 }
 
-type ExchangeOptions = Dispatcher.DispatchOptions & { signal: AbortSignal | undefined }
+/** Why `exchange` cut an answer off: more bytes than the caller allows. */
+class ResponseTooLarge extends Error {
+  override readonly name = 'ResponseTooLarge'
+}
 
 /**
- * One request, the whole body collected as text. `dispatch` with a small handler rather than
- * `request()`: admin answers are small JSON documents, and skipping the Readable stream that
- * `request()` builds per response saves a measurable share of CPU on every verification.
+ * One request, the whole body collected as text, at most `maxBytes` of it. `dispatch` with a
+ * small handler rather than `request()`: admin answers are small JSON documents, and skipping
+ * the Readable stream that `request()` builds per response saves a measurable share of CPU on
+ * every verification.
  */
-function exchange(dispatcher: Dispatcher, options: ExchangeOptions): Promise<RawResponse> {
-  const { signal, ...dispatchOptions } = options
+function exchange(
+  dispatcher: Dispatcher,
+  dispatchOptions: Dispatcher.DispatchOptions,
+  signal: AbortSignal | undefined,
+  maxBytes: number,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let statusCode = 0
+    let received = 0
     let onAbort: (() => void) | undefined
     const settle = (): void => {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
@@ -145,10 +171,19 @@ function exchange(dispatcher: Dispatcher, options: ExchangeOptions): Promise<Raw
         onAbort = () => controller.abort(signal.reason)
         signal.addEventListener('abort', onAbort, { once: true })
       },
-      onResponseStart(_controller, status) {
+      onResponseStart(controller, status, headers) {
         statusCode = status
+        const declared = Number(headers['content-length'])
+        if (declared > maxBytes) controller.abort(new ResponseTooLarge())
       },
-      onResponseData(_controller, chunk) {
+      onResponseData(controller, chunk) {
+        received += chunk.length
+        if (received > maxBytes) {
+          // Drop what was buffered and close the socket: the rest is never read.
+          chunks.length = 0
+          controller.abort(new ResponseTooLarge())
+          return
+        }
         chunks.push(chunk)
       },
       onResponseEnd() {

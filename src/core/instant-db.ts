@@ -28,9 +28,14 @@ export interface InstantUser {
 /** Who to look up or sign out. */
 export type UserLookup = { email: string } | { id: string } | { refresh_token: string }
 
+/** What the kit passes to calls it may cancel (our client honours it; the SDK ignores it). */
+export interface InstantCallOptions {
+  signal?: AbortSignal
+}
+
 /** The `db.auth` methods the kit calls. */
 export interface InstantAuthApi {
-  verifyToken(token: string): Promise<InstantUserRecord>
+  verifyToken(token: string, options?: InstantCallOptions): Promise<InstantUserRecord>
   createToken(input: { email: string } | { id: string }): Promise<string>
   getUser(lookup: UserLookup): Promise<InstantUserRecord | null | undefined>
   generateMagicCode(email: string): Promise<{ code: string }>
@@ -38,7 +43,7 @@ export interface InstantAuthApi {
     email: string,
     code: string,
   ): Promise<{ user: InstantUserRecord; created: boolean }>
-  signOut(lookup: UserLookup): Promise<void>
+  signOut(lookup: UserLookup, options?: InstantCallOptions): Promise<void>
 }
 
 /**

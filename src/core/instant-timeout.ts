@@ -7,6 +7,13 @@ import { resolveTimeoutMs, withTimeout } from './timeout.js'
 
 /** How long one call to Instant may take before the kit answers 503, in ms. */
 export const DEFAULT_INSTANT_TIMEOUT_MS = 10_000
+/**
+ * How many calls to Instant, per `db`, may still be running after the kit gave up on them before
+ * new calls fail at once (503) instead of starting. Our client cancels a timed-out call, so its
+ * count drops at once; `@instantdb/admin` takes no signal, so its late calls (one socket each)
+ * run on, and this bound is what stops a trickling upstream from piling them up.
+ */
+export const MAX_ABANDONED_INSTANT_CALLS = 100
 
 /** The option every factory takes to bound its calls to Instant. */
 export interface InstantTimeoutOptions {
@@ -32,8 +39,8 @@ const INSTANT_TIMEOUT_ERROR = Symbol.for('instant-express-auth.InstantTimeoutErr
 export class InstantTimeoutError extends Error {
   override readonly name = 'InstantTimeoutError'
   readonly code = 'INSTANT_TIMEOUT'
-  constructor(operation: string, timeoutMs: number) {
-    super(`Instant did not answer ${operation} within ${timeoutMs} ms`)
+  constructor(operation: string, timeoutMs: number, message?: string) {
+    super(message ?? `Instant did not answer ${operation} within ${timeoutMs} ms`)
     Object.defineProperty(this, INSTANT_TIMEOUT_ERROR, { value: true })
   }
 }
@@ -54,4 +61,69 @@ export function withInstantTimeout<T>(
   operation: string,
 ): Promise<T> {
   return withTimeout(call, timeoutMs, () => new InstantTimeoutError(operation, timeoutMs))
+}
+
+/** Calls that timed out but have not settled yet, per `db`. */
+const abandonedCalls = new WeakMap<object, { count: number }>()
+
+/**
+ * Like {@link withInstantTimeout}, but the call is started here with an `AbortSignal` that fires
+ * at the deadline, so a client that takes one (ours) cancels the request and frees its socket.
+ * A call that ignores the signal and runs on counts against {@link MAX_ABANDONED_INSTANT_CALLS}
+ * for `db` until it settles; past that bound new calls fail at once without starting.
+ */
+export function callInstant<T>(
+  db: object,
+  operation: string,
+  timeoutMs: number,
+  start: (signal: AbortSignal) => T | Promise<T>,
+): Promise<T> {
+  let abandoned = abandonedCalls.get(db)
+  if (abandoned === undefined) {
+    abandoned = { count: 0 }
+    abandonedCalls.set(db, abandoned)
+  }
+  const tally = abandoned
+  if (tally.count >= MAX_ABANDONED_INSTANT_CALLS) {
+    return Promise.reject(
+      new InstantTimeoutError(
+        operation,
+        timeoutMs,
+        `Instant did not answer ${operation}: ${tally.count} earlier calls are still running`,
+      ),
+    )
+  }
+  const controller = new AbortController()
+  return new Promise<T>((resolve, reject) => {
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      tally.count++
+      reject(new InstantTimeoutError(operation, timeoutMs))
+      controller.abort(new InstantTimeoutError(operation, timeoutMs))
+    }, timeoutMs)
+    const settle = (): boolean => {
+      if (timedOut) {
+        tally.count--
+        return false
+      }
+      clearTimeout(timer)
+      return true
+    }
+    let call: Promise<T>
+    try {
+      call = Promise.resolve(start(controller.signal))
+    } catch (error) {
+      // A client that throws synchronously still ends in a classified answer.
+      call = Promise.reject(error)
+    }
+    call.then(
+      (value) => {
+        if (settle()) resolve(value)
+      },
+      (error: unknown) => {
+        if (settle()) reject(error)
+      },
+    )
+  })
 }

@@ -8,6 +8,8 @@ import { DEFAULT_CHALLENGE, KitError } from './errors.js'
 export interface RequestLike {
   method?: string | undefined
   headers: Record<string, string | string[] | undefined>
+  /** Every header line as sent (Node's `rawHeaders`): how repeated `Authorization` lines are seen. */
+  rawHeaders?: readonly string[] | undefined
 }
 
 /** Longer than any Instant token by far: refuse it without asking Instant. */
@@ -38,8 +40,25 @@ function conflictingTokensError(): KitError {
   })
 }
 
-/** Reads the token of a request; `undefined` when there is none. Throws `invalid_request`. */
-export type TokenExtractor = (headers: RequestLike['headers']) => string | undefined
+/**
+ * Reads the token of a request, in its canonical spelling ({@link canonicalToken}); `undefined`
+ * when there is none. Throws `invalid_request`. Pass `rawHeaders` (Node's `req.rawHeaders`) so
+ * that two different `Authorization` lines are refused: Node keeps only the first in `headers`.
+ */
+export type TokenExtractor = (
+  headers: RequestLike['headers'],
+  rawHeaders?: RequestLike['rawHeaders'],
+) => string | undefined
+
+/**
+ * The one spelling of a token. Instant's refresh tokens are UUIDs, which Instant parses and so
+ * matches case-insensitively: `ABC…` and `abc…` are the same token there, so they must be the
+ * same cache entry and the same sign-out eviction here, or a signed-out token would live on in
+ * another spelling until its cache entry expired.
+ */
+export function canonicalToken(token: string): string {
+  return token.toLowerCase()
+}
 
 export interface TokenSourceOptions {
   /** Cookie to read the token from, after the headers. Default: none (cookies are not read). */
@@ -65,9 +84,10 @@ export function createTokenExtractor(options: TokenSourceOptions = {}): TokenExt
   }
   const cookiePrefix = cookieName === undefined ? undefined : `${cookieName}=`
 
-  return function extractToken(headers) {
+  return function extractToken(headers, rawHeaders) {
     let token = single(headers['token'])
     const authorization = headers['authorization']
+    if (rawHeaders !== undefined && authorization !== undefined) assertOneAuthorization(rawHeaders)
     if (authorization !== undefined) {
       const bearer = bearerToken(authorization)
       if (bearer !== undefined) {
@@ -86,12 +106,40 @@ export function createTokenExtractor(options: TokenSourceOptions = {}): TokenExt
   }
 }
 
-/** One header value, or a repeated header whose values must all agree. */
+/**
+ * Node keeps the first of several `Authorization` lines and drops the rest, so a proxy-added
+ * line (or an attacker's) would silently decide who the caller is: refuse differing lines, as
+ * for any other pair of different tokens. Repeats of one credential are that credential.
+ */
+function assertOneAuthorization(rawHeaders: readonly string[]): void {
+  let first: string | undefined
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue
+    const line = rawHeaders[i + 1] as string
+    const value = bearerToken(line) ?? line.trim()
+    if (first === undefined) first = value
+    else if (value !== first) throw conflictingTokensError()
+  }
+}
+
+/**
+ * The `token` header. Node joins repeated lines of an unknown header with ", " (and a token
+ * never contains a comma), so `t, t` is one token sent twice and `a, b` two different ones.
+ */
 function single(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value === 'string') return nonEmpty(value)
+  if (typeof value === 'string') {
+    if (!value.includes(',')) return nonEmpty(value)
+    return agreeing(value.split(','))
+  }
+  return agreeing(value.flatMap((item) => item.split(',')))
+}
+
+/** The one non-empty value of `values`; two different ones are a conflict. */
+function agreeing(values: readonly string[]): string | undefined {
   let found: string | undefined
-  for (const item of value) {
+  for (const item of values) {
     const token = nonEmpty(item)
     if (token === undefined) continue
     if (found !== undefined && found !== token) throw conflictingTokensError()
@@ -102,13 +150,13 @@ function single(value: string | string[] | undefined): string | undefined {
 
 function nonEmpty(value: string): string | undefined {
   const trimmed = value.trim()
-  return trimmed === '' ? undefined : trimmed
+  return trimmed === '' ? undefined : canonicalToken(trimmed)
 }
 
 function bearerToken(value: string | string[]): string | undefined {
   if (typeof value !== 'string') return undefined
   const match = BEARER.exec(value)
-  return match === null ? undefined : match[1]
+  return match === null ? undefined : canonicalToken(match[1] as string)
 }
 
 function cookieToken(header: string | string[] | undefined, prefix: string): string | undefined {

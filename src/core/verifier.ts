@@ -15,7 +15,7 @@ import {
   type InstantUser,
   type InstantUserRecord,
 } from './instant-db.js'
-import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
+import { DEFAULT_INSTANT_TIMEOUT_MS, callInstant } from './instant-timeout.js'
 import { addStatsSource, statsCounters } from './stats.js'
 import { upstreamError } from './upstream-error.js'
 import {
@@ -49,7 +49,7 @@ function sharedState(db: object, cache: false | Required<VerifyCacheOptions>): S
     // A custom clock (tests) gets a cache of its own; otherwise equal options share one cache.
     key =
       cache.now === Date.now
-        ? `${cache.ttlMs}|${cache.negativeTtlMs}|${cache.max}`
+        ? `${cache.ttlMs}|${cache.negativeTtlMs}|${cache.max}|${cache.negativeMax}`
         : Symbol('cache')
   }
   let state = states.get(key)
@@ -105,6 +105,12 @@ export interface Verifier {
   peek(tokenHash: string): InstantUser | typeof INVALID | undefined
   /** Asks Instant (one call per token however many requests wait). Rejects with a KitError. */
   verify(token: string, tokenHash: string): Promise<InstantUser>
+  /**
+   * Asks Instant now, trusting neither the cache nor a call already in flight (which may have
+   * started before a revocation); the answer still refreshes the cache. For decisions that must
+   * not rest on a 30-second-old answer, such as signing out every session of a user.
+   */
+  verifyFresh(token: string, tokenHash: string): Promise<InstantUser>
 }
 
 export { INVALID }
@@ -121,13 +127,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
     counters.verifications++
     const started = onEvent === undefined ? 0 : performance.now()
-    let answer: Promise<InstantUserRecord>
-    try {
-      answer = withInstantTimeout(db.auth.verifyToken(token), timeoutMs, 'verifyToken')
-    } catch (error) {
-      // A client that throws synchronously still ends in a classified answer.
-      answer = Promise.reject(error)
-    }
+    // At the deadline the call is cancelled (our client frees its socket), not just abandoned.
+    const answer: Promise<InstantUserRecord> = callInstant(db, 'verifyToken', timeoutMs, (signal) =>
+      db.auth.verifyToken(token, { signal }),
+    )
     const call: Promise<Outcome> = answer.then(
       (record): Outcome => {
         const current = inflight.get(tokenHash) === call
@@ -180,6 +183,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verify(token, tokenHash) {
       const outcome = inflight.get(tokenHash) ?? upstream(token, tokenHash)
       return outcome.then(unwrap)
+    },
+    verifyFresh(token, tokenHash) {
+      return upstream(token, tokenHash).then(unwrap)
     },
   }
 }

@@ -1,19 +1,24 @@
 /**
  * The per-token verification cache. Keys are SHA-256 hashes of tokens (never the tokens), values
  * are the verified user (positive) or "invalid" (negative, shorter TTL, only for Instant's
- * definitive "unknown token" answer, never for outages). Bounded LRU; expiry checked on read
- * against an injectable clock, so there are no timers.
+ * definitive "unknown token" answer, never for outages). Two bounded LRUs: anyone can mint
+ * bogus tokens, so negative entries live in their own smaller LRU where a flood of them evicts
+ * only each other, never a signed-in user. Expiry is checked on read against an injectable
+ * clock, so there are no timers.
  */
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { InstantUser } from './instant-db.js'
+import { canonicalToken } from './token-source.js'
 
 /** How long a verified token is trusted without asking Instant again. */
 export const DEFAULT_CACHE_TTL_MS = 30_000
 /** How long an unknown/revoked token is answered 401 without asking Instant again. */
 export const DEFAULT_NEGATIVE_CACHE_TTL_MS = 5_000
-/** How many tokens the cache holds before evicting the least recently used. */
+/** How many verified tokens the cache holds before evicting the least recently used. */
 export const DEFAULT_CACHE_MAX = 10_000
+/** How many unknown/revoked tokens the cache holds, apart from the verified ones. */
+export const DEFAULT_NEGATIVE_CACHE_MAX = 1_000
 
 /** Options of the verification cache (`cache` option of the middleware and routers). */
 export interface VerifyCacheOptions {
@@ -21,8 +26,10 @@ export interface VerifyCacheOptions {
   ttlMs?: number
   /** Negative TTL in ms (`0` disables negative caching). Default {@link DEFAULT_NEGATIVE_CACHE_TTL_MS} (5 s). */
   negativeTtlMs?: number
-  /** Maximum entries. Default {@link DEFAULT_CACHE_MAX}. */
+  /** Maximum verified (positive) entries. Default {@link DEFAULT_CACHE_MAX}. */
   max?: number
+  /** Maximum unknown-token (negative) entries, kept apart. Default {@link DEFAULT_NEGATIVE_CACHE_MAX}. */
+  negativeMax?: number
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number
 }
@@ -31,13 +38,16 @@ export interface VerifyCacheOptions {
 export const INVALID = Symbol('invalid token')
 
 interface Entry {
-  value: InstantUser | typeof INVALID
+  value: InstantUser
   expiresAt: number
 }
 
-/** SHA-256 of a token, base64: the only form in which a token is ever a cache key. */
+/**
+ * SHA-256 of a token's canonical spelling, base64: the only form in which a token is ever a
+ * cache key. Every spelling Instant accepts as the same token hashes alike.
+ */
 export function hashToken(token: string): string {
-  return hash('sha256', token, 'base64')
+  return hash('sha256', canonicalToken(token), 'base64')
 }
 
 export interface VerifyCache {
@@ -60,12 +70,13 @@ export function resolveCacheOptions(
 ): Required<VerifyCacheOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(
-      `\`${optionName}\` must be false or an object { ttlMs, negativeTtlMs, max }.`,
+      `\`${optionName}\` must be false or an object { ttlMs, negativeTtlMs, max, negativeMax }.`,
     )
   }
   const ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS
   const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_CACHE_TTL_MS
   const max = options.max ?? DEFAULT_CACHE_MAX
+  const negativeMax = options.negativeMax ?? DEFAULT_NEGATIVE_CACHE_MAX
   const now = options.now ?? Date.now
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
     throw new TypeError(
@@ -82,9 +93,14 @@ export function resolveCacheOptions(
       `\`${optionName}.max\` must be a positive integer (default ${DEFAULT_CACHE_MAX}).`,
     )
   }
+  if (!Number.isInteger(negativeMax) || negativeMax < 1) {
+    throw new TypeError(
+      `\`${optionName}.negativeMax\` must be a positive integer (default ${DEFAULT_NEGATIVE_CACHE_MAX}).`,
+    )
+  }
   if (typeof now !== 'function')
     throw new TypeError(`\`${optionName}.now\` must be a function returning ms.`)
-  return { ttlMs, negativeTtlMs, max, now }
+  return { ttlMs, negativeTtlMs, max, negativeMax, now }
 }
 
 /**
@@ -101,40 +117,46 @@ export function resolveCacheSetting(
 
 /** Creates a cache; options must come from {@link resolveCacheOptions}. */
 export function createVerifyCache(options: Required<VerifyCacheOptions>): VerifyCache {
-  const { ttlMs, negativeTtlMs, max, now } = options
+  const { ttlMs, negativeTtlMs, max, negativeMax, now } = options
   const lru = new LRUCache<string, Entry>({ max })
+  const negative = new LRUCache<string, number>({ max: negativeMax })
 
   return {
     ttlMs,
     negativeTtlMs,
     get(tokenHash) {
       const entry = lru.get(tokenHash)
-      if (entry === undefined) return undefined
-      if (now() >= entry.expiresAt) {
+      if (entry !== undefined) {
+        if (now() < entry.expiresAt) return entry.value
         lru.delete(tokenHash)
-        return undefined
       }
-      return entry.value
+      const invalidUntil = negative.get(tokenHash)
+      if (invalidUntil === undefined) return undefined
+      if (now() < invalidUntil) return INVALID
+      negative.delete(tokenHash)
+      return undefined
     },
     setValid(tokenHash, user) {
+      negative.delete(tokenHash)
       lru.set(tokenHash, { value: user, expiresAt: now() + ttlMs })
     },
     setInvalid(tokenHash) {
-      if (negativeTtlMs > 0)
-        lru.set(tokenHash, { value: INVALID, expiresAt: now() + negativeTtlMs })
+      lru.delete(tokenHash)
+      if (negativeTtlMs > 0) negative.set(tokenHash, now() + negativeTtlMs)
     },
     delete(tokenHash) {
       lru.delete(tokenHash)
+      negative.delete(tokenHash)
     },
     deleteUser(userId) {
       const doomed: string[] = []
       for (const [key, entry] of lru.entries()) {
-        if (entry.value !== INVALID && entry.value.id === userId) doomed.push(key)
+        if (entry.value.id === userId) doomed.push(key)
       }
       for (const key of doomed) lru.delete(key)
     },
     get size() {
-      return lru.size
+      return lru.size + negative.size
     },
   }
 }

@@ -57,7 +57,8 @@ declare module 'express-serve-static-core' {
 /**
  * Requires a valid Instant token: `token` header, then `Authorization: Bearer`, then the
  * configured cookie. Sets `req.instant = { user, db }` (`db` is `db.asUser({ token })`).
- * `OPTIONS` requests pass untouched.
+ * Every method is authenticated, `OPTIONS` included: mount your CORS middleware first so it
+ * answers preflights.
  *
  * Answers 401 `missing_token` / `invalid_token`, 400 `invalid_request` (two different tokens),
  * 403 `guest_not_allowed`, 429 `rate_limited`, 503 `auth_unavailable` (Instant down: never 401),
@@ -149,15 +150,12 @@ function build(
     res: ServerResponse,
     next: (err?: unknown) => void,
   ): void {
-    if (req.method === 'OPTIONS') {
-      // Preflights carry no credentials: never authenticated, so "no user" where that is allowed.
-      if (optional) req.instant = null
-      next()
-      return
-    }
+    // Every method is authenticated, OPTIONS included: with `app.all` or `app.use(path, mw,
+    // handler)` an OPTIONS request reaches the protected handler. CORS preflights are answered
+    // by a CORS middleware mounted before this one.
     let token: string | undefined
     try {
-      token = extractToken(req.headers)
+      token = extractToken(req.headers, req.rawHeaders)
     } catch (error) {
       reject(req, res, next, error as KitError)
       return

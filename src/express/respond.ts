@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import helmet, { type HelmetOptions } from 'helmet'
 import { KitError, isKitError } from '../core/errors.js'
 import type { KitLogger, OnEvent } from '../core/events.js'
+import { redactedForHandOff } from '../core/redact-cause.js'
 
 /** Connect's and Express's `next`. */
 export type Next = (err?: unknown) => void
@@ -23,7 +24,8 @@ const NO_OP = (): void => {}
 export interface ResponseOptions {
   /**
    * `'respond'` (default) answers errors itself with problem+json; `'next'` hands the
-   * {@link KitError} to `next(err)` for your own error handler (it carries `status`, `headers`).
+   * {@link KitError} to `next(err)` for your own error handler (it carries `status`, `headers`,
+   * and only a redacted summary of its `cause`: names, status, Instant error type, code).
    */
   onError?: 'respond' | 'next'
   /** helmet options for kit responses, or `false` to leave security headers to you. Default: helmet's defaults. */
@@ -128,7 +130,9 @@ export function fail(
     // Never let header helpers stand between the client and an answer.
   }
   if (how.passErrors) {
-    next(kitError)
+    // Leaving the kit: the app's handler and logger print the cause chain, so hand on only a
+    // redacted summary of it (an upstream's message can echo the admin token).
+    next(redactedForHandOff(kitError))
     return
   }
   sendProblem(res, kitError)

@@ -10,9 +10,9 @@ import {
   invalidTokenError,
   missingTokenError,
 } from '../core/token-source.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
-import { INVALID, createVerifier, evictToken, evictUser } from '../core/verifier.js'
+import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendEmpty, type Middleware } from './respond.js'
@@ -29,7 +29,10 @@ export interface SignOutRouterOptions extends CommonOptions {
   scope?: 'session' | 'all'
   /** Also read the token from this cookie (as in `requireInstantUser`). Default: none. */
   cookie?: string
-  /** Cache used to verify the token for `scope: 'all'`; same meaning as in `requireInstantUser`. */
+  /**
+   * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
+   * same meaning as in `requireInstantUser`.
+   */
   cache?: false | VerifyCacheOptions
 }
 
@@ -50,24 +53,29 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
   const cache = resolveCacheSetting(options.cache)
   const extractToken = createTokenExtractor({ cookie })
-  // Only `scope: 'all'` verifies the token (to learn its user); 'session' revokes it as is.
+  // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
+  // 'session' revokes it as is.
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs }) : undefined
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = extractToken(req.headers)
+    const token = extractToken(req.headers, req.rawHeaders)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
     const tokenHash = hashToken(token)
     try {
       if (verifier !== undefined) {
-        const cached = verifier.peek(tokenHash)
-        if (cached === INVALID) throw invalidTokenError()
-        const user = cached ?? (await verifier.verify(token, tokenHash))
-        await withInstantTimeout(db.auth.signOut({ id: user.id }), timeoutMs, 'signOut')
+        // Never from the cache: a token revoked elsewhere must not sign out every session of
+        // its former user during the cache TTL.
+        const user = await verifier.verifyFresh(token, tokenHash)
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ id: user.id }, { signal }),
+        )
         evictUser(db, user.id)
       } else {
-        await withInstantTimeout(db.auth.signOut({ refresh_token: token }), timeoutMs, 'signOut')
+        await callInstant(db, 'signOut', timeoutMs, (signal) =>
+          db.auth.signOut({ refresh_token: token }, { signal }),
+        )
       }
     } catch (error) {
       throw upstreamError(error, 'signOut', { logger, onEvent, db })

@@ -4,7 +4,13 @@ import type { Server, ServerResponse, IncomingMessage } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { init, InstantAPIError, InstantTransportError } from '../../src/admin/index.js'
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_AUTH_RESPONSE_BYTES,
+  init,
+  InstantAPIError,
+  InstantTransportError,
+} from '../../src/admin/index.js'
 import type { InstantAdminDatabase } from '../../src/admin/index.js'
 
 const APP_ID = '5f6a1c3e-9b2d-4e8f-a1b2-c3d4e5f6a7b8'
@@ -209,5 +215,77 @@ describe('connection reuse', () => {
     await db.close()
     const error = await rejection(db.query({ goals: {} }))
     expect(error).toMatchObject({ code: 'INSTANT_UNREACHABLE' })
+  })
+})
+
+describe('response size caps', () => {
+  /** Streams `{"user":{"id":…,"pad":"aaa…"}}` of about `bytes` bytes in 64 KiB chunks, no content-length. */
+  function streamingJson(bytes: number, written: { bytes: number; closed: boolean }): Handler {
+    return (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write(`{"user":{"id":"${REFRESH_TOKEN}","pad":"`)
+      const chunk = 'a'.repeat(64 * 1024)
+      const pump = (): void => {
+        while (written.bytes < bytes) {
+          written.bytes += chunk.length
+          if (!res.write(chunk)) return void res.once('drain', pump)
+        }
+        res.end('"}}')
+      }
+      res.on('close', () => (written.closed = true))
+      req.socket.on('close', () => (written.closed = true))
+      pump()
+    }
+  }
+
+  it('an auth answer over 1 MiB is INSTANT_BAD_RESPONSE, cut off without reading the rest', async () => {
+    const written = { bytes: 0, closed: false }
+    const { url } = await listen(streamingJson(64 * 1024 * 1024, written))
+    const error = await rejection(client(url).auth.verifyToken(REFRESH_TOKEN))
+    expect(error).toBeInstanceOf(InstantTransportError)
+    expect(error).toMatchObject({ code: 'INSTANT_BAD_RESPONSE' })
+    expect((error as Error).message).toBe(
+      `Instant's answer is larger than ${MAX_AUTH_RESPONSE_BYTES} bytes (POST ${url}/runtime/auth/verify_refresh_token)`,
+    )
+    expect(MAX_AUTH_RESPONSE_BYTES).toBe(1024 * 1024)
+    // The socket was closed long before the 64 MiB were written (socket buffers hold a few MiB).
+    for (let i = 0; i < 100 && !written.closed; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(written.closed).toBe(true)
+    expect(written.bytes).toBeLessThan(32 * 1024 * 1024)
+  })
+
+  it('a query answer over maxResponseBytes is INSTANT_BAD_RESPONSE; one under it is read', async () => {
+    const body = JSON.stringify({ goals: [{ id: 'g', title: 'x'.repeat(4000) }] })
+    const { url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(body) // with content-length: refused before any of the body is read
+    })
+    const small = init({
+      appId: APP_ID,
+      adminToken: ADMIN_TOKEN,
+      apiURI: url,
+      maxResponseBytes: 1000,
+    })
+    clients.push(small)
+    const error = await rejection(small.query({ goals: {} }))
+    expect(error).toMatchObject({ code: 'INSTANT_BAD_RESPONSE' })
+    expect((error as Error).message).toContain('larger than 1000 bytes (POST ')
+    const roomy = init({
+      appId: APP_ID,
+      adminToken: ADMIN_TOKEN,
+      apiURI: url,
+      maxResponseBytes: body.length,
+    })
+    clients.push(roomy)
+    await expect(roomy.query({ goals: {} })).resolves.toEqual(JSON.parse(body))
+    expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(64 * 1024 * 1024)
+  })
+
+  it('validates maxResponseBytes, naming it', () => {
+    for (const bad of [0, -1, 1.5, '1000', Infinity]) {
+      expect(() =>
+        init({ appId: APP_ID, apiURI: 'http://127.0.0.1:1', maxResponseBytes: bad as number }),
+      ).toThrow(/`maxResponseBytes` must be a positive whole number of bytes/)
+    }
   })
 })

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { isKitError } from '../../src/core/errors.js'
-import { createTokenExtractor, MAX_TOKEN_LENGTH } from '../../src/core/token-source.js'
+import {
+  canonicalToken,
+  createTokenExtractor,
+  MAX_TOKEN_LENGTH,
+} from '../../src/core/token-source.js'
+import { hashToken } from '../../src/core/verify-cache.js'
 
 const T1 = '11111111-1111-4111-8111-111111111111'
 const T2 = '22222222-2222-4222-8222-222222222222'
@@ -53,6 +58,41 @@ describe('createTokenExtractor', () => {
       expect(error.message).not.toContain(T1)
       expect(error.message).not.toContain(T2)
     }
+  })
+
+  it('returns the canonical (lower-case) spelling from every source', () => {
+    const upper = T1.toUpperCase()
+    expect(extract({ token: upper })).toBe(T1)
+    expect(extract({ authorization: `Bearer ${upper}` })).toBe(T1)
+    expect(withCookie({ cookie: `instant_token=${upper}` })).toBe(T1)
+    // Two spellings of one token are not a conflict.
+    expect(extract({ token: T1, authorization: `Bearer ${upper}` })).toBe(T1)
+    expect(canonicalToken(upper)).toBe(T1)
+    expect(hashToken(upper)).toBe(hashToken(T1))
+  })
+
+  it('a token header repeated (Node joins it as "t, t") is one token; two different → 400', () => {
+    expect(extract({ token: `${T1}, ${T1}` })).toBe(T1)
+    expect(extract({ token: `${T1},` })).toBe(T1)
+    const error = thrown(() => extract({ token: `${T1}, ${T2}` }))
+    expect(isKitError(error) && error.code).toBe('invalid_request')
+  })
+
+  it('reads rawHeaders: two different Authorization lines → 400, identical ones are one', () => {
+    const headers = { authorization: `Bearer ${T1}` }
+    const raw = (...values: string[]) => values.flatMap((v) => ['Authorization', v])
+    expect(extract(headers, raw(`Bearer ${T1}`))).toBe(T1)
+    expect(extract(headers, raw(`Bearer ${T1}`, `Bearer  ${T1} `))).toBe(T1)
+    expect(
+      extract(headers, ['authorization', `Bearer ${T1}`, 'AUTHORIZATION', `Bearer ${T1}`]),
+    ).toBe(T1)
+    for (const second of [`Bearer ${T2}`, 'Basic dXNlcjpwYXNz']) {
+      const error = thrown(() => extract(headers, raw(`Bearer ${T1}`, second)))
+      expect(isKitError(error) && error.code).toBe('invalid_request')
+      expect(isKitError(error) && error.status).toBe(400)
+    }
+    // Without rawHeaders (a request-like object that has none), the first line is all there is.
+    expect(extract(headers)).toBe(T1)
   })
 
   it('reads a cookie only when configured', () => {

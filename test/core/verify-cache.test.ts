@@ -6,6 +6,7 @@ import {
   resolveCacheOptions,
   DEFAULT_CACHE_MAX,
   DEFAULT_CACHE_TTL_MS,
+  DEFAULT_NEGATIVE_CACHE_MAX,
   DEFAULT_NEGATIVE_CACHE_TTL_MS,
 } from '../../src/core/verify-cache.js'
 import type { KitEvent } from '../../src/core/events.js'
@@ -50,6 +51,8 @@ describe('resolveCacheOptions', () => {
     expect(resolved.ttlMs).toBe(30_000)
     expect(resolved.negativeTtlMs).toBe(5_000)
     expect(resolved.max).toBe(10_000)
+    expect(resolved.negativeMax).toBe(1_000)
+    expect(DEFAULT_NEGATIVE_CACHE_MAX).toBe(1_000)
     expect([DEFAULT_CACHE_TTL_MS, DEFAULT_NEGATIVE_CACHE_TTL_MS, DEFAULT_CACHE_MAX]).toEqual([
       30_000, 5_000, 10_000,
     ])
@@ -59,6 +62,7 @@ describe('resolveCacheOptions', () => {
     expect(() => resolveCacheOptions({ ttlMs: 0 })).toThrow(/`cache.ttlMs`/)
     expect(() => resolveCacheOptions({ negativeTtlMs: -1 })).toThrow(/`cache.negativeTtlMs`/)
     expect(() => resolveCacheOptions({ max: 1.5 })).toThrow(/`cache.max`/)
+    expect(() => resolveCacheOptions({ negativeMax: 0 })).toThrow(/`cache.negativeMax`/)
   })
 })
 
@@ -94,6 +98,31 @@ describe('createVerifyCache', () => {
     expect(cache.get('b')).toBeUndefined()
     expect(cache.get('a')).toEqual({ id: 'a' })
     expect(cache.size).toBe(2)
+  })
+
+  it('a flood of unknown tokens evicts only unknown tokens, never a verified user', () => {
+    const cache = createVerifyCache(resolveCacheOptions({ max: 3, negativeMax: 2 }))
+    cache.setValid('u1', { id: 'u1' })
+    cache.setValid('u2', { id: 'u2' })
+    for (let i = 0; i < 10_000; i++) cache.setInvalid(`bogus-${i}`)
+    expect(cache.get('u1')).toEqual({ id: 'u1' })
+    expect(cache.get('u2')).toEqual({ id: 'u2' })
+    expect(cache.get('bogus-9999')).toBe(INVALID)
+    expect(cache.get('bogus-9998')).toBe(INVALID)
+    expect(cache.get('bogus-9997')).toBeUndefined()
+    expect(cache.size).toBe(4)
+  })
+
+  it('one token is either valid or invalid, never both', () => {
+    const cache = createVerifyCache(resolveCacheOptions({}))
+    cache.setInvalid('t')
+    cache.setValid('t', { id: 'u1' })
+    expect(cache.get('t')).toEqual({ id: 'u1' })
+    cache.setInvalid('t')
+    expect(cache.get('t')).toBe(INVALID)
+    cache.delete('t')
+    expect(cache.get('t')).toBeUndefined()
+    expect(cache.size).toBe(0)
   })
 
   it('deleteUser drops every token of that user only', () => {

@@ -24,6 +24,8 @@ type Handler = (req: any, res: ServerResponse, next: (err?: unknown) => void) =>
 export interface TestApp {
   readonly handler: RequestListener
   use(handler: Handler): void
+  /** Mounts `handler` at a path prefix (`app.use(path, handler)`). */
+  useAt(path: string, handler: Handler): void
   route(method: 'GET' | 'POST', path: string, ...handlers: Handler[]): void
   /** An error handler (4 args) at the end of the stack. */
   useErrorHandler(
@@ -61,6 +63,7 @@ export function createApp(framework: Framework): TestApp {
     return {
       handler: app as unknown as RequestListener,
       use: (h) => void app.use(h as any),
+      useAt: (path, h) => void app.use(path, h as any),
       route: (method, path, ...handlers) => {
         const routed = chain(handlers)
         app.use(path, ((
@@ -81,6 +84,7 @@ export function createApp(framework: Framework): TestApp {
   return {
     handler: app as unknown as RequestListener,
     use: (h) => void app.use(h as any),
+    useAt: (path, h) => void app.use(path, h as any),
     route: (method, path, ...handlers) => {
       if (method === 'GET') app.get(path, ...(handlers as any[]))
       else app.post(path, ...(handlers as any[]))

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import request from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { optionalInstantUser, requireInstantUser } from '../../src/express/index.js'
+import { optionalInstantUser, requireInstantUser, signOutRouter } from '../../src/express/index.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
 import {
   DB_KINDS,
@@ -25,6 +25,25 @@ async function guestToken(): Promise<string> {
   })
   const body = (await res.json()) as { user: { refresh_token: string } }
   return body.user.refresh_token
+}
+
+/** Several lines of one header (supertest sends an array as repeated lines). */
+function lines(...values: string[]): string {
+  return values as unknown as string
+}
+
+/** A small CORS middleware (the shape of `cors()`): answers preflights, passes the rest on. */
+function corsMiddleware(req: any, res: any, next: () => void): void {
+  const origin = req.headers.origin
+  if (origin !== undefined) res.setHeader('Access-Control-Allow-Origin', origin)
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.setHeader('Access-Control-Allow-Methods', 'GET,POST')
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'])
+    res.statusCode = 204
+    res.end()
+    return
+  }
+  next()
 }
 
 function problem(status: number, code: string) {
@@ -120,6 +139,63 @@ describe.each(FRAMEWORKS)('requireInstantUser on %s', (framework) => {
       expect(res.body).toEqual(problem(400, 'invalid_request'))
     })
 
+    it('every spelling of a token is one cache entry, and the kit sign-out ends them all', async () => {
+      const own = await db.auth.createToken({
+        email: `spelling-${framework}-${dbKind}@example.com`,
+      })
+      const upper = own.toUpperCase()
+      expect(upper).not.toBe(own)
+      const events: string[] = []
+      const app = createApp(framework)
+      app.use(signOutRouter({ db }))
+      app.route(
+        'GET',
+        '/me',
+        requireInstantUser({ db, onEvent: (e) => void events.push(e.type) }),
+        (req, res) => json(res, 200, { id: req.instant.user.id }),
+      )
+      await request(app.handler).get('/me').set('token', own).expect(200)
+      await request(app.handler).get('/me').set('authorization', `Bearer ${upper}`).expect(200)
+      expect(events.filter((e) => e === 'verified')).toHaveLength(1)
+      expect(events.filter((e) => e === 'cache_hit')).toHaveLength(1)
+      await request(app.handler).post('/sign-out').set('token', own).expect(204)
+      const after = await request(app.handler).get('/me').set('token', upper).expect(401)
+      expect(after.body.code).toBe('invalid_token')
+    })
+
+    it('two different Authorization lines → 400; a token header sent twice is one token', async () => {
+      const app = meApp()
+      const other = '11111111-1111-4111-8111-111111111111'
+      const twoAuth = await request(app.handler)
+        .get('/me')
+        .set('authorization', lines(`Bearer ${token}`, `Bearer ${other}`))
+        .expect(400)
+      expect(twoAuth.body).toEqual(problem(400, 'invalid_request'))
+      expect(twoAuth.headers['www-authenticate']).toBe(
+        'Bearer realm="instant", error="invalid_request"',
+      )
+      const bearerAndBasic = await request(app.handler)
+        .get('/me')
+        .set('authorization', lines(`Bearer ${token}`, 'Basic dXNlcjpwYXNz'))
+        .expect(400)
+      expect(bearerAndBasic.body.code).toBe('invalid_request')
+      const sameAuth = await request(app.handler)
+        .get('/me')
+        .set('authorization', lines(`Bearer ${token}`, `Bearer ${token}`))
+        .expect(200)
+      expect(sameAuth.body.user.id).toBe(userId)
+      const sameToken = await request(app.handler)
+        .get('/me')
+        .set('token', lines(token, token))
+        .expect(200)
+      expect(sameToken.body.user.id).toBe(userId)
+      const twoTokens = await request(app.handler)
+        .get('/me')
+        .set('token', lines(token, other))
+        .expect(400)
+      expect(twoTokens.body.code).toBe('invalid_request')
+    })
+
     it('reads a cookie only when configured', async () => {
       await request(meApp().handler).get('/me').set('cookie', `sid=${token}`).expect(401)
       const res = await request(meApp({ cookie: 'sid' }).handler)
@@ -129,18 +205,45 @@ describe.each(FRAMEWORKS)('requireInstantUser on %s', (framework) => {
       expect(res.body.user.id).toBe(userId)
     })
 
-    it('OPTIONS passes untouched', async () => {
+    it('OPTIONS is authenticated like any method: no handler runs without a user', async () => {
       const app = createApp(framework)
+      let ran = 0
       app.use(requireInstantUser({ db }))
-      app.use((req, res) =>
-        json(res, 200, {
-          method: req.method,
-          instant: req.instant === undefined ? 'unset' : 'set',
-        }),
-      )
-      const res = await request(app.handler).options('/anything').expect(200)
-      expect(res.body).toEqual({ method: 'OPTIONS', instant: 'unset' })
-      await request(app.handler).get('/anything').expect(401)
+      app.use((req, res) => {
+        ran++
+        json(res, 200, { method: req.method, user: req.instant.user.id })
+      })
+      const missing = await request(app.handler).options('/anything').expect(401)
+      expect(missing.body).toEqual(problem(401, 'missing_token'))
+      const bad = await request(app.handler).options('/anything').set('token', UNKNOWN).expect(401)
+      expect(bad.body).toEqual(problem(401, 'invalid_token'))
+      expect(ran).toBe(0)
+      const ok = await request(app.handler).options('/anything').set('token', token).expect(200)
+      expect(ok.body).toEqual({ method: 'OPTIONS', user: userId })
+      expect(ran).toBe(1)
+    })
+
+    it('a CORS middleware mounted first still answers preflights', async () => {
+      const app = createApp(framework)
+      let ran = 0
+      app.use(corsMiddleware)
+      app.useAt('/api', requireInstantUser({ db }))
+      app.use((_req, res) => {
+        ran++
+        json(res, 200, { ran: true })
+      })
+      const preflight = await request(app.handler)
+        .options('/api/todos')
+        .set('origin', 'https://app.example')
+        .set('access-control-request-method', 'POST')
+        .set('access-control-request-headers', 'token')
+        .expect(204)
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example')
+      expect(preflight.headers['access-control-allow-headers']).toBe('token')
+      expect(ran).toBe(0)
+      // A bare OPTIONS (no preflight headers) is not a preflight: the CORS middleware passes it on.
+      await request(app.handler).options('/api/todos').expect(401)
+      expect(ran).toBe(0)
     })
 
     it('guests → 403 guest_not_allowed unless allowGuests', async () => {
@@ -217,13 +320,45 @@ describe.each(FRAMEWORKS)('optionalInstantUser on %s', (framework) => {
     expect(res.body.code).toBe('invalid_token')
   })
 
-  it('OPTIONS is not authenticated: req.instant = null, even with a bad token', async () => {
+  it('OPTIONS is authenticated like any method: null without a token, 401 with a bad one', async () => {
     const a = createApp(framework)
     a.use(optionalInstantUser({ db }))
-    a.use((req, res) => json(res, 200, { instant: req.instant === null ? 'null' : 'other' }))
-    const res = await request(a.handler).options('/feed').set('token', UNKNOWN).expect(200)
-    expect(res.body).toEqual({ instant: 'null' })
-    expect(res.headers['cache-control']).toBeUndefined()
+    a.use((req, res) =>
+      json(res, 200, { instant: req.instant === null ? 'null' : req.instant.user.email }),
+    )
+    const none = await request(a.handler).options('/feed').expect(200)
+    expect(none.body).toEqual({ instant: 'null' })
+    const bad = await request(a.handler).options('/feed').set('token', UNKNOWN).expect(401)
+    expect(bad.body.code).toBe('invalid_token')
+    const ok = await request(a.handler).options('/feed').set('token', token).expect(200)
+    expect(ok.body).toEqual({ instant: `optional-${framework}@example.com` })
+  })
+})
+
+describe('cache flooding', () => {
+  it('a flood of bogus tokens cannot evict a signed-in user from the cache', async () => {
+    const db = makeDb('ours', localInstant())
+    const token = await db.auth.createToken({ email: 'flood-victim@example.com' })
+    const events: string[] = []
+    const app = createApp('express5')
+    app.route(
+      'GET',
+      '/me',
+      requireInstantUser({
+        db,
+        cache: { max: 4, negativeMax: 4 },
+        onEvent: (e) => void events.push(e.type === 'cache_hit' ? `hit:${e.outcome}` : e.type),
+      }),
+      (req, res) => json(res, 200, { id: req.instant.user.id }),
+    )
+    await request(app.handler).get('/me').set('token', token).expect(200)
+    for (let i = 0; i < 20; i++) {
+      const bogus = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+      await request(app.handler).get('/me').set('token', bogus).expect(401)
+    }
+    events.length = 0
+    await request(app.handler).get('/me').set('token', token).expect(200)
+    expect(events).toEqual(['hit:valid'])
   })
 })
 

@@ -1,0 +1,81 @@
+/**
+ * At `instantTimeoutMs` the kit answers 503 and cancels the upstream call: against an upstream
+ * that trickles its answer forever, sockets must not pile up (one per distinct token).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { init } from '../../src/admin/index.js'
+import type { InstantAuthDb } from '../../src/core/instant-db.js'
+import { requireInstantUser } from '../../src/express/index.js'
+import { close, createApp, createServer, json, listen } from './helpers.js'
+
+const APP_ID = '5c1e7c52-3b0e-4a86-9d59-8f1d3b3f1a11'
+const TIMEOUT_MS = 200
+
+/** Answers 200 and then one byte of JSON whitespace every 50 ms, never finishing. */
+let requests = 0
+let active = 0
+const trickle = createServer((_req: IncomingMessage, res: ServerResponse) => {
+  requests++
+  active++
+  res.writeHead(200, { 'content-type': 'application/json' })
+  const timer = setInterval(() => res.write(' '), 50)
+  res.on('close', () => {
+    active--
+    clearInterval(timer)
+  })
+})
+let apiURI: string
+
+beforeAll(async () => {
+  apiURI = await listen(trickle)
+})
+afterAll(() => close(trickle))
+
+function tokenAt(i: number): string {
+  return `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+}
+
+function app(db: InstantAuthDb) {
+  const a = createApp('express5')
+  a.route(
+    'GET',
+    '/me',
+    requireInstantUser({ db, instantTimeoutMs: TIMEOUT_MS, logger: { warn() {}, error() {} } }),
+    (req, res) => json(res, 200, { id: req.instant.user.id }),
+  )
+  return a
+}
+
+async function wave(handler: ReturnType<typeof app>['handler'], from: number, size: number) {
+  const answers = await Promise.all(
+    Array.from({ length: size }, (_, i) =>
+      request(handler)
+        .get('/me')
+        .set('token', tokenAt(from + i)),
+    ),
+  )
+  for (const res of answers) {
+    expect(res.status).toBe(503)
+    expect(res.body.code).toBe('auth_unavailable')
+  }
+}
+
+/** Bounded wait for the upstream to see its late responses closed. */
+async function settled(expected: (activeNow: number) => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !expected(active); i++) await new Promise((r) => setTimeout(r, 20))
+}
+
+describe('cancelling timed-out calls to Instant', () => {
+  it('our client: every timed-out verification is aborted, so no upstream response lives on', async () => {
+    const db = init({ appId: APP_ID, apiURI }) as unknown as InstantAuthDb
+    const { handler } = app(db)
+    const before = requests
+    for (let w = 0; w < 3; w++) await wave(handler, w * 20, 20)
+    expect(requests - before).toBeGreaterThan(0)
+    await settled((n) => n === 0)
+    expect(active).toBe(0)
+    await (db as unknown as { close(): Promise<void> }).close()
+  })
+})
