@@ -4,8 +4,8 @@
  * a wrong code, a refused sign-in, a malformed request) are not upstream failures.
  */
 import { checkAppIdOnce } from './app-id-probe.js'
-import { classifyInstantError, type InstantOperation } from './classify-error.js'
-import { isKitError, type KitError, type KitErrorCode } from './errors.js'
+import { FIX_CONFIG, classifyInstantError, type InstantOperation } from './classify-error.js'
+import { KitError, isKitError, type KitErrorCode } from './errors.js'
 import type { KitLogger, OnEvent } from './events.js'
 import type { InstantAuthDb } from './instant-db.js'
 import { warnUpstream } from './upstream-warning.js'
@@ -38,7 +38,19 @@ export function upstreamError(
   hooks: UpstreamHooks,
 ): KitError {
   if (isKitError(error)) return error
-  const { error: kitError, log, outage } = classifyInstantError(error, operation)
+  const classified = classifyInstantError(error, operation)
+  if (
+    classified.error.code === 'auth_unavailable' &&
+    classified.outage === undefined &&
+    operation !== 'verifyToken' &&
+    lacksAdminToken(hooks.db)
+  ) {
+    // @instantdb/admin refuses admin calls without a token by a plain Error that only its
+    // message names; its public `config` says the same thing structurally.
+    classified.error = new KitError('instant_misconfigured', { cause: error })
+    classified.log = `instant-express-auth: the Instant client has no admin token (${operation}). ${FIX_CONFIG}`
+  }
+  const { error: kitError, log, outage } = classified
   if (outage !== undefined && log === undefined) {
     warnUpstream(hooks.db ?? hooks.logger, hooks.db, hooks.logger, operation, outage)
   } else if (log !== undefined) {
@@ -51,4 +63,16 @@ export function upstreamError(
   if (!CALLERS_FAULT.has(kitError.code))
     hooks.onEvent?.({ type: 'upstream_error', operation, code: kitError.code })
   return kitError
+}
+
+/** `@instantdb/admin` keeps its options in a public `config`; ours never exposes the token. */
+function lacksAdminToken(db: unknown): boolean {
+  if (typeof db !== 'object' || db === null) return false
+  const { config } = db as { config?: unknown }
+  return (
+    typeof config === 'object' &&
+    config !== null &&
+    'adminToken' in config &&
+    !(config as { adminToken?: unknown }).adminToken
+  )
 }

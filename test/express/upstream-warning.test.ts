@@ -179,6 +179,29 @@ describe('wrong app id behind requireInstantUser', () => {
   })
 })
 
+describe('no admin token on a router that needs one', () => {
+  it.each(DB_KINDS)('500 instant_misconfigured and a fix-it line (%s)', async (kind) => {
+    const local = await startLocal()
+    try {
+      const config = { appId: local.appId, apiURI: local.apiURI }
+      const db = (kind === 'ours' ? init(config) : sdkInit(config)) as unknown as InstantAuthDb
+      const logger = recordingLogger()
+      const app = createApp('express5')
+      app.use(
+        signInRouter({ db, logger, rateLimit: false, authenticate: () => ({ email: 'a@b.co' }) }),
+      )
+      const res = await request(app.handler).post('/sign-in').send({}).expect(500)
+      expect(res.body.code).toBe('instant_misconfigured')
+      expect(logger.lines).toHaveLength(1)
+      expect(logger.lines[0]).toMatch(
+        /^error: instant-express-auth: the Instant client has no admin token \(createToken\)\. Check INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN and INSTANT_API_URI/,
+      )
+    } finally {
+      await local.close()
+    }
+  })
+})
+
 describe('warnUpstream', () => {
   it('warns at most once per interval per key, then counts what it held back', () => {
     const logger = recordingLogger()
