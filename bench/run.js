@@ -10,7 +10,7 @@
 //
 // Environment knobs (all optional):
 //   BENCH_ROUNDS=3  BENCH_DURATION=3  BENCH_WARMUP=1  BENCH_CONNECTIONS=50
-//   BENCH_ONLY=throughput,singleflight,memory,query,soak   (sections to run)
+//   BENCH_ONLY=throughput,singleflight,memory,query,realtime,soak   (sections to run)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
 import { spawn } from 'node:child_process'
@@ -31,7 +31,7 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50)
 const BURST_N = 100
 const BURST_TRIALS = 3
 const SECTIONS = new Set(
-  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,soak')
+  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,realtime,soak')
     .split(',')
     .filter(Boolean),
 )
@@ -596,6 +596,26 @@ async function main() {
     }
   }
 
+  if (SECTIONS.has('realtime')) {
+    const local = await startLocal('local-realtime')
+    try {
+      log('realtime: 100 sessions subscribed, then transacts; add-query of 1,000 rows…')
+      results.realtime = await runChild('realtime', 'realtime.js', {
+        env: {
+          API_URI: local.info.apiURI,
+          APP_ID: local.info.appId,
+          ADMIN_TOKEN: local.info.adminToken,
+        },
+        timeoutMs: 120_000,
+      })
+    } catch (err) {
+      log(`realtime FAILED: ${/** @type {Error} */ (err).message}`)
+      results.realtime = { failed: String(/** @type {Error} */ (err).message) }
+    } finally {
+      await stopChild(local.child)
+    }
+  }
+
   if (SECTIONS.has('soak')) {
     try {
       log('soak: 60 s at 200 connections over 1,000 users, Local Instant stopped and restarted…')
@@ -735,6 +755,18 @@ function evaluateTargets(results) {
         : {}),
     })
   }
+  const rt = results.realtime
+  if (rt) {
+    targets.push({
+      id: 'T7',
+      target: '(16) transact → refresh-ok in 100 sessions, p50 ≤ 20 ms',
+      measured: rt.failed
+        ? 'failed'
+        : `p50 ${fmt(rt.toAllP50Ms, 1)} ms, p99 ${fmt(rt.toAllP99Ms, 1)} ms`,
+      pass: rt.failed ? null : rt.toAllP50Ms <= 20,
+    })
+  }
+
   const soak = results.soak
   if (soak) {
     const failed = Boolean(soak.failed)
@@ -835,6 +867,16 @@ function report(results) {
         `${q.txSteps}-step transact: median ${fmt(q.transact.medianMs, 2)} ms (n=${q.transact.runs})`,
     )
   }
+  if (results.realtime && !results.realtime.failed) {
+    const r = results.realtime
+    out.push('')
+    out.push(
+      `Realtime: transact → refresh-ok in all ${r.sessions} sessions: p50 ${fmt(r.toAllP50Ms, 1)} ms, p99 ${fmt(r.toAllP99Ms, 1)} ms (n=${r.runs}); ` +
+        `per delivery p50 ${fmt(r.deliveryP50Ms, 1)} ms, p99 ${fmt(r.deliveryP99Ms, 1)} ms; ` +
+        `add-query of ${r.rows} rows (${r.triples} triples): p50 ${fmt(r.addQueryP50Ms, 1)} ms, p99 ${fmt(r.addQueryP99Ms, 1)} ms (n=${r.addQueryRuns})`,
+    )
+  }
+
   if (results.soak && !results.soak.failed) {
     const k = results.soak
     out.push('')

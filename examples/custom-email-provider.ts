@@ -1,7 +1,7 @@
 /**
  * Use case 3: deliver magic codes with your own email provider.
  *
- * `sendEmail` is any async function taking `{ email, code }`; throw when the provider refuses
+ * `sendEmail` is any async function taking `{ email, code, expiresInMs }`; throw when the provider refuses
  * and the kit answers 503 without revealing why. Here it posts to an HTTP email API (the shape
  * of Resend's or Postmark's); the kit also ships ready-made providers in
  * `instant-express-auth/email`.
@@ -10,6 +10,7 @@ import express from 'express'
 import { pathToFileURL } from 'node:url'
 import { checkInstant, magicCodeRouter, type InstantAuthDb } from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
+import { durationInWords } from 'instant-express-auth/email'
 
 export interface HttpEmailOptions {
   /** The provider's send endpoint, e.g. `https://api.resend.com/emails`. */
@@ -19,7 +20,16 @@ export interface HttpEmailOptions {
 }
 
 export function httpEmail({ url, apiKey, from }: HttpEmailOptions) {
-  return async function sendEmail({ email, code }: { email: string; code: string }) {
+  return async function sendEmail({
+    email,
+    code,
+    expiresInMs,
+  }: {
+    email: string
+    code: string
+    /** The router's `codeTtlMs`: say what the server enforces, not a fixed figure. */
+    expiresInMs: number
+  }) {
     const res = await fetch(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -27,7 +37,7 @@ export function httpEmail({ url, apiKey, from }: HttpEmailOptions) {
         from,
         to: email,
         subject: 'Your sign-in code',
-        text: `Your sign-in code is ${code}. It expires in 10 minutes.`,
+        text: `Your sign-in code is ${code}. It expires in ${durationInWords(expiresInMs)}.`,
       }),
       signal: AbortSignal.timeout(10_000),
     })

@@ -17,6 +17,7 @@ export const KIT_ERROR_STATUS = {
   invalid_code: 401,
   guest_not_allowed: 403,
   permission_denied: 403,
+  csrf_rejected: 403,
   rate_limited: 429,
   instant_misconfigured: 500,
   email_misconfigured: 500,
@@ -37,6 +38,7 @@ const TITLES: Record<KitErrorCode, string> = {
   invalid_code: 'Invalid code',
   guest_not_allowed: 'Guests not allowed',
   permission_denied: 'Permission denied',
+  csrf_rejected: 'Cross-origin request refused',
   rate_limited: 'Too many requests',
   instant_misconfigured: 'Authentication is misconfigured',
   email_misconfigured: 'Email is misconfigured',
@@ -55,6 +57,8 @@ const DETAILS: Record<KitErrorCode, string> = {
   invalid_code: 'The code is wrong or has expired.',
   guest_not_allowed: 'Guest users are not allowed here.',
   permission_denied: 'A permission rule refused this read or write.',
+  csrf_rejected:
+    'Cross-origin request refused: this route only accepts requests from the app’s own pages.',
   rate_limited: 'Too many requests; try again later.',
   instant_misconfigured:
     'The server cannot reach its authentication backend with its configuration.',

@@ -16,3 +16,11 @@ export function emailRateLimitKey(limiter: string, email: string): string {
 export function ipRateLimitKey(limiter: string, ip: string): string {
   return `${RATE_LIMIT_KEY_PREFIX}:${limiter}:ip:${ip}`
 }
+
+/**
+ * The store key for one client of one email (the pair an attacker without the victim's IP
+ * cannot share), hashed so neither the email nor the IP is held in clear.
+ */
+export function clientRateLimitKey(limiter: string, email: string, ip: string): string {
+  return `${RATE_LIMIT_KEY_PREFIX}:${limiter}:c:${hash('sha256', `${email}\n${ip}`, 'base64url').slice(0, 32)}`
+}

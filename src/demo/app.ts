@@ -14,14 +14,20 @@ import {
   signOutRouter,
   type InstantAuthDb,
 } from '../express/index.js'
-import { PAGE_CSS, PAGE_JS, renderPage } from './page.js'
+import { PAGE_CSS, PAGE_JS, renderPage, type BrowserInstantConfig } from './page.js'
 import { createPasswordAuthenticator, type DemoAccount } from './passwords.js'
+import { accountRoutes } from './server-rendered.js'
 
 /** Longest todo title the API accepts, in characters. */
 export const MAX_TODO_TITLE_LENGTH = 200
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** How many recent codes the dev mailbox shows. */
 const DEV_MAILBOX_SIZE = 10
+/**
+ * The session cookie for server-rendered pages. The demo is served over plain http on
+ * localhost, where `secure: false` leaves `Secure` out; on any other host it is still Secure.
+ */
+export const DEMO_COOKIE = { name: 'instant_demo_token', secure: false } as const
 
 export interface DemoAppOptions {
   /** The admin client (this kit's or `@instantdb/admin`) the kit verifies tokens with. */
@@ -37,6 +43,11 @@ export interface DemoAppOptions {
   accounts?: readonly DemoAccount[]
   /** Shown in the page footer, e.g. `Local Instant at http://127.0.0.1:8888`. */
   backend?: string
+  /**
+   * The todos in the browser on `@instantdb/core`: the Instant to reach and the bundled script
+   * (src/demo/bundle.ts) served as `/todos.js`. Without it the page uses `/api/todos`.
+   */
+  browser?: { instant: BrowserInstantConfig; bundle: string }
 }
 
 interface Todo {
@@ -63,15 +74,34 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
         await Promise.all([deliver(message), mailbox(message)])
       }
     : deliver
-  const page = renderPage({ devMailbox: mailbox !== undefined, accounts, backend })
-  const requireUser = requireInstantUser({ db })
+  const browser = options.browser
+  const page = renderPage({
+    devMailbox: mailbox !== undefined,
+    accounts,
+    backend,
+    instant: browser?.instant,
+  })
+  const cookie = DEMO_COOKIE
+  const requireUser = requireInstantUser({ db, cookie })
 
   const app = express()
   app.disable('x-powered-by')
   app.use(
     helmet({
       // Served over plain http on localhost: do not ask the browser to upgrade requests.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: null,
+          // The browser SDK talks to Instant directly: its HTTP API and its websocket.
+          ...(browser && {
+            connectSrc: [
+              "'self'",
+              new URL(browser.instant.apiURI).origin,
+              new URL(browser.instant.websocketURI).origin,
+            ],
+          }),
+        },
+      },
     }),
   )
 
@@ -81,13 +111,19 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.get('/app.js', (_req, res) => {
     res.type('text/javascript').send(PAGE_JS)
   })
+  if (browser) {
+    app.get('/todos.js', (_req, res) => {
+      res.type('text/javascript').send(browser.bundle)
+    })
+  }
   app.get('/app.css', (_req, res) => {
     res.type('text/css').send(PAGE_CSS)
   })
 
-  app.use(signInRouter({ db, authenticate: createPasswordAuthenticator(accounts) }))
-  app.use(magicCodeRouter({ db, sendEmail }))
-  app.use(signOutRouter({ db }))
+  app.use(signInRouter({ db, cookie, authenticate: createPasswordAuthenticator(accounts) }))
+  app.use(magicCodeRouter({ db, cookie, sendEmail }))
+  app.use(signOutRouter({ db, cookie }))
+  app.use(accountRoutes({ db, cookie, maxTitleLength: MAX_TODO_TITLE_LENGTH }))
 
   if (mailbox) {
     // Dev only: shows the codes the server "sent". Never mount this against a real app.

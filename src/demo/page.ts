@@ -16,6 +16,18 @@ export interface RenderPageOptions {
   accounts: readonly DemoAccountHint[]
   /** Where the backing Instant lives, shown in the footer. */
   backend: string
+  /**
+   * When given, the todos run in the browser on `@instantdb/core` (`/todos.js`) against this
+   * Instant: a live query and `transact`, instead of the `/api/todos` round trips.
+   */
+  instant?: BrowserInstantConfig | undefined
+}
+
+/** What the browser SDK needs to reach Instant; written into `<body data-*>`, not inline script. */
+export interface BrowserInstantConfig {
+  appId: string
+  apiURI: string
+  websocketURI: string
 }
 
 const escapeHtml = (text: string): string =>
@@ -44,9 +56,13 @@ export function renderPage(options: RenderPageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>instant-express-auth demo</title>
 <link rel="stylesheet" href="/app.css">
-<script src="/app.js" defer></script>
+${options.instant ? '<script src="/todos.js" defer></script>\n' : ''}<script src="/app.js" defer></script>
 </head>
-<body>
+<body${
+    options.instant
+      ? ` data-app-id="${escapeHtml(options.instant.appId)}" data-api-uri="${escapeHtml(options.instant.apiURI)}" data-websocket-uri="${escapeHtml(options.instant.websocketURI)}"`
+      : ''
+  }>
 <header>
   <h1>instant-express-auth <span class="muted">demo</span></h1>
   <p class="muted">Express routers and middleware for InstantDB auth. Backend: <code id="backend">${escapeHtml(options.backend)}</code></p>
@@ -92,10 +108,15 @@ export function renderPage(options: RenderPageOptions): string {
         <button id="sign-out" data-testid="sign-out" type="button" class="secondary">Sign out</button>
       </div>
       <p class="muted">User id <code id="me-id" data-testid="me-id"></code>, from <code>GET /api/me</code> behind <code>requireInstantUser</code>.</p>
+      <p class="muted"><a href="/account" data-testid="account-link">The same session, rendered on the server</a> from the HttpOnly cookie.</p>
     </section>
     <section class="card" aria-labelledby="todos-title">
       <h2 id="todos-title">Your todos</h2>
-      <p class="muted">Read and written through <code>req.instant.db</code>: Instant's permission rules show each user only their own.</p>
+      <p class="muted">${
+        options.instant
+          ? "Live in the browser with <code>@instantdb/core</code> (<code>signInWithToken</code>, a live query, <code>transact</code>): open a second tab and watch. Instant's permission rules show each user only their own."
+          : "Read and written through <code>req.instant.db</code>: Instant's permission rules show each user only their own."
+      }</p>
       <form id="todo-form" class="row">
         <label for="todo-title" class="visually-hidden">New todo</label>
         <input id="todo-title" data-testid="todo-title" required maxlength="200" placeholder="What needs doing?">
@@ -159,6 +180,8 @@ export const PAGE_JS = `'use strict'
   const TOKEN_KEY = 'instant-express-auth-demo.token'
   const $ = (id) => document.getElementById(id)
   const hasMailbox = Boolean($('mailbox'))
+  // Set by /todos.js when the page runs the todos on @instantdb/core in the browser.
+  const live = window.demoTodos || null
   let mailboxTimer = null
 
   const getToken = () => localStorage.getItem(TOKEN_KEY)
@@ -234,7 +257,8 @@ export const PAGE_JS = `'use strict'
         $('signed-out').hidden = true
         $('signed-in').hidden = false
         stopMailbox()
-        await loadTodos()
+        if (live) await live.start(token, me.id)
+        else await loadTodos()
         document.body.dataset.state = 'signed-in'
         return
       } catch (err) {
@@ -364,9 +388,13 @@ export const PAGE_JS = `'use strict'
   $('todo-form').addEventListener('submit', (event) => {
     event.preventDefault()
     guarded($('add-todo'), async () => {
-      await api('POST', '/api/todos', { title: $('todo-title').value.trim() })
+      const title = $('todo-title').value.trim()
+      if (live) await live.add(title)
+      else {
+        await api('POST', '/api/todos', { title })
+        await loadTodos()
+      }
       $('todo-title').value = ''
-      await loadTodos()
     })
   })
 
@@ -376,6 +404,7 @@ export const PAGE_JS = `'use strict'
         await api('POST', '/sign-out')
       } finally {
         setToken(null)
+        if (live) await live.stop()
         await render()
       }
     }),

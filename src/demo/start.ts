@@ -10,11 +10,14 @@ import { consoleEmail, memoryEmail } from '../email/index.js'
 import { checkInstant } from '../express/index.js'
 import { startLocalInstant } from '../local/index.js'
 import { createDemoApp } from './app.js'
+import { bundleBrowserTodos } from './bundle.js'
 import { randomPassword, type DemoAccount } from './passwords.js'
 import { DEMO_RULES } from './rules.js'
 
 /** Where `npm start` keeps Local Instant's data between runs. */
 export const DEFAULT_DEMO_DB_PATH = '.instant-local/demo.db'
+/** Instant Cloud's API, the browser SDK's default. */
+const INSTANT_CLOUD_API_URI = 'https://api.instantdb.com'
 /** The demo's port when `PORT` is not set. */
 export const DEFAULT_DEMO_PORT = 3000
 
@@ -74,6 +77,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     log = (line: string) => console.log(line),
   } = options
   const logger = { info: log, warn: log }
+  // First, so a failed bundle leaves nothing running.
+  const bundle = await bundleBrowserTodos()
 
   const local = instant
     ? undefined
@@ -102,8 +107,17 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     ? LOCAL_DEMO_ACCOUNTS
     : LOCAL_DEMO_ACCOUNTS.map((a) => ({ email: a.email, password: randomPassword() }))
 
+  const apiURI = connection.apiURI ?? INSTANT_CLOUD_API_URI
   const app = createDemoApp({
     db,
+    browser: {
+      instant: {
+        appId: connection.appId,
+        apiURI,
+        websocketURI: `${apiURI.replace(/^http/, 'ws')}/runtime/session`,
+      },
+      bundle,
+    },
     mailbox: local ? memoryEmail() : undefined,
     sendEmail: consoleEmail({ logger }),
     accounts,

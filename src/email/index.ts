@@ -15,6 +15,7 @@ export {
   DEFAULT_APP_NAME,
   DEFAULT_CODE_EXPIRY_MINUTES,
   defaultMagicCodeTemplate,
+  durationInWords,
   escapeHtml,
   magicCodeMessageBuilder,
 } from './message.js'

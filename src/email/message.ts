@@ -19,6 +19,11 @@ export interface EmailMessage {
 export interface MagicCodeEmail {
   email: string
   code: string
+  /**
+   * How long the code verifies, in ms. `magicCodeRouter` passes its `codeTtlMs`, and the
+   * message then states that validity (it wins over `expiryMinutes`).
+   */
+  expiresInMs?: number
 }
 
 /**
@@ -33,7 +38,10 @@ export interface MagicCodeTemplateInput {
   email: string
   code: string
   appName: string
+  /** The validity in minutes (fractional below a minute, e.g. `0.25` for 15 s). */
   expiryMinutes: number
+  /** The validity in words, as the default message says it: `'10 minutes'`, `'15 seconds'`. */
+  expiresIn: string
 }
 
 /** Builds the subject and bodies of a magic-code email. */
@@ -48,8 +56,9 @@ export interface MagicCodeMessageOptions {
   /** Your app's name, shown in the subject and body. Default {@link DEFAULT_APP_NAME}. */
   appName?: string
   /**
-   * How long the code stays valid, as told to the user. Default
-   * {@link DEFAULT_CODE_EXPIRY_MINUTES}. Say no less than your server enforces.
+   * How long the code stays valid, as told to the user, when the message does not say it
+   * already: `magicCodeRouter` passes its `codeTtlMs` as `expiresInMs`, which wins. Default
+   * {@link DEFAULT_CODE_EXPIRY_MINUTES}.
    */
   expiryMinutes?: number
   /** Replaces the default template. Escape what you put into `html` yourself. */
@@ -72,16 +81,34 @@ export function escapeHtml(value: string): string {
     .replace(/'/g, '&#39;')
 }
 
+/**
+ * A validity in words that never promises more than `ms` (below a second it says "1 second"):
+ * whole hours or minutes when exact, seconds below two minutes, else whole minutes rounded down.
+ *
+ * @example
+ * ```ts
+ * durationInWords(600_000) // '10 minutes'
+ * durationInWords(15_000) // '15 seconds'
+ * durationInWords(150_000) // '2 minutes'
+ * ```
+ */
+export function durationInWords(ms: number): string {
+  const unit = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return unit(ms / 3_600_000, 'hour')
+  if (ms >= 60_000 && ms % 60_000 === 0) return unit(ms / 60_000, 'minute')
+  if (ms < 120_000) return unit(Math.max(1, Math.floor(ms / 1000)), 'second')
+  return unit(Math.floor(ms / 60_000), 'minute')
+}
+
 /** The kit's default magic-code message: plain and short, every value HTML-escaped. */
-export const defaultMagicCodeTemplate: MagicCodeTemplate = ({ code, appName, expiryMinutes }) => {
-  const minutes = expiryMinutes === 1 ? '1 minute' : `${expiryMinutes} minutes`
+export const defaultMagicCodeTemplate: MagicCodeTemplate = ({ code, appName, expiresIn }) => {
   const subject = `Your sign-in code for ${appName}`
   const text = [
     `Your sign-in code for ${appName} is:`,
     '',
     code,
     '',
-    `It expires in ${minutes}. If you did not ask for it, you can ignore this email.`,
+    `It expires in ${expiresIn}. If you did not ask for it, you can ignore this email.`,
     '',
   ].join('\n')
   const html = [
@@ -89,7 +116,7 @@ export const defaultMagicCodeTemplate: MagicCodeTemplate = ({ code, appName, exp
     '<html><body style="font-family: sans-serif; line-height: 1.5">',
     `<p>Your sign-in code for ${escapeHtml(appName)} is:</p>`,
     `<p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(code)}</p>`,
-    `<p>It expires in ${escapeHtml(minutes)}. If you did not ask for it, you can ignore this email.</p>`,
+    `<p>It expires in ${escapeHtml(expiresIn)}. If you did not ask for it, you can ignore this email.</p>`,
     '</body></html>',
   ].join('\n')
   return { subject, text, html }
@@ -127,8 +154,18 @@ export function magicCodeMessageBuilder(
       `${optionName}.template must be a function ({ email, code, ... }) => ({ subject, text, html })`,
     )
   }
-  return function buildMagicCodeMessage({ email, code }) {
-    const { subject, text, html } = template({ email, code, appName, expiryMinutes })
+  return function buildMagicCodeMessage({ email, code, expiresInMs }) {
+    const validMs =
+      typeof expiresInMs === 'number' && Number.isFinite(expiresInMs) && expiresInMs > 0
+        ? expiresInMs
+        : expiryMinutes * 60_000
+    const { subject, text, html } = template({
+      email,
+      code,
+      appName,
+      expiryMinutes: validMs / 60_000,
+      expiresIn: durationInWords(validMs),
+    })
     return { to: email, subject, text, html, code }
   }
 }

@@ -73,11 +73,15 @@ function toEmailMessage(
     }
     return message
   }
-  const { email, code } = message
+  const { email, code, expiresInMs } = message
   if (typeof email !== 'string' || email.trim() === '' || typeof code !== 'string' || code === '') {
     throw new TypeError('an email provider takes { to, subject, text, html } or { email, code }')
   }
-  return buildMessage({ email: email.trim(), code })
+  return buildMessage(
+    expiresInMs === undefined
+      ? { email: email.trim(), code }
+      : { email: email.trim(), code, expiresInMs },
+  )
 }
 
 /**

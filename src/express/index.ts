@@ -30,6 +30,13 @@ export type { InstantStats } from '../core/stats.js'
 export type { ErrorMiddleware, InstantErrorHandlerOptions } from './error-handler.js'
 export type { Middleware, Next, ResponseOptions } from './respond.js'
 export type { CommonOptions } from './options.js'
+export { DEFAULT_COOKIE_MAX_AGE_MS } from './cookie.js'
+export type {
+  CookieOptions,
+  CookieSetting,
+  CookieSessionOptions,
+  TokenIssuingOptions,
+} from './cookie.js'
 export type { LimiterOptions, LimiterSetting } from './rate-limits.js'
 export { jwtAuthenticator } from '../identity/index.js'
 export type { JwtAuthenticatorOptions, JwtAuthenticate } from '../identity/index.js'
@@ -41,3 +48,5 @@ export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/inst
 export type { KitEvent, KitEventType, KitLogger, OnEvent } from '../core/events.js'
 export type { Logger } from '../core/logger.js'
 export type { VerifyCacheOptions } from '../core/verify-cache.js'
+export { memoryStore } from '../core/state-store.js'
+export type { StateStore, MemoryStoreOptions } from '../core/state-store.js'

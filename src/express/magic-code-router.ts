@@ -1,20 +1,33 @@
 /**
  * `magicCodeRouter`: `POST /custom-send-magic-code` generates a code with Instant and delivers
  * it with *your* email provider; `POST /verify-magic-code` trades it for a token. Instant's
- * `generateMagicCode` has no rate limit of its own, so sends and verifications are limited here.
+ * `generateMagicCode` has no rate limit of its own and its codes stay valid for 24 h, so the
+ * router keeps its own record of the code it issued (see magic-code-records.ts): only that code
+ * verifies, within `codeTtlMs`, for a few attempts, under daily ceilings per email.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KitError } from '../core/errors.js'
-import type { InstantOperation } from '../core/classify-error.js'
+import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../core/classify-error.js'
 import { emailDomain, normalizeEmail } from '../core/email.js'
 import { emailFailure } from '../core/email-failure.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
+import {
+  DAILY_WINDOW_MS,
+  DEFAULT_CODE_ATTEMPTS,
+  DEFAULT_CODE_TTL_MS,
+  DEFAULT_DAILY_ATTEMPTS_PER_CLIENT,
+  DEFAULT_DAILY_ATTEMPTS_PER_EMAIL,
+  DEFAULT_DAILY_SENDS_PER_EMAIL,
+  magicCodeRecords,
+} from '../core/magic-code-records.js'
+import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
+import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
-import { checkAll, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
+import { checkAll, clientIp, resolveRateLimits, type LimiterSetting } from './rate-limits.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
 
@@ -24,20 +37,29 @@ export interface MagicCodeEmail {
   email: string
   /** The code to deliver. */
   code: string
+  /** How long the code verifies, in ms (the router's `codeTtlMs`): say so in the email. */
+  expiresInMs: number
 }
 
 /** Default limits (express-rate-limit windows). */
 export const RESEND_COOLDOWN = { windowMs: 30_000, limit: 1 } as const
 export const SENDS_PER_EMAIL = { windowMs: 60 * 60_000, limit: 10 } as const
 export const SENDS_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
-export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
+/**
+ * Wrong codes per email, all clients together: a ceiling above what one client may try
+ * ({@link VERIFY_FAILURES_PER_CLIENT}), so an attacker without the victim's IP cannot lock the
+ * victim out from one address.
+ */
+export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
+/** Wrong codes per email from one client (IP): the low limit. */
+export const VERIFY_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
 export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 
 /** How long `sendEmail` may take before the send route answers 503 `email_unavailable`, in ms. */
 export const DEFAULT_SEND_EMAIL_TIMEOUT_MS = 15_000
 
 /** Options of {@link magicCodeRouter}. */
-export interface MagicCodeRouterOptions extends CommonOptions {
+export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptions {
   /** Delivers the code. Throw (anything) when the provider fails: the route answers 503 `email_unavailable`. */
   sendEmail: (message: MagicCodeEmail) => Promise<void> | void
   /**
@@ -51,6 +73,28 @@ export interface MagicCodeRouterOptions extends CommonOptions {
   verifyPath?: string
   /** Largest JSON body read when no body parser ran, in bytes. Default 16 KiB. */
   bodyLimit?: number
+  /**
+   * Where issued codes, their attempt counters and the daily ceilings are kept. Default: a
+   * {@link memoryStore} per router. Apps with several instances need one shared store, or a
+   * code sent by one instance does not verify on another.
+   */
+  store?: StateStore
+  /** How long a code verifies, in ms. Default `600_000` (10 minutes); at most 24 h. */
+  codeTtlMs?: number
+  /** Verification attempts one code accepts; the last wrong one burns it. Default `5`. */
+  codeAttempts?: number
+  /**
+   * Ceilings per 24 h window, kept in `store`; not turned off by `rateLimit: false`, since the
+   * guessing budget rests on them.
+   */
+  dailyLimits?: {
+    /** Codes sent per email. Default `20`. */
+    sendsPerEmail?: number
+    /** Verification attempts per email, from all clients together. Default `50`. */
+    attemptsPerEmail?: number
+    /** Verification attempts per email from one client (IP). Default `20`. */
+    attemptsPerClient?: number
+  }
   /** Abuse limits; each takes express-rate-limit options (any store), or `false`. `false` turns all off. */
   rateLimit?:
     | false
@@ -61,8 +105,10 @@ export interface MagicCodeRouterOptions extends CommonOptions {
         sendsPerEmail?: LimiterSetting
         /** Default 30 sends per 15 min per IP. */
         sendsPerIp?: LimiterSetting
-        /** Default 5 wrong codes per 15 min per email, then that email is blocked for the window. */
+        /** Default 20 wrong codes per 15 min per email (all clients), then that email is blocked for the window. */
         verifyFailuresPerEmail?: LimiterSetting
+        /** Default 5 wrong codes per 15 min per email from one IP, then that client is blocked for the window. */
+        verifyFailuresPerClient?: LimiterSetting
         /** Default 30 wrong codes per 15 min per IP. */
         verifyFailuresPerIp?: LimiterSetting
       }
@@ -81,6 +127,8 @@ class SendEmailTimeoutError extends Error {
 /**
  * Mounts `POST /custom-send-magic-code` `{ email }` → `200 { sent: true }` (same answer for known
  * and unknown emails) and `POST /verify-magic-code` `{ email, code }` → `200 { token, user, created }`.
+ * With `cookie`, verify also sets the HttpOnly session cookie (and leaves `token` out of the
+ * answer with `tokenInBody: false`); it must then be a same-origin JSON request (403 `csrf_rejected`).
  *
  * @example
  * ```ts
@@ -107,6 +155,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     DEFAULT_SEND_EMAIL_TIMEOUT_MS,
   )
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const cookieSession = resolveCookieSession(options)
+  const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
   const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
   const resendCooldown = limiter('send-cooldown', 'resendCooldown', RESEND_COOLDOWN, false)
@@ -118,8 +168,49 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     VERIFY_FAILURES_PER_EMAIL,
     true,
   )
+  const verifyPerClient = limiter(
+    'verify-client',
+    'verifyFailuresPerClient',
+    VERIFY_FAILURES_PER_CLIENT,
+    true,
+  )
+  const store = resolveStateStore(options.store)
+  const codeTtlMs = positiveInteger(options.codeTtlMs, 'codeTtlMs', DEFAULT_CODE_TTL_MS, {
+    max: DAILY_WINDOW_MS,
+    unit: 'milliseconds',
+  })
+  const codeAttempts = positiveInteger(options.codeAttempts, 'codeAttempts', DEFAULT_CODE_ATTEMPTS)
+  const daily = resolveDailyLimits(options.dailyLimits)
+  const records = magicCodeRecords(store, {
+    ttlMs: codeTtlMs,
+    attemptsPerCode: codeAttempts,
+    dailySendsPerEmail: daily.sendsPerEmail,
+    dailyAttemptsPerEmail: daily.attemptsPerEmail,
+    dailyAttemptsPerClient: daily.attemptsPerClient,
+  })
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })
+
+  /** A store that fails (a shared store's outage) answers like Instant's: 503, logged by name. */
+  async function stored<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call
+    } catch (error) {
+      logger.error(
+        `instant-express-auth: the state store failed (${error instanceof Error ? error.name : typeof error}); answering 503 auth_unavailable.`,
+      )
+      throw new KitError('auth_unavailable', {
+        cause: error,
+        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
+      })
+    }
+  }
+
+  function overDailyLimit(limiter: string, email: string, resetAt: number): KitError {
+    onEvent?.({ type: 'rate_limited', limiter, emailDomain: emailDomain(email) })
+    const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))
+    return new KitError('rate_limited', { headers: { 'Retry-After': String(seconds) } })
+  }
 
   async function emailFrom(
     req: IncomingMessage,
@@ -138,6 +229,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       [resendCooldown, { email }],
       [sendsPerEmail, { email }],
     ])
+    const reservation = await stored(records.reserveSend(email))
+    if (!reservation.allowed) throw overDailyLimit('code-sends-day', email, reservation.resetAt)
     let code: string
     try {
       code = (
@@ -150,9 +243,11 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       // A 200 without a code (a proxy, a stub) must not "send" nothing and answer sent: true.
       throw upstream(new SyntaxError('generateMagicCode returned no code'), 'generateMagicCode')
     }
+    // Recorded before delivery: from now on this is the only code of the email that verifies.
+    await stored(records.issue(email, code))
     try {
       await withTimeout(
-        sendEmail({ email, code }),
+        sendEmail({ email, code, expiresInMs: codeTtlMs }),
         sendEmailTimeoutMs,
         () => new SendEmailTimeoutError(sendEmailTimeoutMs),
       )
@@ -174,6 +269,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   }
 
   async function verify(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Login CSRF: a cross-site page must not sign the browser in to an account of its choosing.
+    const forged = cookieSession?.checkSetter(req)
+    if (forged !== undefined) throw forged
     const { body, email } = await emailFrom(req)
     const rawCode = body['code']
     const code =
@@ -186,8 +284,17 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       throw new KitError('invalid_request', { detail: 'A `code` is required.' })
     await checkAll(req, res, [
       [verifyPerIp, { ip: true }],
+      [verifyPerClient, { email, ip: true }],
       [verifyPerEmail, { email }],
     ])
+    // Checked against the kit's record first: a wrong, old, expired or burned code never
+    // reaches Instant, and the right one is consumed here before Instant is asked.
+    const check = await stored(records.check(email, clientIp(req), code))
+    if (check.outcome === 'limited') throw overDailyLimit('code-attempts-day', email, check.resetAt)
+    if (check.outcome === 'rejected') {
+      onEvent?.({ type: 'code_rejected', emailDomain: emailDomain(email) })
+      throw new KitError('invalid_code')
+    }
     let result: Awaited<ReturnType<InstantAuthDb['auth']['checkMagicCode']>>
     try {
       result = await withInstantTimeout(
@@ -199,15 +306,21 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       const kitError = upstream(error, 'checkMagicCode')
       if (kitError.code === 'invalid_code')
         onEvent?.({ type: 'code_rejected', emailDomain: emailDomain(email) })
+      // Anything but a refused code (an outage, a misconfiguration, Instant's own rate limit)
+      // left the code unused at Instant, so the user may try it again.
+      else await stored(records.restore(check))
       throw kitError
     }
     const token = result?.user?.refresh_token
     if (typeof token !== 'string' || typeof result.user.id !== 'string') {
+      await stored(records.restore(check))
       throw upstream(new SyntaxError('checkMagicCode returned no user token'), 'checkMagicCode')
     }
     const user = publicUser(result.user)
     onEvent?.({ type: 'code_verified', userId: user.id, created: result.created === true })
-    sendJson(res, 200, { token, user, created: result.created === true })
+    cookieSession?.set(req, res, token)
+    const created = result.created === true
+    sendJson(res, 200, tokenInBody ? { token, user, created } : { user, created })
   }
 
   return postRoutes(
@@ -218,4 +331,51 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     ],
     failure,
   )
+}
+
+/** A positive integer option (TypeError naming it); `undefined` gives the default. */
+function positiveInteger(
+  value: unknown,
+  option: string,
+  fallback: number,
+  { max = Number.MAX_SAFE_INTEGER, unit = '' }: { max?: number; unit?: string } = {},
+): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    const what = unit === '' ? 'a positive integer' : `a positive integer number of ${unit}`
+    const bound = max === Number.MAX_SAFE_INTEGER ? '' : ` up to ${max}`
+    throw new TypeError(`\`${option}\` must be ${what}${bound} (default ${fallback}).`)
+  }
+  return value
+}
+
+/** Validates `dailyLimits` once; each ceiling is a positive integer. */
+function resolveDailyLimits(value: unknown): {
+  sendsPerEmail: number
+  attemptsPerEmail: number
+  attemptsPerClient: number
+} {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new TypeError(
+      '`dailyLimits` must be an object like { sendsPerEmail, attemptsPerEmail, attemptsPerClient }.',
+    )
+  }
+  const limits = (value ?? {}) as Record<string, unknown>
+  return {
+    sendsPerEmail: positiveInteger(
+      limits['sendsPerEmail'],
+      'dailyLimits.sendsPerEmail',
+      DEFAULT_DAILY_SENDS_PER_EMAIL,
+    ),
+    attemptsPerEmail: positiveInteger(
+      limits['attemptsPerEmail'],
+      'dailyLimits.attemptsPerEmail',
+      DEFAULT_DAILY_ATTEMPTS_PER_EMAIL,
+    ),
+    attemptsPerClient: positiveInteger(
+      limits['attemptsPerClient'],
+      'dailyLimits.attemptsPerClient',
+      DEFAULT_DAILY_ATTEMPTS_PER_CLIENT,
+    ),
+  }
 }

@@ -10,7 +10,7 @@ import { rateLimit, ipKeyGenerator, type Options as RateLimitOptions } from 'exp
 import { KitError, isKitError } from '../core/errors.js'
 import type { KitLogger, OnEvent } from '../core/events.js'
 import { emailDomain } from '../core/email.js'
-import { emailRateLimitKey, ipRateLimitKey } from '../core/rate-limit-keys.js'
+import { clientRateLimitKey, emailRateLimitKey, ipRateLimitKey } from '../core/rate-limit-keys.js'
 
 /** Options of one limiter: any express-rate-limit option (`windowMs`, `limit`, `store`, …). */
 export type LimiterOptions = Partial<
@@ -30,8 +30,11 @@ export interface KitLimiter {
   check(req: IncomingMessage, res: ServerResponse, key: LimiterKey): Promise<void>
 }
 
-/** What a limiter counts by. */
-export type LimiterKey = { ip: true } | { email: string }
+/**
+ * What a limiter counts by: the client's IP, an email, or the pair (one client of one email,
+ * which an attacker without the victim's IP cannot share).
+ */
+export type LimiterKey = { ip: true } | { email: string; ip?: true }
 
 interface LimiterDefaults {
   windowMs: number
@@ -124,9 +127,12 @@ export function createLimiter(
     check(req, res, key) {
       const keyed = req as KeyedRequest
       let domain: string | undefined
-      if ('ip' in key) keyed[KEY] = ipRateLimitKey(name, clientIp(keyed))
+      if (!('email' in key)) keyed[KEY] = ipRateLimitKey(name, clientIp(keyed))
       else {
-        keyed[KEY] = emailRateLimitKey(name, key.email)
+        keyed[KEY] =
+          key.ip === true
+            ? clientRateLimitKey(name, key.email, clientIp(keyed))
+            : emailRateLimitKey(name, key.email)
         domain = emailDomain(key.email)
       }
       if (needsAppend && typeof (res as { append?: unknown }).append !== 'function') {

@@ -15,15 +15,14 @@ import {
 } from '../core/token-source.js'
 import { INVALID, createVerifier } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
+import { resolveCookieSession, type CookieSessionOptions } from './cookie.js'
 import { resolveCommonOptions, type CommonOptions } from './options.js'
 import { fail } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
-export interface InstantUserOptions extends CommonOptions {
+export interface InstantUserOptions extends CommonOptions, CookieSessionOptions {
   /** Let guest users (`type: "guest"`) through. Default `false` (403 `guest_not_allowed`). */
   allowGuests?: boolean
-  /** Also read the token from this cookie, after the `token` and `Authorization` headers. Default: no cookie. */
-  cookie?: string
   /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
   cache?: false | VerifyCacheOptions
 }
@@ -61,7 +60,7 @@ declare module 'express-serve-static-core' {
  * answers preflights.
  *
  * Answers 401 `missing_token` / `invalid_token`, 400 `invalid_request` (two different tokens),
- * 403 `guest_not_allowed`, 429 `rate_limited`, 503 `auth_unavailable` (Instant down: never 401),
+ * 403 `guest_not_allowed`, 403 `csrf_rejected` (a cross-origin unsafe request with the cookie), 429 `rate_limited`, 503 `auth_unavailable` (Instant down: never 401),
  * 500 `instant_misconfigured`.
  *
  * @example
@@ -79,7 +78,8 @@ export function requireInstantUser(
 
 /**
  * Like {@link requireInstantUser}, but a request without a token goes on with
- * `req.instant = null`. A bad token still answers 401.
+ * `req.instant = null`. A bad token still answers 401, except one that came from the session
+ * cookie alone: that cookie is cleared and the request goes on with `req.instant = null`.
  *
  * @example
  * ```ts
@@ -101,20 +101,35 @@ function build(
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
   const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, factory)
-  const { allowGuests = false, cookie } = options
+  const { allowGuests = false } = options
   if (typeof allowGuests !== 'boolean')
     throw new TypeError('`allowGuests` must be a boolean (default false).')
   const cache = resolveCacheSetting(options.cache)
-  const extractToken = createTokenExtractor({ cookie })
+  const cookieSession = resolveCookieSession(options)
+  const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs })
 
   function reject(
-    req: IncomingMessage,
+    req: RequestWithInstant,
     res: ServerResponse,
     next: (err?: unknown) => void,
     error: KitError,
   ): void {
     onEvent?.({ type: 'token_rejected', code: error.code })
+    if (error.code === 'invalid_token' && cookieSession?.isCookieOnly(req)) {
+      // Page scripts cannot remove an HttpOnly cookie: without this, a dead one would be sent,
+      // and refused, on every page load until it expires. Optional pages go on signed out.
+      cookieSession.clear(req, res)
+      if (optional) {
+        req.instant = null
+        try {
+          next()
+        } catch (downstream) {
+          fail(req, res, next, downstream, failure) // as in accept: always end in a response
+        }
+        return
+      }
+    }
     fail(req, res, next, error, failure)
   }
 
@@ -134,7 +149,7 @@ function build(
   }
 
   function onUpstreamError(
-    req: IncomingMessage,
+    req: RequestWithInstant,
     res: ServerResponse,
     next: (err?: unknown) => void,
     error: unknown,
@@ -171,6 +186,12 @@ function build(
     }
     if (token.length > MAX_TOKEN_LENGTH) {
       reject(req, res, next, invalidTokenError())
+      return
+    }
+    // A cookie rides along on cross-site requests: unsafe ones must come from the app's pages.
+    const forged = cookieSession?.checkCookieRequest(req)
+    if (forged !== undefined) {
+      reject(req, res, next, forged)
       return
     }
     const tokenHash = hashToken(token)

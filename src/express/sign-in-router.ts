@@ -10,6 +10,7 @@ import { normalizeEmail } from '../core/email.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
+import { resolveCookieSession, resolveTokenInBody, type TokenIssuingOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendJson, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
@@ -21,12 +22,18 @@ export type SignInIdentity = { email: string } | { id: string }
 /** The request `authenticate` receives: `body` is the parsed JSON body. */
 export type SignInRequest = IncomingMessage & { body: Record<string, unknown> }
 
-/** Default sign-in failure limits: per IP and per email (`body.email`), 15 minutes. */
+/** Default sign-in failure limits: per IP, per client of an email, per email; 15 minutes. */
 export const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as const
-export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 5 } as const
+/** Failures per `body.email` from one IP: the low limit. */
+export const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
+/**
+ * Failures per `body.email` from all clients together: a ceiling four times the per-client
+ * limit, so an attacker without the victim's IP needs four addresses to lock the email out.
+ */
+export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
 
 /** Options of {@link signInRouter}. */
-export interface SignInRouterOptions extends CommonOptions {
+export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions {
   /**
    * Your credential check. Return `{ email }` or `{ id }` for a verified caller, `null` to refuse.
    * Throw `new KitError('auth_unavailable')` when your identity provider is down (503).
@@ -44,13 +51,17 @@ export interface SignInRouterOptions extends CommonOptions {
     | {
         /** Default 20 failures per 15 min per IP. */
         failuresPerIp?: LimiterSetting
-        /** Default 5 failures per 15 min per `body.email`. */
+        /** Default 5 failures per 15 min per `body.email` from one IP. */
+        failuresPerClient?: LimiterSetting
+        /** Default 20 failures per 15 min per `body.email`, all clients together. */
         failuresPerEmail?: LimiterSetting
       }
 }
 
 /**
- * Mounts `POST /sign-in` → `200 { token }`.
+ * Mounts `POST /sign-in` → `200 { token }`. With `cookie`, also sets the HttpOnly session cookie
+ * (and answers `{}` with `tokenInBody: false`); the request must then be same-origin JSON
+ * (403 `csrf_rejected`).
  *
  * @example
  * ```ts
@@ -73,8 +84,16 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   if (typeof allowSignUp !== 'boolean')
     throw new TypeError('`allowSignUp` must be a boolean (default true).')
   const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const cookieSession = resolveCookieSession(options)
+  const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger)
   const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
+  const perClient = limiter(
+    'sign-in-client',
+    'failuresPerClient',
+    SIGN_IN_FAILURES_PER_CLIENT,
+    true,
+  )
   const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })
@@ -85,10 +104,14 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Login CSRF: a cross-site page must not sign the browser in to an account of its choosing.
+    const forged = cookieSession?.checkSetter(req)
+    if (forged !== undefined) throw forged
     const body = await readJsonBody(req, bodyLimit)
     const bodyEmail = normalizeEmail(body['email'])
     await checkAll(req, res, [
       [perIp, { ip: true }],
+      [perClient, bodyEmail === undefined ? undefined : { email: bodyEmail, ip: true }],
       [perEmail, bodyEmail === undefined ? undefined : { email: bodyEmail }],
     ])
 
@@ -130,7 +153,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
       throw upstream(new SyntaxError('createToken returned no token'), 'createToken')
     }
     onEvent?.({ type: 'signed_in', method: 'email' in lookup ? 'email' : 'id' })
-    sendJson(res, 200, { token })
+    cookieSession?.set(req, res, token)
+    sendJson(res, 200, tokenInBody ? { token } : {})
   }
 
   return postRoutes('signIn', [[path, handle]], failure)

@@ -14,6 +14,7 @@ import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import { hashToken, resolveCacheSetting, type VerifyCacheOptions } from '../core/verify-cache.js'
+import { resolveCookieSession, type CookieSessionOptions } from './cookie.js'
 import { assertPath, resolveCommonOptions, type CommonOptions } from './options.js'
 import { sendEmpty, type Middleware } from './respond.js'
 import { postRoutes } from './route.js'
@@ -22,13 +23,11 @@ import { postRoutes } from './route.js'
  * Options of {@link signOutRouter}. Pass the same `db` object your `requireInstantUser` uses:
  * eviction reaches the caches of that object.
  */
-export interface SignOutRouterOptions extends CommonOptions {
+export interface SignOutRouterOptions extends CommonOptions, CookieSessionOptions {
   /** Route path. Default `'/sign-out'`. */
   path?: string
   /** `'session'` (default) revokes this token; `'all'` revokes every token of the user. */
   scope?: 'session' | 'all'
-  /** Also read the token from this cookie (as in `requireInstantUser`). Default: none. */
-  cookie?: string
   /**
    * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
    * same meaning as in `requireInstantUser`.
@@ -37,7 +36,8 @@ export interface SignOutRouterOptions extends CommonOptions {
 }
 
 /**
- * Mounts `POST /sign-out` → `204`.
+ * Mounts `POST /sign-out` → `204`. With `cookie`, also clears the session cookie; a request
+ * authenticated by the cookie must be same-origin (403 `csrf_rejected`).
  *
  * @example
  * ```ts
@@ -47,12 +47,13 @@ export interface SignOutRouterOptions extends CommonOptions {
  */
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(options, 'signOutRouter')
-  const { path = '/sign-out', scope = 'session', cookie } = options
+  const { path = '/sign-out', scope = 'session' } = options
   assertPath(path, 'path')
   if (scope !== 'session' && scope !== 'all')
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
   const cache = resolveCacheSetting(options.cache)
-  const extractToken = createTokenExtractor({ cookie })
+  const cookieSession = resolveCookieSession(options)
+  const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
   // 'session' revokes it as is.
   const verifier =
@@ -62,6 +63,8 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     const token = extractToken(req.headers, req.rawHeaders)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
+    const forged = cookieSession?.checkCookieRequest(req)
+    if (forged !== undefined) throw forged
     const tokenHash = hashToken(token)
     try {
       if (verifier !== undefined) {
@@ -78,12 +81,16 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         )
       }
     } catch (error) {
-      throw upstreamError(error, 'signOut', { logger, onEvent, db })
+      const kitError = upstreamError(error, 'signOut', { logger, onEvent, db })
+      // A dead token's cookie is no use to keep; after an outage it is kept so a retry can revoke.
+      if (kitError.code === 'invalid_token') cookieSession?.clear(req, res)
+      throw kitError
     } finally {
       // Evict even when Instant failed: a retry must not be answered from a stale positive entry.
       evictToken(db, tokenHash)
     }
     onEvent?.({ type: 'signed_out', scope })
+    cookieSession?.clear(req, res)
     sendEmpty(res, 204)
   }
 

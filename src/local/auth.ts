@@ -15,9 +15,22 @@ import { toDbUser, type UserRow } from './users.js'
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
 /** Instant uses the same bucket size for verification attempts per email. */
 export const DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR = 20
-/** Instant's flag default `default-magic-code-expiry-minutes` (24 h). */
-export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 1440
+/**
+ * How long a magic code verifies: 10 minutes. Instant's flag default is 24 h; Local Instant
+ * keeps the kit's bound, because its runtime route accepts codes from any guest.
+ */
+export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 10
+/** Wrong guesses that burn an email's live code (a new one must be requested). */
+export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
+/**
+ * Verification attempts per email per day. With one live code of 10^6 possibilities, a guesser
+ * wins with probability ≤ 50 / 10^6 a day, ≤ 0.035% in a week.
+ */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
+/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
+export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
 const HOUR_MS = 3_600_000
+const DAY_MS = 24 * HOUR_MS
 /** Expired codes are kept this long so that using one answers record-expired, not not-found. */
 const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
 
@@ -26,6 +39,12 @@ export interface AuthOptions {
   magicCodeExpiryMinutes: number
   sendsPerHour: number
   verifiesPerHour: number
+  verifiesPerDay: number
+  /** Wrong guesses that burn a live code. */
+  codeAttempts: number
+  guestSignInsPerHour: number
+  /** Cap on keys (emails, IPs) held by each rate limiter. */
+  rateLimitMaxKeys: number
   /** The data engine's signup checks: `extra-fields` and the `$users.allow.create` rule. */
   signup: Pick<DataEngine, 'checkUserFields' | 'checkSignup'>
   /** Delivers a magic code (mailbox + log line). */
@@ -64,7 +83,8 @@ export interface Auth {
     extraFields?: unknown
     admin: boolean
   }): { user: UserWithToken; created: boolean }
-  signInGuest(extraFields: unknown, admin: boolean): UserWithToken
+  /** `clientIp` (runtime route only) is rate-limited; admin calls are not. */
+  signInGuest(extraFields: unknown, admin: boolean, clientIp?: string): UserWithToken
   signOutToken(token: string): void
   signOutUser(userId: string): void
   deleteUser(userId: string): DbUser | null
@@ -89,12 +109,10 @@ function randomCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0')
 }
 
-function rateLimited(): LocalInstantError {
-  return new LocalInstantError(
-    429,
-    'rate-limited',
-    'Too many verification codes requested for this email. Please try again later.',
-  )
+function rateLimited(
+  message = 'Too many verification codes requested for this email. Please try again later.',
+): LocalInstantError {
+  return new LocalInstantError(429, 'rate-limited', message)
 }
 
 /** Builds the auth service; every statement is prepared here, once. */
@@ -102,8 +120,13 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
   const { appId } = options
   const now = options.now ?? (() => Date.now())
   const expiryMs = options.magicCodeExpiryMinutes * 60_000
-  const sendLimiter = createFixedWindowLimiter(options.sendsPerHour, HOUR_MS)
-  const verifyLimiter = createFixedWindowLimiter(options.verifiesPerHour, HOUR_MS)
+  const maxKeys = options.rateLimitMaxKeys
+  const sendLimiter = createFixedWindowLimiter(options.sendsPerHour, HOUR_MS, maxKeys)
+  const verifyLimiter = createFixedWindowLimiter(options.verifiesPerHour, HOUR_MS, maxKeys)
+  const verifyDailyLimiter = createFixedWindowLimiter(options.verifiesPerDay, DAY_MS, maxKeys)
+  const guestLimiter = createFixedWindowLimiter(options.guestSignInsPerHour, HOUR_MS, maxKeys)
+  /** Wrong guesses against each email's live code; in memory (a restart resets them). */
+  const wrongGuesses = new Map<string, { codeId: number; count: number }>()
 
   const st = {
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
@@ -128,6 +151,10 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       'SELECT id, expires_at FROM magic_codes WHERE email = ? AND code_hash = ? ORDER BY expires_at DESC LIMIT 1',
     ),
     deleteCode: db.prepare('DELETE FROM magic_codes WHERE id = ?'),
+    deleteCodesOfEmail: db.prepare('DELETE FROM magic_codes WHERE email = ?'),
+    liveCode: db.prepare(
+      'SELECT id FROM magic_codes WHERE email = ? AND expires_at >= ? ORDER BY id DESC LIMIT 1',
+    ),
     purgeCodes: db.prepare('DELETE FROM magic_codes WHERE expires_at < ?'),
   }
 
@@ -191,9 +218,32 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
     const args = [{ 'app-id': appId, code, email }]
     const found = st.findCode.get(email, sha256Hex(code)) as
       { id: number; expires_at: number } | undefined
-    if (found === undefined) throw recordNotFound('app-user-magic-code', args)
+    if (found === undefined) {
+      countWrongGuess(email)
+      throw recordNotFound('app-user-magic-code', args)
+    }
+    wrongGuesses.delete(email)
     st.deleteCode.run(found.id)
     if (found.expires_at < now()) throw recordExpired('app-user-magic-code', args)
+  }
+
+  /** A wrong guess counts against the email's live code; enough of them burn it. */
+  function countWrongGuess(email: string): void {
+    const live = st.liveCode.get(email, now()) as { id: number } | undefined
+    if (live === undefined) return
+    let entry = wrongGuesses.get(email)
+    if (entry === undefined || entry.codeId !== live.id) {
+      // Bounded like the limiters: the oldest counter goes first (the daily limit still holds).
+      if (wrongGuesses.size >= maxKeys)
+        wrongGuesses.delete(wrongGuesses.keys().next().value as string)
+      entry = { codeId: live.id, count: 0 }
+      wrongGuesses.set(email, entry)
+    }
+    entry.count++
+    if (entry.count >= options.codeAttempts) {
+      st.deleteCode.run(live.id)
+      wrongGuesses.delete(email)
+    }
   }
 
   const verifyTx = db.transaction(
@@ -271,6 +321,9 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       const code = randomCode()
       const t = now()
       st.purgeCodes.run(t - EXPIRED_CODE_GRACE_MS)
+      // Only the latest code verifies: every send does not add one more code to guess.
+      st.deleteCodesOfEmail.run(email)
+      wrongGuesses.delete(email)
       st.insertCode.run(email, sha256Hex(code), t, t + expiryMs)
       return code
     },
@@ -293,7 +346,10 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
         }
         if (user.type === 'guest') guest = user
       }
-      if (!verifyLimiter.tryConsume(email, now())) throw rateLimited()
+      const t = now()
+      if (!verifyLimiter.tryConsume(email, t) || !verifyDailyLimiter.tryConsume(email, t)) {
+        throw rateLimited()
+      }
       // A new user gets the guest's id when a guest upgrades; the signup rule sees that id.
       const newUserId = guest?.id ?? randomUUID()
       let extra: Record<string, unknown> = {}
@@ -306,7 +362,10 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
       return verifyTx(email, guest, extra, newUserId)
     },
 
-    signInGuest(extraFields, admin) {
+    signInGuest(extraFields, admin, clientIp) {
+      if (!admin && !guestLimiter.tryConsume(clientIp ?? '', now())) {
+        throw rateLimited('Too many guest sign-ins from this address. Please try again later.')
+      }
       const id = randomUUID()
       const extra = checkSignup({ id }, extraFields, admin)
       return db.transaction(() => {

@@ -16,6 +16,7 @@ export type InstantErrorType =
   | 'permission-evaluation-failed'
   | 'rate-limited'
   | 'payload-too-large'
+  | 'timeout'
   | 'unknown'
 
 export type ErrorHint = Record<string, unknown>

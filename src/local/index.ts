@@ -12,22 +12,43 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createAuth,
+  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
 } from './auth.js'
+import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
+import {
+  DEFAULT_MAX_QUERY_BYTES,
+  DEFAULT_MAX_QUERY_FORMS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RESULT_ROWS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+} from './data/query-budget.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
-import { getMeta, openStore, setMeta } from './store.js'
+import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
+import { getMeta, openStore, setMeta } from './database.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export type { LocalInstantLogger } from './server.js'
 export {
+  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
+  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+  DEFAULT_RATE_LIMIT_MAX_KEYS,
+  DEFAULT_MAX_QUERY_BYTES,
+  DEFAULT_MAX_QUERY_FORMS,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RESULT_ROWS,
+  DEFAULT_QUERY_TIMEOUT_MS,
 }
 
 /** Default host: loopback only. */
@@ -48,12 +69,29 @@ export interface LocalInstantOptions {
   appId?: string
   /** Admin token (UUID). Default: the one stored in the database, else a new random one (then stored). */
   adminToken?: string
-  /** How long a magic code stays valid. Default 1440 (24 h, Instant's default). */
+  /**
+   * How long a magic code stays valid. Default 10 (Instant's own default is 24 h; Local Instant
+   * keeps the kit's bound because its runtime route takes codes from anyone).
+   */
   magicCodeExpiryMinutes?: number
+  /**
+   * Wrong guesses that burn an email's live code (a new code must be requested). Only the
+   * latest code of an email verifies. Default 5; `Infinity` disables.
+   */
+  magicCodeAttempts?: number
   /** Magic-code sends per email per hour (admin and runtime send). Default 20; `Infinity` disables. */
   magicCodeSendsPerHour?: number
   /** Magic-code verification attempts per email per hour. Default 20; `Infinity` disables. */
   magicCodeVerifiesPerHour?: number
+  /** Magic-code verification attempts per email per day. Default 50; `Infinity` disables. */
+  magicCodeVerifiesPerDay?: number
+  /** Runtime guest sign-ins per client IP per hour (admin sign-ins are not limited). Default 300; `Infinity` disables. */
+  guestSignInsPerHour?: number
+  /**
+   * Keys (emails, IPs) each rate limiter holds at most; when full and none has expired, new
+   * keys are refused with 429 rather than resetting live counters. Default 100,000.
+   */
+  rateLimitMaxKeys?: number
   /** Permission rules in Instant's JSON format. */
   rules?: unknown
   /** The schema (`i.schema(...)` result or its JSON). */
@@ -62,6 +100,19 @@ export interface LocalInstantOptions {
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
   maxBodyBytes?: number
+  /** Largest query (its JSON, in characters) `/admin/query` runs; bigger → 400. Default 256 KiB. */
+  maxQueryBytes?: number
+  /** Most namespace forms (nested included) in one query; more → 400. Default 1,000. */
+  maxQueryForms?: number
+  /** Most entities (nested included) in one query's answer; more → 400. Default 100,000. */
+  maxResultRows?: number
+  /** Largest answer of one query, estimated as JSON while built; bigger → 400. Default 32 MiB. */
+  maxResultBytes?: number
+  /**
+   * Longest one query may run; then it stops with 400 `timeout`. Queries run on the server's
+   * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
+   */
+  queryTimeoutMs?: number
 }
 
 /** A running Local Instant. */
@@ -115,19 +166,37 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       appId,
       schema: opts.schema,
       rules: opts.rules,
+      queryBudget: {
+        maxQueryBytes: opts.maxQueryBytes,
+        maxQueryForms: opts.maxQueryForms,
+        maxResultRows: opts.maxResultRows,
+        maxResultBytes: opts.maxResultBytes,
+        timeoutMs: opts.queryTimeoutMs,
+      },
     })
 
-    const auth = createAuth(db, {
+    // Set once the server exists; the auth wrapper below needs it for revocations.
+    const sessions: { hub?: SessionHub } = {}
+    const rawAuth = createAuth(db, {
       appId,
       magicCodeExpiryMinutes: opts.magicCodeExpiryMinutes,
       sendsPerHour: opts.magicCodeSendsPerHour,
       verifiesPerHour: opts.magicCodeVerifiesPerHour,
+      verifiesPerDay: opts.magicCodeVerifiesPerDay,
+      codeAttempts: opts.magicCodeAttempts,
+      guestSignInsPerHour: opts.guestSignInsPerHour,
+      rateLimitMaxKeys: opts.rateLimitMaxKeys,
       signup: engine,
       deliver(email, code) {
         mailbox.deliver({ email, code, sentAt: Date.now() })
         logger.info(`[instant-local] Magic code for ${email}: ${code}`)
       },
       deleteUser: (userId) => engine.onUserDeleted(userId),
+    })
+    const auth = withSessionNotices(rawAuth, {
+      usersChanged: () => engine.session.notifyWrite(['$users']),
+      revokeToken: (token) => sessions.hub?.revokeToken(token),
+      revokeUser: (userId) => sessions.hub?.revokeUser(userId),
     })
 
     const listener = createRequestListener({
@@ -139,6 +208,14 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     })
     server = createServer({ keepAliveTimeout: 65_000 }, listener)
     const srv = server
+    sessions.hub = await attachSessions(srv, {
+      appId,
+      adminToken,
+      engine,
+      auth,
+      logger,
+      maxPayloadBytes: opts.maxBodyBytes,
+    })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
       srv.listen(opts.port, opts.host, () => {
@@ -158,6 +235,8 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       setRules: (next) => engine.setRules(next),
       close() {
         closing ??= new Promise<void>((resolve) => {
+          // Upgraded sockets are no longer the HTTP server's: end the sessions first.
+          sessions.hub?.close()
           srv.close(() => {
             db.pragma('wal_checkpoint(TRUNCATE)')
             db.close()
@@ -248,7 +327,28 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
       o.magicCodeVerifiesPerHour,
       DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
     ),
+    magicCodeAttempts: positive(
+      'magicCodeAttempts',
+      o.magicCodeAttempts,
+      DEFAULT_MAGIC_CODE_ATTEMPTS,
+    ),
+    magicCodeVerifiesPerDay: positive(
+      'magicCodeVerifiesPerDay',
+      o.magicCodeVerifiesPerDay,
+      DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
+    ),
+    guestSignInsPerHour: positive(
+      'guestSignInsPerHour',
+      o.guestSignInsPerHour,
+      DEFAULT_GUEST_SIGN_INS_PER_HOUR,
+    ),
+    rateLimitMaxKeys: positive('rateLimitMaxKeys', o.rateLimitMaxKeys, DEFAULT_RATE_LIMIT_MAX_KEYS),
     maxBodyBytes: positive('maxBodyBytes', o.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    maxQueryBytes: positive('maxQueryBytes', o.maxQueryBytes, DEFAULT_MAX_QUERY_BYTES),
+    maxQueryForms: positive('maxQueryForms', o.maxQueryForms, DEFAULT_MAX_QUERY_FORMS),
+    maxResultRows: positive('maxResultRows', o.maxResultRows, DEFAULT_MAX_RESULT_ROWS),
+    maxResultBytes: positive('maxResultBytes', o.maxResultBytes, DEFAULT_MAX_RESULT_BYTES),
+    queryTimeoutMs: positive('queryTimeoutMs', o.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS),
     rules: o.rules,
     schema: o.schema,
     logger,

@@ -6,7 +6,12 @@ import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
+import {
+  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+  startLocalInstant,
+  type LocalInstant,
+  type LocalInstantLogger,
+} from './index.js'
 
 /** Default port of the CLI (the library default is 0, a free port). */
 export const DEFAULT_CLI_PORT = 8888
@@ -25,7 +30,7 @@ Options:
   --admin-token UUID              admin token (default: kept in the database, created on first start)
   --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
   --schema FILE                   schema (.json, or .js/.mjs with a default export)
-  --magic-code-expiry-minutes N   magic code lifetime (default 1440)
+  --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
   -h, --help                      show this help
 `
 

@@ -209,7 +209,8 @@ export function createRequestListener(
       'POST /runtime/auth/sign_in_guest',
       (r) => {
         assertKnownApp(bodyAppId(r, 'app-id'))
-        return { user: auth.signInGuest(r.body['extra-fields'], false) }
+        const ip = r.req.socket.remoteAddress
+        return { user: auth.signInGuest(r.body['extra-fields'], false, ip) }
       },
     ],
     [
@@ -331,7 +332,7 @@ export function createRequestListener(
   // ---------- plumbing
 
   function send(req: IncomingMessage, res: ServerResponse, status: number, json: string): void {
-    const origin = req.headers.origin
+    const origin = corsOrigin(req)
     if (origin === undefined) {
       res.writeHead(status, {
         'content-type': JSON_HEADERS,
@@ -363,7 +364,7 @@ export function createRequestListener(
   }
 
   function preflight(req: IncomingMessage, res: ServerResponse): void {
-    const origin = req.headers.origin
+    const origin = corsOrigin(req)
     const headers: Record<string, string> = {
       'content-length': '0',
       vary: 'Origin, Access-Control-Request-Headers',
@@ -479,6 +480,15 @@ const MALFORMED_JSON_BODY = JSON.stringify({
   message: 'Malformed JSON in request body.',
   hint: { in: ['body'] },
 })
+
+/**
+ * The origin to answer CORS for: runtime routes only, which browsers call (the SDK). Admin
+ * routes carry the admin token and are for servers; a page in a browser has no business there.
+ */
+function corsOrigin(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin
+  return origin !== undefined && pathOf(req.url).startsWith('/runtime/') ? origin : undefined
+}
 
 /** Instant's `(when-not param ...)`: nil and false are absent. */
 function isPresent(value: unknown): boolean {

@@ -2,7 +2,7 @@
  * Users as stored (`users` table) and as Instant returns them ("db format", contract §7.1).
  * Shared with the data engine, which reads `$users` from the same table.
  */
-import type { DbUser } from './data/index.js'
+import type { DbUser } from './data/caller.js'
 
 /** A row of the `users` table. */
 export interface UserRow {

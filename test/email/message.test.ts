@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_APP_NAME,
   DEFAULT_CODE_EXPIRY_MINUTES,
+  durationInWords,
   escapeHtml,
+  memoryEmail,
   magicCodeMessageBuilder,
   magicCodeSender,
   type EmailMessage,
@@ -23,6 +25,39 @@ describe('magicCodeMessageBuilder', () => {
     expect(message.html).toContain('>482913</p>')
     expect(message.html).toContain('Acme')
     expect(message.html).toContain('15 minutes')
+  })
+
+  it('states the validity the router passes (expiresInMs), over expiryMinutes', () => {
+    const build = magicCodeMessageBuilder({ expiryMinutes: 30 })
+    const say = (expiresInMs: number) =>
+      build({ email: 'ada@example.com', code: '1', expiresInMs }).text.split('\n')[4]
+    expect(say(15_000)).toBe(
+      'It expires in 15 seconds. If you did not ask for it, you can ignore this email.',
+    )
+    expect(say(600_000)).toMatch(/^It expires in 10 minutes\./)
+    expect(say(60_000)).toMatch(/^It expires in 1 minute\./)
+    expect(say(1_000)).toMatch(/^It expires in 1 second\./)
+    expect(say(90_500)).toMatch(/^It expires in 90 seconds\./)
+    // Never more than the code lives: 150 s is "2 minutes", not 3.
+    expect(say(150_000)).toMatch(/^It expires in 2 minutes\./)
+    expect(say(3_600_000)).toMatch(/^It expires in 1 hour\./)
+    expect(say(86_400_000)).toMatch(/^It expires in 24 hours\./)
+    expect(build({ email: 'ada@example.com', code: '1', expiresInMs: 15_000 }).html).toContain(
+      '<p>It expires in 15 seconds.',
+    )
+    // Without expiresInMs (a message not sent by magicCodeRouter), expiryMinutes speaks.
+    expect(build({ email: 'ada@example.com', code: '1' }).text).toContain('expires in 30 minutes.')
+  })
+
+  it('durationInWords is exported for your own templates', () => {
+    expect(durationInWords(600_000)).toBe('10 minutes')
+    expect(durationInWords(15_000)).toBe('15 seconds')
+  })
+
+  it('every provider passes expiresInMs through to the message', async () => {
+    const mailbox = memoryEmail()
+    await mailbox({ email: 'ada@example.com', code: '123456', expiresInMs: 45_000 })
+    expect(mailbox.messages[0]!.text).toContain('It expires in 45 seconds.')
   })
 
   it('uses the named defaults', () => {

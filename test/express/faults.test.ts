@@ -7,7 +7,17 @@ import request from 'supertest'
 import { init as sdkInit } from '@instantdb/admin'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { init } from '../../src/admin/index.js'
-import { magicCodeRouter, requireInstantUser, signInRouter } from '../../src/express/index.js'
+import {
+  magicCodeRouter,
+  memoryStore,
+  requireInstantUser,
+  signInRouter,
+} from '../../src/express/index.js'
+import {
+  DEFAULT_CODE_ATTEMPTS,
+  DEFAULT_CODE_TTL_MS,
+  magicCodeRecords,
+} from '../../src/core/magic-code-records.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
 import type { LocalInstant } from '../../src/local/index.js'
 import {
@@ -141,9 +151,19 @@ describe.each(FRAMEWORKS)('Instant faults on %s', (framework) => {
           authenticate: () => ({ email: 'a@b.co' }),
         }),
       )
+      // A code the kit issued (Instant could not have): only such a code is sent on to Instant.
+      const store = memoryStore()
+      await magicCodeRecords(store, {
+        ttlMs: DEFAULT_CODE_TTL_MS,
+        attemptsPerCode: DEFAULT_CODE_ATTEMPTS,
+        dailySendsPerEmail: 20,
+        dailyAttemptsPerEmail: 50,
+        dailyAttemptsPerClient: 20,
+      }).issue('a@b.co', '123456')
       app.use(
         magicCodeRouter({
           db,
+          store,
           instantTimeoutMs: TIMEOUT_MS,
           rateLimit: false,
           logger: recordingLogger(),
@@ -162,6 +182,12 @@ describe.each(FRAMEWORKS)('Instant faults on %s', (framework) => {
         .send({ email: 'a@b.co', code: '123456' })
         .expect(503)
       expect(verify.body.code).toBe('auth_unavailable')
+      // The outage did not use the code up: trying it again asks Instant again.
+      const again = await request(app.handler)
+        .post('/verify-magic-code')
+        .send({ email: 'a@b.co', code: '123456' })
+        .expect(503)
+      expect(again.body.code).toBe('auth_unavailable')
     })
   })
 })

@@ -255,7 +255,11 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
         expect(res.body).toEqual({ sent: true })
         expectKitHeaders(res)
         expect(sent).toEqual([
-          { email: `code-${tag}@example.com`, code: expect.stringMatching(/^\d{6}$/) },
+          {
+            email: `code-${tag}@example.com`,
+            code: expect.stringMatching(/^\d{6}$/),
+            expiresInMs: 600_000,
+          },
         ])
         expect(res.text).not.toContain(sent[0]!.code)
       })
@@ -510,7 +514,7 @@ describe.each(FRAMEWORKS)('rate limits on %s', (framework) => {
     expect(res.body.code).toBe('rate_limited')
   })
 
-  it('5 wrong codes block that email, even for the right code', async () => {
+  it('5 wrong codes from one IP block that client for the email, even for the right code', async () => {
     const sent: { code: string }[] = []
     const app = createApp(framework)
     app.use(magicCodeRouter({ db, sendEmail: (m) => void sent.push(m) }))

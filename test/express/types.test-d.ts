@@ -8,6 +8,7 @@ import {
   KitError,
   isKitError,
   magicCodeRouter,
+  memoryStore,
   optionalInstantUser,
   requireInstantUser,
   signInRouter,
@@ -18,7 +19,10 @@ import {
   type OptionalInstantRequest,
   type InstantRequest,
   type KitErrorCode,
+  type MagicCodeEmail,
+  type StateStore,
 } from '../../src/express/index.js'
+import { memoryEmail } from '../../src/email/index.js'
 
 type Provided<M> = M extends InstantUserMiddleware<infer P> ? P : never
 
@@ -33,6 +37,28 @@ describe('types', () => {
     signInRouter({ db: sdk, authenticate: async () => null })
     magicCodeRouter({ db: sdk, sendEmail: async () => {} })
     signOutRouter({ db: sdk, scope: 'all' })
+  })
+
+  it('magicCodeRouter takes a state store and the code rules; sendEmail learns the validity', () => {
+    const store: StateStore = memoryStore({ maxKeys: 10 })
+    magicCodeRouter({
+      db,
+      store,
+      codeTtlMs: 15_000,
+      codeAttempts: 3,
+      dailyLimits: { sendsPerEmail: 5, attemptsPerEmail: 10, attemptsPerClient: 5 },
+      rateLimit: { verifyFailuresPerClient: { limit: 3 }, verifyFailuresPerEmail: false },
+      sendEmail: ({ expiresInMs }) => {
+        expectTypeOf(expiresInMs).toBeNumber()
+      },
+    })
+    magicCodeRouter({ db, sendEmail: memoryEmail() })
+    expectTypeOf<MagicCodeEmail>().toHaveProperty('expiresInMs')
+    signInRouter({ db, authenticate: () => null, rateLimit: { failuresPerClient: { limit: 3 } } })
+    // @ts-expect-error: a store needs all five operations
+    magicCodeRouter({ db, sendEmail: () => {}, store: { get: async () => undefined } })
+    // @ts-expect-error: daily limits are numbers
+    magicCodeRouter({ db, sendEmail: () => {}, dailyLimits: { sendsPerEmail: '20' } })
   })
 
   it('requireInstantUser provides a context; optionalInstantUser a context or null', () => {

@@ -5,7 +5,7 @@ import { init } from '@instantdb/admin'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startLocalInstant } from 'instant-express-auth/local'
-import { MIGRATIONS } from '../../src/local/store.js'
+import { MIGRATIONS } from '../../src/local/database.js'
 import { rejectionOf } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'instant-local-'))

@@ -134,10 +134,16 @@ describe('magic codes', () => {
     ])
   })
 
-  it('checkMagicCode creates a "user", codes are single-use, several are valid at once', async () => {
+  it('checkMagicCode creates a "user", codes are single-use, only the latest one verifies', async () => {
     const email = 'codes@example.com'
     const { code: c1 } = await db.auth.generateMagicCode(email)
     const { code: c2 } = await db.auth.generateMagicCode(email)
+    // Instant keeps every code valid for 24 h; Local Instant keeps only the latest (issue 11).
+    const older = await rejectionOf(db.auth.checkMagicCode(email, c1))
+    expect(older.status).toBe(400)
+    expect(older.body).toEqual(
+      recordNotFound('app-user-magic-code', { 'app-id': local.appId, code: c1, email }),
+    )
     const first = await db.auth.checkMagicCode(email, c2)
     expect(first.created).toBe(true)
     expect(first.user).toEqual({
@@ -149,15 +155,16 @@ describe('magic codes', () => {
       isGuest: false,
       refresh_token: expect.stringMatching(UUID_RE),
     })
-    const second = await db.auth.checkMagicCode(email, c1)
+    const { code: c3 } = await db.auth.generateMagicCode(email)
+    const second = await db.auth.checkMagicCode(email, c3)
     expect(second.created).toBe(false)
     expect(second.user.id).toBe(first.user.id)
     expect(second.user.refresh_token).not.toBe(first.user.refresh_token)
 
-    const reused = await rejectionOf(db.auth.checkMagicCode(email, c1))
+    const reused = await rejectionOf(db.auth.checkMagicCode(email, c3))
     expect(reused.status).toBe(400)
     expect(reused.body).toEqual(
-      recordNotFound('app-user-magic-code', { 'app-id': local.appId, code: c1, email }),
+      recordNotFound('app-user-magic-code', { 'app-id': local.appId, code: c3, email }),
     )
   })
 

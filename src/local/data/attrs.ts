@@ -107,6 +107,8 @@ export interface AttrRegistry {
   dataAttrsOf(ns: string): readonly DataAttr[]
   linksTouching(ns: string): readonly ResolvedLink[]
   byId(id: string): Attr | undefined
+  /** Every attr, system ones included. */
+  all(): readonly Attr[]
   /** Inserts or replaces an attr (matched by id) and persists it. */
   put(attr: Attr): void
   remove(id: string): void
@@ -174,6 +176,7 @@ export function createAttrRegistry(db: Database): AttrRegistry {
     dataAttrsOf: (ns) => dataByNs.get(ns) ?? [],
     linksTouching: (ns) => linksByNs.get(ns) ?? [],
     byId: (id) => byId.get(id),
+    all: () => [...byId.values()],
     put(attr) {
       upsert.run(attr.id, attr.ns, attr.label, JSON.stringify(attr))
       const next = [...byId.values()].filter((a) => a.id !== attr.id && !a.id.startsWith('sys-'))

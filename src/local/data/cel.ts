@@ -1,8 +1,12 @@
 /**
  * CEL for permission rules, on @marcbachmann/cel-js: one environment, each source compiled once
  * and cached, values converted the way Instant's CEL sees JSON (integers are CEL ints).
+ * `string.matches(re)` runs on RE2 semantics (re2js), as Instant's cel-java does with RE2J:
+ * cel-js's own `matches` uses JavaScript's backtracking engine, and a guest-written value can
+ * then hang the server under a rule like `data.x.matches('^([a-z]+)+$')`.
  */
 import { Environment } from '@marcbachmann/cel-js'
+import { RE2JS } from 're2js'
 
 /** A compiled rule: evaluates against the variables `auth`, `data`, `newData`, … */
 export type CompiledRule = (vars: Record<string, unknown>) => unknown
@@ -70,17 +74,80 @@ export function createCelCompiler(): CelCompiler {
         return resolve(String(path)).map(toCelValue)
       },
     })
+    .registerFunction(`string.${RE2_MATCHES}(string): bool`, (value: unknown, re: unknown) =>
+      re2(String(re)).test(String(value)),
+    )
   const cache = new Map<string, CompiledRule>()
   return {
     compile(source) {
       let rule = cache.get(source)
       if (!rule) {
         const parsed = env.parse(source)
+        useRe2ForMatches(parsed.ast)
         rule = (vars) => parsed(vars)
         cache.set(source, rule)
       }
       return rule
     },
+  }
+}
+
+/** The name `matches` calls are renamed to; not an identifier a rule would use. */
+const RE2_MATCHES = '__instantLocalRe2Matches'
+
+/** Compiled RE2 patterns; bounded, because dynamic patterns may come from data. */
+const re2Cache = new Map<string, RE2JS>()
+const RE2_CACHE_MAX = 1_000
+
+function re2(pattern: string): RE2JS {
+  let compiled = re2Cache.get(pattern)
+  if (compiled === undefined) {
+    // Throws RE2JSSyntaxException for what RE2 refuses (backreferences, lookaround).
+    compiled = RE2JS.compile(pattern)
+    if (re2Cache.size >= RE2_CACHE_MAX) re2Cache.clear()
+    re2Cache.set(pattern, compiled)
+  }
+  return compiled
+}
+
+interface AstNode {
+  op: string
+  args: unknown
+}
+
+function isAstNode(v: unknown): v is AstNode {
+  return typeof v === 'object' && v !== null && typeof (v as AstNode).op === 'string'
+}
+
+/**
+ * Points every `x.matches(re)` of a freshly parsed rule at the RE2 function (cel-js keeps its
+ * own `matches` and refuses a second overload). A literal pattern is compiled now, so a pattern
+ * RE2 refuses is reported when rules are set, not mid-request.
+ */
+function useRe2ForMatches(root: unknown): void {
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) {
+      stack.push(...(node as unknown[]))
+      continue
+    }
+    if (!isAstNode(node)) continue
+    const args = node.args
+    if (node.op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
+      args[0] = RE2_MATCHES
+      const params = args[2]
+      const pattern = Array.isArray(params) && params.length === 1 ? params[0] : undefined
+      if (isAstNode(pattern) && pattern.op === 'value' && typeof pattern.args === 'string') {
+        try {
+          re2(pattern.args)
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e)
+          throw new Error(`matches(): the pattern is not valid RE2 syntax (${reason})`)
+        }
+      }
+    }
+    stack.push(args)
   }
 }
 

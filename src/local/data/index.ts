@@ -3,29 +3,47 @@
  * The interface between the server and auth side (src/local/*.ts) and the data engine.
  */
 import type { Database } from 'better-sqlite3'
-import { createAttrRegistry } from './attrs.js'
+import { createAttrRegistry, type AttrRegistry } from './attrs.js'
+import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
+import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
 import { createPermissions } from './permissions.js'
 import { runQuery } from './query.js'
+import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
 import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
-import { deleteEntityCascading, runTransact } from './transact.js'
+import { deleteEntityCascading } from './cascade.js'
+import { runTransact } from './transact.js'
+import { loggingAttrs, loggingStore, type WriteLog } from './write-log.js'
 
-/** A user in Instant's "db format" (contract §7.1), without `refresh_token`. */
-export interface DbUser {
-  app_id: string
-  id: string
-  email?: string
-  type?: string
-  created_at: string
-  isGuest: boolean
-  [attr: string]: unknown
+export type { ClientAttr } from './client-attrs.js'
+
+/** What one commit changed; `namespaces: 'all'` after new rules or a new schema. */
+export interface Commit {
+  txId: number
+  namespaces: ReadonlySet<string> | 'all'
+  attrsChanged: boolean
 }
 
-/** Who is calling `/admin/query` or `/admin/transact`, as resolved by the server (contract §2). */
-export type Caller = { kind: 'admin' } | { kind: 'user'; user: DbUser } | { kind: 'guest' }
+/** What the realtime sessions (src/local/session) read from the engine, besides query/transact. */
+export interface SessionFacet {
+  /** The attr registry, to map attr ids and labels (read only). */
+  readonly attrs: AttrRegistry
+  /** Every attr in Instant's shape, after giving each namespace its primary `id` attr. */
+  clientAttrs(): ClientAttr[]
+  /** `$serverCreatedAt` (ms) of an entity, the `t` of its triples. */
+  createdAt(ns: string, id: string): number | undefined
+  /** The last tx-id handed out (0 before the first transaction). */
+  lastTxId(): number
+  /** Calls `listener` after every commit: transactions, user deletes, rules, writes by auth. */
+  subscribe(listener: (commit: Commit) => void): () => void
+  /** Reports a write made outside the engine (the auth side writing `$users`). */
+  notifyWrite(namespaces: Iterable<string>): void
+}
+
+export type { Caller, DbUser } from './caller.js'
 
 export interface DataEngineOptions {
   appId: string
@@ -33,6 +51,8 @@ export interface DataEngineOptions {
   schema?: unknown
   /** Permission rules in Instant's JSON format. */
   rules?: unknown
+  /** Query budgets; each one missing takes its default (query-budget.ts). */
+  queryBudget?: Partial<QueryBudget>
 }
 
 export interface DataEngine {
@@ -57,10 +77,12 @@ export interface DataEngine {
    * row (if still there), its links, and what they cascade to, linked guests included.
    */
   onUserDeleted(userId: string): void
+  /** For the realtime sessions. */
+  readonly session: SessionFacet
 }
 
 /**
- * Builds the engine on an open, migrated database (see src/local/store.ts).
+ * Builds the engine on an open, migrated database (see src/local/database.ts).
  *
  * @example
  * const engine = createDataEngine(db, { appId, schema, rules })
@@ -68,33 +90,91 @@ export interface DataEngine {
  * engine.query({ query: { todos: {} } }, { kind: 'guest' }) // { todos: [...] }
  */
 export function createDataEngine(db: Database, options: DataEngineOptions): DataEngine {
-  const attrs = createAttrRegistry(db)
-  const store = createStore(db)
+  const log: WriteLog = { namespaces: new Set(), attrsChanged: false }
+  const rawAttrs = createAttrRegistry(db)
+  const attrs = loggingAttrs(rawAttrs, log)
+  const store = loggingStore(createStore(db), rawAttrs, log)
   const permissions = createPermissions(createCelCompiler())
+  const listeners = new Set<(commit: Commit) => void>()
+  const selectTxId = db.prepare<[], { value: number }>(
+    "SELECT value FROM data_meta WHERE key = 'tx_id'",
+  )
+  const lastTxId = (): number => selectTxId.get()?.value ?? 0
+  const emit = (commit: Commit): void => {
+    for (const listener of listeners) listener(commit)
+  }
+  /** Runs a write, then tells the listeners what it changed (nothing when it threw). */
+  function logged<T>(write: () => T, txIdOf: (result: T) => number): T {
+    log.namespaces.clear()
+    log.attrsChanged = false
+    try {
+      const result = write()
+      if (log.namespaces.size > 0 || log.attrsChanged) {
+        emit({
+          txId: txIdOf(result),
+          namespaces: new Set(log.namespaces),
+          attrsChanged: log.attrsChanged,
+        })
+      }
+      return result
+    } finally {
+      log.namespaces.clear()
+      log.attrsChanged = false
+    }
+  }
   const setSchema = (schema: unknown): void => {
     db.transaction(() => applySchema(attrs, schema))()
+    emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: true })
   }
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
-  const deps = { db, store, attrs, permissions }
+  const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
+  const deps = { db, store, attrs, permissions, budget }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller) => runQuery(deps, body, caller),
-    transact: (body, caller) => runTransact(deps, body, caller),
-    setRules: (rules) => permissions.setRules(rules),
+    transact: (body, caller) =>
+      logged(
+        () => runTransact(deps, body, caller),
+        (r) => r['tx-id'],
+      ),
+    setRules(rules) {
+      permissions.setRules(rules)
+      emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
+    },
     setSchema,
     checkUserFields: (fields) => checkUserFields(signupDeps, fields),
     checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),
     onUserDeleted(userId) {
       // Refresh tokens go with their users rows (foreign key cascade).
-      try {
-        db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
-      } catch (error) {
-        // SQLite rolled back; bring the in-memory caches back in line, as runTransact does.
-        attrs.reload()
-        store.clearCache()
-        throw error
-      }
+      logged(() => {
+        try {
+          db.transaction(() => deleteEntityCascading({ store, attrs }, '$users', userId))()
+        } catch (error) {
+          // SQLite rolled back; bring the in-memory caches back in line, as runTransact does.
+          attrs.reload()
+          store.clearCache()
+          throw error
+        }
+      }, lastTxId)
+    },
+    session: {
+      attrs: rawAttrs,
+      clientAttrs() {
+        if (ensurePrimaryAttrs(db, rawAttrs)) {
+          emit({ txId: lastTxId(), namespaces: new Set(), attrsChanged: true })
+        }
+        return clientAttrs(rawAttrs)
+      },
+      createdAt: (ns, id) => store.load(ns, id)?.createdAt,
+      lastTxId,
+      subscribe(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      notifyWrite(namespaces) {
+        emit({ txId: lastTxId(), namespaces: new Set(namespaces), attrsChanged: false })
+      },
     },
   }
 }

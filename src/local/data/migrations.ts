@@ -1,6 +1,6 @@
 /**
  * SQL migrations of the data engine's tables, appended after the auth tables' migrations by
- * src/local/store.ts. Append only: each entry is one schema version.
+ * src/local/database.ts. Append only: each entry is one schema version.
  *
  * Layout (an EAV store, like Instant's triples table):
  * - `data_attrs`: one row per attribute or link, its definition as JSON (see attrs.ts).

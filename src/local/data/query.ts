@@ -7,7 +7,7 @@ import { paramMalformed, paramMissing } from '../errors.js'
 import type { AttrRegistry } from './attrs.js'
 import { assertSafeInput, validationError } from './errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
-import type { Caller } from './index.js'
+import type { Caller } from './caller.js'
 import { celAuth, celEntity, type Permissions } from './permissions.js'
 import { celRequest, toCelMap, type CelMap } from './cel.js'
 import type { StoredEntity, Store } from './store.js'
@@ -20,6 +20,7 @@ import {
   type WhereEnv,
 } from './where.js'
 import { isRecord } from './is-record.js'
+import { jsonSizeOf, startQueryMeter, type QueryBudget, type QueryMeter } from './query-budget.js'
 
 interface Form {
   ns: string
@@ -52,6 +53,7 @@ export interface QueryDeps {
   store: Store
   attrs: AttrRegistry
   permissions: Permissions
+  budget: QueryBudget
 }
 
 /** Runs one `/admin/query` body for a caller and returns the response body. */
@@ -62,9 +64,12 @@ export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record
   const raw = body['query']
   if (!isRecord(raw)) throw paramMalformed(['body', 'query'], raw)
   assertSafeInput('query', raw)
+  const meter = startQueryMeter(deps.budget, raw)
   const inference = body['inference?'] === true
   const { $$ruleParams: ruleParamsRaw, ...query } = raw
-  const forms = Object.entries(query).map(([ns, v]) => parseForm(deps.attrs, raw, ns, v, [ns], 0))
+  const forms = Object.entries(query).map(([ns, v]) =>
+    parseForm(deps.attrs, meter, raw, ns, v, [ns], 0),
+  )
 
   const reader = createGraphReader(deps.store, deps.attrs, true)
   const run = new QueryRun(
@@ -73,6 +78,7 @@ export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record
     caller,
     isRecord(ruleParamsRaw) ? ruleParamsRaw : {},
     inference,
+    meter,
   )
   const out: Record<string, unknown> = {}
   for (const form of forms) out[form.ns] = run.top(form)
@@ -81,6 +87,7 @@ export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record
 
 function parseForm(
   attrs: AttrRegistry,
+  meter: QueryMeter,
   root: unknown,
   ns: string,
   value: unknown,
@@ -91,6 +98,7 @@ function parseForm(
     throw validationError('query', root, errors)
   }
   if (!isRecord(value)) fail([{ expected: 'map?', in: path }])
+  meter.form()
   const v = value as Record<string, unknown>
   const form: Form = { ns, children: [] }
   const opts = v['$']
@@ -196,7 +204,7 @@ function parseForm(
     const childNs = link?.otherNs ?? label
     form.children.push({
       label,
-      form: parseForm(attrs, root, childNs, child, [...path, label], level + 1),
+      form: parseForm(attrs, meter, root, childNs, child, [...path, label], level + 1),
     })
   }
   return form
@@ -271,6 +279,7 @@ class QueryRun {
   private readonly ruleParams: CelMap
   private readonly request = celRequest()
   private readonly viewable = new Map<string, boolean>()
+  private readonly fieldsSeen = new Map<string, boolean>()
   private readonly whereEnv: WhereEnv
 
   constructor(
@@ -279,10 +288,11 @@ class QueryRun {
     private readonly caller: Caller,
     ruleParams: Record<string, unknown>,
     private readonly inference: boolean,
+    private readonly meter: QueryMeter,
   ) {
     this.auth = celAuth(caller.kind === 'user' ? caller.user : undefined, reader)
     this.ruleParams = toCelMap(ruleParams)
-    this.whereEnv = { reader, attrs: deps.attrs }
+    this.whereEnv = { reader, attrs: deps.attrs, tick: () => meter.tick() }
     if (caller.kind !== 'admin') {
       this.whereEnv.view = {
         canView: (ns, e) => this.visible(ns, e),
@@ -290,6 +300,7 @@ class QueryRun {
           const source = deps.permissions.program(ns, 'view')?.source.trim()
           return source !== undefined && source !== 'true'
         },
+        canSeeField: (ns, e, attr) => this.fieldVisible(ns, e, attr),
       }
     }
   }
@@ -312,10 +323,14 @@ class QueryRun {
 
   private finish(form: Form, entities: StoredEntity[], top: boolean): Record<string, unknown>[] {
     const env = this.whereEnv
+    const meter = this.meter
     let list = form.where
       ? entities.filter((e) => matches(form.where as Where, form.ns, e, env))
       : entities
-    list = list.filter((e) => this.visible(form.ns, e))
+    list = list.filter((e) => {
+      meter.tick()
+      return this.visible(form.ns, e)
+    })
     list = this.sort(form, list)
     if (top && form.offset !== undefined) list = list.slice(form.offset)
     if (form.limit !== undefined) list = list.slice(0, form.limit)
@@ -342,13 +357,39 @@ class QueryRun {
     return ok
   }
 
+  /** A `fields` rule's verdict on one attribute of one entity, once per query. */
+  private fieldVisible(ns: string, e: StoredEntity, attr: string): boolean {
+    if (this.caller.kind === 'admin') return true
+    const { permissions } = this.deps
+    if (!permissions.hasFieldRules(ns)) return true
+    const program = permissions.fieldProgram(ns, attr)
+    if (!program) return true
+    const key = `${ns}\u0000${e.id}\u0000${attr}`
+    let ok = this.fieldsSeen.get(key)
+    if (ok === undefined) {
+      ok = permissions.check(program, {
+        auth: this.auth,
+        data: celEntity(ns, e, this.reader, this.deps.attrs),
+        ruleParams: this.ruleParams,
+        request: this.request,
+      })
+      this.fieldsSeen.set(key, ok)
+    }
+    return ok
+  }
+
   private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
     const key = form.order?.key ?? 'serverCreatedAt'
     const sign = form.order?.desc ? -1 : 1
     const type =
       key === 'serverCreatedAt' ? undefined : this.deps.attrs.data(form.ns, key)?.valueType
+    // A hidden value sorts as a missing one: its order would reveal it by bisection.
     const valueOf = (e: StoredEntity): unknown =>
-      key === 'serverCreatedAt' ? e.createdAt : e.attrs[key]
+      key === 'serverCreatedAt'
+        ? e.createdAt
+        : this.fieldVisible(form.ns, e, key)
+          ? e.attrs[key]
+          : null
     return [...list].sort((a, b) => {
       const va = valueOf(a)
       const vb = valueOf(b)
@@ -361,6 +402,7 @@ class QueryRun {
 
   private toObject(form: Form, e: StoredEntity): Record<string, unknown> {
     const out: Record<string, unknown> = { id: e.id }
+    let size = 10 + e.id.length
     const { permissions } = this.deps
     const fieldChecks = this.caller.kind !== 'admin' && permissions.hasFieldRules(form.ns)
     let data: CelMap | undefined
@@ -373,7 +415,10 @@ class QueryRun {
         if (!permissions.check(program, vars)) continue
       }
       out[k] = v
+      size += k.length + 4 + jsonSizeOf(v)
     }
+    // Counted before the children are built, so an exploding tree stops at the cap.
+    this.meter.row(size)
     for (const { label, form: child } of form.children) {
       const link = this.deps.attrs.link(form.ns, label)
       const linked = this.reader.linked(form.ns, e.id, label)

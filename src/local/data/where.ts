@@ -11,6 +11,7 @@ import type { AttrRegistry, ValueType } from './attrs.js'
 import type { GraphReader } from './graph.js'
 import type { StoredEntity, Store } from './store.js'
 import { isRecord } from './is-record.js'
+import { compileLike, type LikePattern } from './like.js'
 
 export type WhereOp =
   | { op: 'eq'; value: unknown }
@@ -18,7 +19,7 @@ export type WhereOp =
   | { op: 'not'; value: unknown }
   | { op: 'isNull'; value: boolean }
   | { op: 'gt' | 'gte' | 'lt' | 'lte'; value: unknown }
-  | { op: 'like'; pattern: RegExp }
+  | { op: 'like'; pattern: LikePattern }
 
 export type Where =
   | { kind: 'and'; items: Where[] }
@@ -38,17 +39,6 @@ function fail(
   expected: string,
 ): never {
   throw validationFailed('query', ctx.root, [{ expected, in: [...ctx.in, ...path], message }])
-}
-
-/** `%` and `_` of SQL LIKE as a regular expression. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let src = ''
-  for (const ch of pattern) {
-    if (ch === '%') src += '[\\s\\S]*'
-    else if (ch === '_') src += '[\\s\\S]'
-    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-  }
-  return new RegExp(`^${src}$`, caseInsensitive ? 'iu' : 'u')
 }
 
 /** Validates a `where` object into a `Where` tree; throws Instant's `validation-failed`. */
@@ -101,7 +91,7 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
       case '$like':
       case '$ilike':
         if (typeof arg !== 'string') fail(ctx, [key, op], `\`${op}\` expects a string.`, 'string?')
-        ops.push({ op: 'like', pattern: likeToRegExp(arg, op === '$ilike') })
+        ops.push({ op: 'like', pattern: compileLike(arg, op === '$ilike') })
         break
       default:
         fail(ctx, [key, op], `Unsupported where operator \`${op}\`.`, 'supported-operator?')
@@ -119,13 +109,23 @@ export interface WhereEnv {
    * only looks through entities that do, and a namespace with a view rule (other than `true`)
    * must have a viewable entity on the path at all, as Instant's rule wheres demand.
    */
-  view?: { canView(ns: string, e: StoredEntity): boolean; restricted(ns: string): boolean }
+  /** Counts a unit of work against the query's time budget (throws when it is spent). */
+  tick?: () => void
+  view?: {
+    canView(ns: string, e: StoredEntity): boolean
+    restricted(ns: string): boolean
+    /** Whether the caller may read `attr` of `e` (its `fields` rule, when it has one). */
+    canSeeField(ns: string, e: StoredEntity, attr: string): boolean
+  }
 }
 
 /**
  * Values at the end of `path`, like `GraphReader.values`, but walking only through linked
  * entities the caller may view; `[]` (nothing can match) when a restricted namespace on the way
- * offers no viewable entity.
+ * offers no viewable entity. A value its `fields` rule hides from the caller is left out, so no
+ * condition (`$like`, `$gt`, `$isNull`, `$not`…) can hold on it: Instant drops every join row
+ * holding a triple the caller may not see (instaql.clj `viewable-join-row?`), where-clause
+ * triples included, and otherwise `where` + `$like` would read a hidden value back.
  */
 function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: string[]): unknown[] {
   const view = env.view
@@ -141,12 +141,15 @@ function pathValues(env: WhereEnv, ns: string, entity: StoredEntity, path: strin
       const linked = env.reader.linked(f.ns, f.e.id, seg)
       if (!linked) {
         // An attribute (or `id`) at the end; anything else mid-path is a dead end.
-        out.push(last ? (seg === 'id' ? f.e.id : (f.e.attrs[seg] ?? null)) : null)
+        if (!last) out.push(null)
+        else if (seg === 'id') out.push(f.e.id)
+        else if (view.canSeeField(f.ns, f.e, seg)) out.push(f.e.attrs[seg] ?? null)
         continue
       }
       otherNs = linked.ns
       let any = false
       for (const id of linked.ids) {
+        env.tick?.()
         const e = env.reader.load(linked.ns, id)
         if (e && view.canView(linked.ns, e)) {
           next.push({ ns: linked.ns, e })
@@ -234,6 +237,7 @@ export function matches(where: Where, ns: string, entity: StoredEntity, env: Whe
     case 'or':
       return where.items.some((w) => matches(w, ns, entity, env))
     case 'cond': {
+      env.tick?.()
       const values = pathValues(env, ns, entity, where.path)
       const type = leafType(env, ns, where.path)
       return where.ops.every((op) => values.some((v) => opHolds(op, v, type)))

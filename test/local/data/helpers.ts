@@ -10,7 +10,7 @@ export const ADMIN: Caller = { kind: 'admin' }
 export const GUEST: Caller = { kind: 'guest' }
 export const APP_ID = '00000000-0000-4000-8000-000000000000'
 
-/** Opens a database shaped like src/local/store.ts leaves it: users table, then our migrations. */
+/** Opens a database shaped like src/local/database.ts leaves it: users table, then our migrations. */
 export function openTestDb(path = ':memory:'): SqliteDatabase {
   const db = new Database(path)
   db.pragma('foreign_keys = ON')

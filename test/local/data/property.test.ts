@@ -152,18 +152,26 @@ function cmp(a: unknown, b: unknown): number | undefined {
 
 function like(v: unknown, pattern: string, ci: boolean): boolean {
   if (typeof v !== 'string') return false
-  // Dynamic programming over the pattern, independent of the engine's regex translation.
+  // Dynamic programming over the pattern, independent of the engine's matcher. A backslash
+  // makes the next character literal, as in Postgres LIKE (where Instant runs it).
   const s = ci ? v.toLowerCase() : v
-  const p = ci ? pattern.toLowerCase() : pattern
+  const raw = ci ? pattern.toLowerCase() : pattern
+  const p: { ch: string; wild: boolean }[] = []
+  for (let j = 0; j < raw.length; j++) {
+    const ch = raw[j] as string
+    if (ch === '\\' && j + 1 < raw.length) p.push({ ch: raw[++j] as string, wild: false })
+    else p.push({ ch, wild: ch === '%' || ch === '_' })
+  }
   const memo = new Map<string, boolean>()
   const go = (i: number, j: number): boolean => {
     const k = `${i},${j}`
     const hit = memo.get(k)
     if (hit !== undefined) return hit
     let r: boolean
-    if (j === p.length) r = i === s.length
-    else if (p[j] === '%') r = go(i, j + 1) || (i < s.length && go(i + 1, j))
-    else r = i < s.length && (p[j] === '_' || p[j] === s[i]) && go(i + 1, j + 1)
+    const t = p[j]
+    if (t === undefined) r = i === s.length
+    else if (t.wild && t.ch === '%') r = go(i, j + 1) || (i < s.length && go(i + 1, j))
+    else r = i < s.length && ((t.wild && t.ch === '_') || t.ch === s[i]) && go(i + 1, j + 1)
     memo.set(k, r)
     return r
   }

@@ -1,0 +1,157 @@
+/**
+ * The kit's record of the magic codes it issued, one per email, in a {@link StateStore}.
+ * Instant keeps every code it generates valid for up to 24 h and checks a guess against all
+ * of them; the kit receives each code from `generateMagicCode`, so it can be stricter: only the
+ * latest code verifies, it expires after `ttlMs`, a few attempts burn it, and daily ceilings cap
+ * sends and attempts per email. A guess is checked here first, so a wrong one costs no call to
+ * Instant. The store holds a salted SHA-256 of the code, never the code or the email.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { clientRateLimitKey, emailRateLimitKey } from './rate-limit-keys.js'
+import type { StateStore } from './state-store.js'
+
+/** How long an issued code verifies, in ms (10 minutes). */
+export const DEFAULT_CODE_TTL_MS = 10 * 60_000
+/** Verification attempts one code accepts; the last wrong one burns it. */
+export const DEFAULT_CODE_ATTEMPTS = 5
+/** Window of the daily ceilings, in ms. */
+export const DAILY_WINDOW_MS = 24 * 60 * 60_000
+/** Codes sent to one email per daily window. */
+export const DEFAULT_DAILY_SENDS_PER_EMAIL = 20
+/**
+ * Verification attempts against one email's codes per daily window, from all clients together.
+ * This is the guessing budget: see README "Magic-code guessing budget".
+ */
+export const DEFAULT_DAILY_ATTEMPTS_PER_EMAIL = 50
+/** Verification attempts against one email's codes per daily window from one client (IP). */
+export const DEFAULT_DAILY_ATTEMPTS_PER_CLIENT = 20
+
+/** The limits a {@link magicCodeRecords} enforces. */
+export interface CodeBudget {
+  /** How long a code verifies, in ms. */
+  ttlMs: number
+  /** Attempts per code. */
+  attemptsPerCode: number
+  /** Sends per email per day. */
+  dailySendsPerEmail: number
+  /** Attempts per email per day, all clients together. */
+  dailyAttemptsPerEmail: number
+  /** Attempts per email per day from one client. */
+  dailyAttemptsPerClient: number
+}
+
+/** What a verification attempt came to. */
+export type CodeCheck =
+  /** The code is the latest one, unexpired, unburned, and now consumed (only this caller got it). */
+  | { outcome: 'accepted'; id: string; expiresAt: number }
+  /** No code verifies: none issued, expired, burned, used, or a wrong guess. */
+  | { outcome: 'rejected'; reason: 'none' | 'expired' | 'burned' | 'used' | 'wrong' }
+  /** A daily ceiling is reached; nothing was compared. */
+  | { outcome: 'limited'; resetAt: number }
+
+/** A send refused by the daily ceiling. */
+export type SendReservation = { allowed: true } | { allowed: false; resetAt: number }
+
+/** Reads and writes the records; built once per router. */
+export interface MagicCodeRecords {
+  /** Counts a send against the email's daily ceiling (before the code is generated). */
+  reserveSend(email: string): Promise<SendReservation>
+  /** Records `code` as the email's only valid code, replacing any earlier one. */
+  issue(email: string, code: string): Promise<void>
+  /** Checks a guess from `client` (an IP); an accepted code is consumed atomically. */
+  check(email: string, client: string, code: string): Promise<CodeCheck>
+  /** Makes an accepted code valid again (Instant could not be asked; the user may retry). */
+  restore(accepted: { id: string; expiresAt: number }): Promise<void>
+}
+
+interface CodeRecord {
+  id: string
+  hash: string
+  issuedAt: number
+}
+
+function codeHash(id: string, code: string): string {
+  return createHash('sha256').update(`${id}:${code}`).digest('base64url')
+}
+
+function parseRecord(raw: string | undefined): CodeRecord | undefined {
+  if (raw === undefined) return undefined
+  try {
+    const value = JSON.parse(raw) as Partial<CodeRecord>
+    if (
+      typeof value.id === 'string' &&
+      typeof value.hash === 'string' &&
+      typeof value.issuedAt === 'number'
+    ) {
+      return { id: value.id, hash: value.hash, issuedAt: value.issuedAt }
+    }
+  } catch {
+    // A foreign or truncated value: no code verifies, as if none was issued.
+  }
+  return undefined
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * Builds the records over `store`. Each step is one atomic store operation; counters are hit
+ * *before* the comparison, so concurrent guesses cannot overrun a ceiling.
+ */
+export function magicCodeRecords(store: StateStore, budget: CodeBudget): MagicCodeRecords {
+  const recordKey = (email: string): string => emailRateLimitKey('code', email)
+  const liveKey = (id: string): string => `iea:code-live:${id}`
+  const attemptsKey = (id: string): string => `iea:code-attempts:${id}`
+
+  return {
+    async reserveSend(email) {
+      const { count, resetAt } = await store.hit(
+        emailRateLimitKey('code-sends-day', email),
+        DAILY_WINDOW_MS,
+      )
+      return count > budget.dailySendsPerEmail ? { allowed: false, resetAt } : { allowed: true }
+    },
+
+    async issue(email, code) {
+      const id = randomBytes(16).toString('base64url')
+      const record: CodeRecord = { id, hash: codeHash(id, code), issuedAt: Date.now() }
+      // The live marker is what a right answer consumes; the record says which code is latest.
+      await store.put(liveKey(id), '1', budget.ttlMs)
+      await store.put(recordKey(email), JSON.stringify(record), budget.ttlMs)
+    },
+
+    async check(email, client, code) {
+      const record = parseRecord(await store.get(recordKey(email)))
+      if (record === undefined) return { outcome: 'rejected', reason: 'none' }
+      const expiresAt = record.issuedAt + budget.ttlMs
+      if (expiresAt <= Date.now()) return { outcome: 'rejected', reason: 'expired' }
+      const perEmail = await store.hit(
+        emailRateLimitKey('code-attempts-day', email),
+        DAILY_WINDOW_MS,
+      )
+      const perClient = await store.hit(
+        clientRateLimitKey('code-attempts-day', email, client),
+        DAILY_WINDOW_MS,
+      )
+      if (perEmail.count > budget.dailyAttemptsPerEmail)
+        return { outcome: 'limited', resetAt: perEmail.resetAt }
+      if (perClient.count > budget.dailyAttemptsPerClient)
+        return { outcome: 'limited', resetAt: perClient.resetAt }
+      const attempt = await store.hit(attemptsKey(record.id), budget.ttlMs)
+      if (attempt.count > budget.attemptsPerCode) return { outcome: 'rejected', reason: 'burned' }
+      if (!sameHash(record.hash, codeHash(record.id, code)))
+        return { outcome: 'rejected', reason: 'wrong' }
+      if ((await store.take(liveKey(record.id))) === undefined)
+        return { outcome: 'rejected', reason: 'used' }
+      return { outcome: 'accepted', id: record.id, expiresAt }
+    },
+
+    async restore({ id, expiresAt }) {
+      const ttlMs = expiresAt - Date.now()
+      if (ttlMs > 0) await store.put(liveKey(id), '1', ttlMs)
+    },
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The state one transaction run shares across its steps (who calls, what it created, deferred
+ * link checks) and the helpers every step kind uses: resolving entity references and checking
+ * permission programs.
+ */
+import type { Database } from 'better-sqlite3'
+import type { AttrRegistry } from './attrs.js'
+import type { Caller } from './caller.js'
+import { celRequest, toCelMap, type CelMap } from './cel.js'
+import { permissionDenied, validationError } from './errors.js'
+import { createGraphReader, type GraphReader } from './graph.js'
+import type { EntityRef } from './ids.js'
+import { celAuth, celEntity, type Permissions, type Program } from './permissions.js'
+import type { StoredEntity, Store } from './store.js'
+import type { ParsedStep } from './tx-parse.js'
+
+/** What a transaction needs from the engine. */
+export interface TransactDeps {
+  db: Database
+  store: Store
+  attrs: AttrRegistry
+  permissions: Permissions
+}
+
+/** A link or unlink whose permission check waits until every write is done. */
+export interface DeferredLink {
+  kind: 'link' | 'unlink'
+  ns: string
+  id: string
+  label: string
+  otherNs: string
+  otherId: string
+}
+
+/** One transaction run. */
+export interface TxContext {
+  readonly deps: TransactDeps
+  readonly caller: Caller
+  readonly admin: boolean
+  readonly rawSteps: unknown[]
+  readonly steps: ParsedStep[]
+  readonly throwOnMissing: boolean
+  readonly reader: GraphReader
+  readonly now: number
+  /** `ns\u0000id` of the entities this run created. */
+  readonly created: Set<string>
+  readonly ruleParams: Map<string, Record<string, unknown>>
+  readonly deferredLinks: DeferredLink[]
+  readonly auth: CelMap
+}
+
+export function createTxContext(
+  deps: TransactDeps,
+  caller: Caller,
+  rawSteps: unknown[],
+  steps: ParsedStep[],
+  throwOnMissing: boolean,
+): TxContext {
+  // No load cache: the transaction keeps changing the entities it reads.
+  const reader = createGraphReader(deps.store, deps.attrs, false)
+  return {
+    deps,
+    caller,
+    admin: caller.kind === 'admin',
+    rawSteps,
+    steps,
+    throwOnMissing,
+    reader,
+    now: Date.now(),
+    created: new Set(),
+    ruleParams: new Map(),
+    deferredLinks: [],
+    auth: celAuth(caller.kind === 'user' ? caller.user : undefined, reader),
+  }
+}
+
+/**
+ * Resolves a reference to an id. `create` mints an id for an unresolved lookup (the caller
+ * then writes the lookup value); `none` returns undefined for it.
+ */
+export function resolve(
+  ctx: TxContext,
+  ns: string,
+  ref: EntityRef,
+  mode: 'create' | 'none',
+): string | undefined {
+  if ('id' in ref) return ref.id
+  const { label, value } = ref.lookup
+  if (label === 'id') return typeof value === 'string' ? value.toLowerCase() : undefined
+  if (label.includes('.')) return resolveThroughLink(ctx, ns, label, value, mode)
+  const attr = ctx.deps.attrs.data(ns, label)
+  if (attr && !attr.unique) {
+    throw validationError(
+      'lookup',
+      [label, value],
+      [{ message: `${ns}.${label} is not a unique attribute, so it can't be used in a lookup.` }],
+    )
+  }
+  const found = ctx.deps.store.idsByValue(ns, label, value)[0]
+  if (found !== undefined) return found
+  return mode === 'create' ? ctx.deps.attrs.newId() : undefined
+}
+
+/** `["owner.id", x]` / `["owner.email", x]`: the entity linked to the one the path finds. */
+function resolveThroughLink(
+  ctx: TxContext,
+  ns: string,
+  label: string,
+  value: unknown,
+  mode: 'create' | 'none',
+): string | undefined {
+  const [linkLabel, attrLabel] = label.split('.') as [string, string]
+  const link = ctx.deps.attrs.link(ns, linkLabel)
+  if (link) {
+    const { store } = ctx.deps
+    const others =
+      attrLabel === 'id'
+        ? typeof value === 'string' && store.exists(link.otherNs, value)
+          ? [value]
+          : []
+        : store.idsByValue(link.otherNs, attrLabel, value)
+    const backLabel = link.forward ? link.attr.revLabel : link.attr.label
+    for (const other of others) {
+      const found = ctx.reader.linked(link.otherNs, other, backLabel)?.ids[0]
+      if (found !== undefined) return found
+    }
+  }
+  if (mode === 'create') {
+    throw validationError(
+      'lookup',
+      [label, value],
+      [
+        {
+          message: `Local Instant cannot create an entity from the lookup \`${label}\` through a link.`,
+        },
+      ],
+    )
+  }
+  return undefined
+}
+
+export function paramsFor(ctx: TxContext, ns: string, id: string): CelMap {
+  return toCelMap(ctx.ruleParams.get(`${ns}\u0000${id}`) ?? {})
+}
+
+/** Throws `permission-denied` for `ns` unless `program` (when there is one) allows. */
+export function check(
+  ctx: TxContext,
+  program: Program | undefined,
+  ns: string,
+  vars: Record<string, unknown>,
+): void {
+  if (!program) return
+  if (!ctx.deps.permissions.check(program, { auth: ctx.auth, request: celRequest(), ...vars }))
+    throw permissionDenied(ns)
+}
+
+export function entityVar(ctx: TxContext, ns: string, e: StoredEntity): CelMap {
+  return celEntity(ns, e, ctx.reader, ctx.deps.attrs)
+}
