@@ -5,20 +5,8 @@
 // largest cache size observed against the cache's configured bound. Prints one JSON line.
 import { performance } from 'node:perf_hooks'
 import { randomUUID } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
 import * as admin from '../dist/admin/index.js'
 import * as kit from '../dist/express/index.js'
-
-// The kit does not expose its cache size, so the bench watches the lru-cache instances it builds
-// (the same module instance: the kit's dist imports this very package). Recording `this` on
-// `set` changes nothing else.
-/** @type {Set<LRUCache<any, any>>} */
-const lruInstances = new Set()
-const originalSet = LRUCache.prototype.set
-LRUCache.prototype.set = function recordingSet(...args) {
-  lruInstances.add(this)
-  return originalSet.apply(this, args)
-}
 
 const TOKENS = Number(process.env.BENCH_MEMORY_TOKENS ?? 1_000_000)
 // In flight at once: roughly what 100 attacking keep-alive connections would keep busy.
@@ -78,18 +66,12 @@ const middleware = CONTROL
   : kit.requireInstantUser(/** @type {any} */ ({ db: stubDb, cache: { max: CACHE_MAX } }))
 
 /**
- * The verification cache's size: what the kit exposes, else the lru-cache instances it built.
- * @returns {number | undefined}
+ * The verification cache's size, as the kit reports it (`instantStats(db).cacheSize`).
+ * @returns {number}
  */
 function cacheSize() {
   if (CONTROL) return 0
-  const mw = /** @type {any} */ (middleware)
-  const exposed = mw.cacheStats?.()?.size ?? mw.cache?.size
-  if (typeof exposed === 'number') return exposed
-  if (lruInstances.size === 0) return undefined
-  let size = 0
-  for (const lru of lruInstances) size += lru.size
-  return size
+  return kit.instantStats(stubDb).cacheSize
 }
 
 /**
@@ -248,11 +230,6 @@ process.stdout.write(
     concurrency: CONCURRENCY,
     cacheBound: CACHE_MAX,
     cacheMaxObserved: cacheMaxObserved ?? null,
-    cacheSizeSource: CONTROL
-      ? 'none'
-      : typeof (/** @type {any} */ (middleware).cacheStats) === 'function'
-        ? 'kit'
-        : 'lru-cache instances (the kit does not expose its cache size)',
-    lruInstances: lruInstances.size,
+    cacheSizeSource: CONTROL ? 'none' : 'instantStats(db).cacheSize',
   }) + '\n',
 )

@@ -8,7 +8,7 @@
  */
 import express from 'express'
 import { pathToFileURL } from 'node:url'
-import { magicCodeRouter, type InstantAuthDb } from 'instant-express-auth'
+import { checkInstant, magicCodeRouter, type InstantAuthDb } from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 import { durationInWords } from 'instant-express-auth/email'
 
@@ -62,6 +62,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const email = { url: EMAIL_API_URL, apiKey: EMAIL_API_KEY, from: EMAIL_FROM }
   const port = Number(process.env.PORT ?? 3000)
   createApp({ db, email }).listen(port, () => console.log(`Listening on http://localhost:${port}`))

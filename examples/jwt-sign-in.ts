@@ -13,7 +13,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { jwtAuthenticator, signInRouter, type InstantAuthDb } from 'instant-express-auth'
+import {
+  checkInstant,
+  jwtAuthenticator,
+  signInRouter,
+  type InstantAuthDb,
+} from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 
 export interface IdentityProviderConfig {
@@ -76,6 +81,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const provider = await startLocalIdentityProvider()
   const port = Number(process.env.PORT ?? 3000)
   const jwt = await provider.signToken('alice@example.com')

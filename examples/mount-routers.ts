@@ -7,7 +7,12 @@
  */
 import express from 'express'
 import { pathToFileURL } from 'node:url'
-import { magicCodeRouter, signOutRouter, type InstantAuthDb } from 'instant-express-auth'
+import {
+  checkInstant,
+  magicCodeRouter,
+  signOutRouter,
+  type InstantAuthDb,
+} from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 import { consoleEmail, type EmailProvider } from 'instant-express-auth/email'
 
@@ -37,6 +42,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const port = Number(process.env.PORT ?? 3000)
   createApp({ db }).listen(port, () => console.log(`Listening on http://localhost:${port}`))
 }

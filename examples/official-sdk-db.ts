@@ -5,7 +5,12 @@
 import { init } from '@instantdb/admin'
 import express from 'express'
 import { pathToFileURL } from 'node:url'
-import { instantHandler, requireInstantUser, type InstantAuthDb } from 'instant-express-auth'
+import {
+  checkInstant,
+  instantHandler,
+  requireInstantUser,
+  type InstantAuthDb,
+} from 'instant-express-auth'
 
 export function createApp({ db }: { db: InstantAuthDb }) {
   const app = express()
@@ -34,6 +39,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const port = Number(process.env.PORT ?? 3000)
   createApp({ db }).listen(port, () => console.log(`Listening on http://localhost:${port}`))
 }

@@ -10,7 +10,7 @@ import express from 'express'
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { signInRouter, type InstantAuthDb } from 'instant-express-auth'
+import { checkInstant, signInRouter, type InstantAuthDb } from 'instant-express-auth'
 import { init } from 'instant-express-auth/admin'
 
 const scryptAsync = promisify(scrypt) as (
@@ -68,6 +68,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const users = new Map([['alice@example.com', await hashPassword('correct horse battery staple')]])
   const port = Number(process.env.PORT ?? 3000)
   createApp({ db, users }).listen(port, () => {

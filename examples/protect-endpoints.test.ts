@@ -59,3 +59,10 @@ it('optionalInstantUser: anonymous and signed-in requests both get through', asy
     .set('token', token)
     .expect(200, { message: 'Hello, ada@example.com!' })
 })
+
+it('instantErrorHandler: a query Instant refuses is problem+json 400 invalid_query, no stack', async () => {
+  const res = await request(app).get('/todos/urgent').set('token', token).expect(400)
+  expect(res.type).toBe('application/problem+json')
+  expect(res.body.code).toBe('invalid_query')
+  expect(res.text).not.toContain('    at ')
+})

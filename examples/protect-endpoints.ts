@@ -8,6 +8,8 @@
 import express from 'express'
 import { pathToFileURL } from 'node:url'
 import {
+  checkInstant,
+  instantErrorHandler,
   instantHandler,
   optionalInstantUser,
   requireInstantUser,
@@ -35,10 +37,24 @@ export function createApp({ db }: { db: InstantAuthDb }) {
     }),
   )
 
+  app.get(
+    '/todos/:tag',
+    requireUser,
+    instantHandler(async (req, res) => {
+      // A query Instant refuses (here a malformed `where`) reaches instantErrorHandler: 400.
+      res.json(
+        await req.instant.db.query({ todos: { $: { where: { tag: { $nope: req.params.tag } } } } }),
+      )
+    }),
+  )
+
   app.get('/greeting', optionalInstantUser({ db }), (req, res) => {
     const user = req.instant?.user
     res.json({ message: user ? `Hello, ${user.email}!` : 'Hello, stranger!' })
   })
+
+  // A malformed query (400), a rule's refusal (403), an outage (503): problem+json, no stack.
+  app.use(instantErrorHandler())
   return app
 }
 
@@ -48,6 +64,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     adminToken: process.env.INSTANT_APP_ADMIN_TOKEN,
     apiURI: process.env.INSTANT_API_URI,
   })
+  await checkInstant(db) // at startup: fails naming the wrong setting, never a secret
   const port = Number(process.env.PORT ?? 3000)
   createApp({ db }).listen(port, () => console.log(`Listening on http://localhost:${port}`))
 }

@@ -8,6 +8,14 @@ export const ADMIN_TOKEN_REQUIRED =
   'Admin token required. To run this operation pass `adminToken` to `init`, or use `db.asUser`.'
 
 /**
+ * The error a call that needs `adminToken` rejects with before the network: the SDK's plain
+ * `Error` and message, plus a stable `code` (`INSTANT_ADMIN_TOKEN_REQUIRED`) to match on.
+ */
+export function adminTokenRequired(message: string = ADMIN_TOKEN_REQUIRED): Error {
+  return Object.assign(new Error(message), { code: 'INSTANT_ADMIN_TOKEN_REQUIRED' })
+}
+
+/**
  * `db.auth`: Instant's admin auth endpoints. Same names, arguments and results as
  * `@instantdb/admin`; every method also takes a trailing `{ signal }`. All but `verifyToken`
  * need `adminToken`. `asUser` scopes share this object: auth calls always run as admin.
@@ -143,7 +151,7 @@ export function createAuth<S extends SchemaLike | undefined>(
     body: string | undefined,
     options: RequestOptions | undefined,
   ): Promise<Json> {
-    if (!hasAdminToken) throw new Error(ADMIN_TOKEN_REQUIRED)
+    if (!hasAdminToken) throw adminTokenRequired()
     return (await transport.send(
       method,
       path,

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { createAuth, ADMIN_TOKEN_REQUIRED } from './auth.js'
+import { createAuth, adminTokenRequired, ADMIN_TOKEN_REQUIRED } from './auth.js'
 import type { InstantAdminAuth } from './auth.js'
 import { adminHeaders, publicHeaders } from './headers.js'
 import { MAX_AUTH_RESPONSE_BYTES, resolveOptions } from './options.js'
@@ -136,7 +136,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
   ): InstantAdminDatabase<S> {
     const db = {
       query: async (query: object, queryOptions?: QueryOptions) => {
-        if (missingToken !== undefined) throw new Error(missingToken)
+        if (missingToken !== undefined) throw adminTokenRequired(missingToken)
         // Same rule as the SDK: a `ruleParams` key (even undefined) becomes `$$ruleParams`.
         const q =
           queryOptions && 'ruleParams' in queryOptions
@@ -153,7 +153,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
         )
       },
       transact: async (chunks: TransactInput, transactOptions?: TransactOptions) => {
-        if (missingToken !== undefined) throw new Error(missingToken)
+        if (missingToken !== undefined) throw adminTokenRequired(missingToken)
         const body = JSON.stringify({
           steps: stepsOf(chunks),
           'throw-on-missing-attrs?': hasSchema,

@@ -1,9 +1,13 @@
 /**
- * Turns whatever an Instant admin client threw into the kit's error, by structure (name, status,
- * body.type, hint) rather than `instanceof`, so both our client and `@instantdb/admin` work.
- * Outages are never reported as 401: an Instant outage must not log everyone out.
+ * Turns whatever an Instant admin client threw into the kit's error. Errors are recognised by
+ * brand (`Symbol.for`, across copies of the package), by stable `code` (ours, undici's, Node's
+ * network errors) or by the structure Instant's answers have (`status`, `body.type`, `hint`),
+ * never by message text or a class name spelled as a string, so both our client and
+ * `@instantdb/admin` work. Outages are never reported as 401: an Instant outage must not log
+ * everyone out.
  */
 import { KitError, isKitError } from './errors.js'
+import { isInstantTimeoutError } from './instant-timeout.js'
 import { invalidTokenError } from './token-source.js'
 
 /** Sent with 503 `auth_unavailable`: a short retry hint, in seconds. */
@@ -20,6 +24,11 @@ export interface Classified {
   error: KitError
   /** Set when an operator must act (misconfiguration) or when Instant said something unexpected. */
   log?: string
+  /**
+   * For outages: a short, secret-free description of what failed (an error code or an HTTP
+   * status), for the rate-limited "Instant is unreachable" warning.
+   */
+  outage?: string
 }
 
 interface ApiErrorShape {
@@ -29,7 +38,7 @@ interface ApiErrorShape {
   hintIn: string
 }
 
-const FIX_CONFIG =
+export const FIX_CONFIG =
   'Check INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN and INSTANT_API_URI: the admin token must belong to the app id, and the API URI must point at your Instant server.'
 
 /** Classifies an error thrown by `db.auth.*` during `operation`. */
@@ -37,10 +46,9 @@ export function classifyInstantError(error: unknown, operation: InstantOperation
   if (isKitError(error)) return { error }
   const api = apiErrorShape(error)
   if (api !== undefined) return classifyApiError(error, api, operation)
-  if (isTransportError(error)) {
-    return { error: unavailable(error) }
-  }
-  if (error instanceof Error && error.message.startsWith('Admin token required')) {
+  const outage = outageCode(error)
+  if (outage !== undefined) return { error: unavailable(error), outage }
+  if (errorCode(error) === ADMIN_TOKEN_REQUIRED_CODE) {
     return misconfigured(error, `the Instant client has no admin token (${operation}).`)
   }
   // Anything else from the client (a bug, an odd runtime error) is not the user's fault: 503.
@@ -49,6 +57,9 @@ export function classifyInstantError(error: unknown, operation: InstantOperation
     log: `instant-express-auth: unexpected ${errorName(error)} from db.auth.${operation}; answering 503 auth_unavailable.`,
   }
 }
+
+/** The `code` this kit's admin client gives the error of a call that needs `adminToken`. */
+export const ADMIN_TOKEN_REQUIRED_CODE = 'INSTANT_ADMIN_TOKEN_REQUIRED'
 
 function classifyApiError(
   error: unknown,
@@ -65,7 +76,7 @@ function classifyApiError(
     }
   }
   if (status >= 500 || type === 'timeout' || type === 'operation-timed-out')
-    return { error: unavailable(error) }
+    return { error: unavailable(error), outage: `HTTP ${status}${type ? ` ${type}` : ''}` }
 
   if (status === 404 && type === undefined) {
     return misconfigured(
@@ -143,6 +154,7 @@ function classifyApiError(
   return {
     error: unavailable(error),
     log: `instant-express-auth: Instant answered ${status} ${type ?? '(no type)'} to ${operation}; answering 503 auth_unavailable.`,
+    outage: `HTTP ${status} ${type ?? '(no type)'}`,
   }
 }
 
@@ -160,11 +172,24 @@ function misconfigured(cause: unknown, what: string): Classified {
   }
 }
 
-/** Reads `InstantAPIError` fields (ours and the SDK's) without trusting their classes. */
-function apiErrorShape(error: unknown): ApiErrorShape | undefined {
+const API_ERROR_BRAND = Symbol.for('instant-express-auth.InstantAPIError')
+const TRANSPORT_ERROR_BRAND = Symbol.for('instant-express-auth.InstantTransportError')
+
+/** Reads the fields of an Instant API error: ours by brand, the SDK's by its structure. */
+export function apiErrorShape(error: unknown): ApiErrorShape | undefined {
   if (typeof error !== 'object' || error === null) return undefined
-  const { name, status, body } = error as { name?: unknown; status?: unknown; body?: unknown }
-  if (name !== 'InstantAPIError' || typeof status !== 'number') return undefined
+  const { status, body } = error as { status?: unknown; body?: unknown }
+  const branded = (error as Record<symbol, unknown>)[API_ERROR_BRAND] === true
+  // The SDK's InstantAPIError: an Error with the HTTP status and the parsed body Instant sent.
+  const shaped =
+    error instanceof Error &&
+    typeof status === 'number' &&
+    Number.isInteger(status) &&
+    status >= 400 &&
+    status <= 599 &&
+    'body' in error
+  if (!branded && !shaped) return undefined
+  if (typeof status !== 'number') return undefined
   let type: string | undefined
   let recordType: string | undefined
   let hintIn = ''
@@ -180,17 +205,80 @@ function apiErrorShape(error: unknown): ApiErrorShape | undefined {
   return { status, type, recordType, hintIn }
 }
 
-/** Network failures: ours (`InstantTransportError`), fetch's `TypeError`, garbage JSON. */
-function isTransportError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
+/** Stable codes of this kit's admin client for "no usable answer". */
+const INSTANT_TRANSPORT_CODES: ReadonlySet<string> = new Set([
+  'INSTANT_UNREACHABLE',
+  'INSTANT_TIMEOUT',
+  'INSTANT_BAD_RESPONSE',
+  'INSTANT_ABORTED',
+])
+
+/** Node's network error codes (errno names) that mean "Instant could not be reached". */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPIPE',
+  'EPROTO',
+])
+
+/** Codes of whole families: undici's errors and TLS failures (e.g. https:// to an http port). */
+function isNetworkCode(code: string): boolean {
+  return (
+    NETWORK_CODES.has(code) ||
+    code.startsWith('UND_ERR_') ||
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_')
+  )
+}
+
+/**
+ * A secret-free code naming the outage, or `undefined` when `error` is not one: our transport
+ * errors and timeouts, fetch's failures (the SDK), a body that is not JSON, aborts.
+ */
+export function outageCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  if (isInstantTimeoutError(error)) return 'INSTANT_TIMEOUT'
+  const code = errorCode(error)
+  const branded = (error as Record<symbol, unknown>)[TRANSPORT_ERROR_BRAND] === true
+  if (branded || (code !== undefined && INSTANT_TRANSPORT_CODES.has(code))) {
+    const underlying = networkCodeIn((error as { cause?: unknown }).cause, 0)
+    return underlying === undefined ? (code ?? 'INSTANT_UNREACHABLE') : `${code}: ${underlying}`
+  }
+  if (code !== undefined && isNetworkCode(code)) return code
+  // JSON.parse on a proxy's HTML page (the SDK parses answers itself).
+  if (error instanceof SyntaxError) return 'INVALID_JSON'
+  // DOMException names are the standard way to tell its kinds apart.
   const { name } = error as { name?: unknown }
-  if (name === 'InstantTransportError') return true
-  if (error instanceof SyntaxError) return true
-  if (error instanceof TypeError && (error.message === 'fetch failed' || error.cause !== undefined))
-    return true
-  if (name === 'AbortError' || name === 'TimeoutError') return true
-  const code = (error as { code?: unknown }).code
-  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+|INSTANT_[A-Z_]+)$/.test(code)
+  if (name === 'AbortError' || name === 'TimeoutError') return name
+  // fetch (the SDK) rejects with a TypeError whose cause carries the network code.
+  if (error instanceof TypeError) return networkCodeIn(error.cause, 0)
+  return undefined
+}
+
+function networkCodeIn(error: unknown, depth: number): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined
+  const code = errorCode(error)
+  if (code !== undefined && isNetworkCode(code)) return code
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown }
+  if (Array.isArray(errors) && errors.length > 0) {
+    const inner = networkCodeIn(errors[0], depth + 1)
+    if (inner !== undefined) return inner
+  }
+  return networkCodeIn(cause, depth + 1)
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const { code } = error as { code?: unknown }
+  return typeof code === 'string' ? code : undefined
 }
 
 function errorName(error: unknown): string {

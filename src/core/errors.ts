@@ -10,14 +10,17 @@ const KIT_ERROR = Symbol.for('instant-express-auth.KitError')
 /** Every stable error code, with the HTTP status it answers with. */
 export const KIT_ERROR_STATUS = {
   invalid_request: 400,
+  invalid_query: 400,
   missing_token: 401,
   invalid_token: 401,
   invalid_credentials: 401,
   invalid_code: 401,
   guest_not_allowed: 403,
+  permission_denied: 403,
   csrf_rejected: 403,
   rate_limited: 429,
   instant_misconfigured: 500,
+  email_misconfigured: 500,
   internal_error: 500,
   auth_unavailable: 503,
   email_unavailable: 503,
@@ -28,14 +31,17 @@ export type KitErrorCode = keyof typeof KIT_ERROR_STATUS
 /** Short human titles for problem+json bodies (RFC 9457 `title`). */
 const TITLES: Record<KitErrorCode, string> = {
   invalid_request: 'Invalid request',
+  invalid_query: 'Invalid query',
   missing_token: 'Missing token',
   invalid_token: 'Invalid token',
   invalid_credentials: 'Invalid credentials',
   invalid_code: 'Invalid code',
   guest_not_allowed: 'Guests not allowed',
+  permission_denied: 'Permission denied',
   csrf_rejected: 'Cross-origin request refused',
   rate_limited: 'Too many requests',
   instant_misconfigured: 'Authentication is misconfigured',
+  email_misconfigured: 'Email is misconfigured',
   internal_error: 'Internal error',
   auth_unavailable: 'Authentication unavailable',
   email_unavailable: 'Email unavailable',
@@ -44,16 +50,19 @@ const TITLES: Record<KitErrorCode, string> = {
 /** Safe default details: never carry a token, code, email or upstream message. */
 const DETAILS: Record<KitErrorCode, string> = {
   invalid_request: 'The request is malformed.',
+  invalid_query: 'Instant refused the query or transaction as malformed.',
   missing_token: 'A token is required.',
   invalid_token: 'The token is unknown, revoked or malformed.',
   invalid_credentials: 'Sign-in failed.',
   invalid_code: 'The code is wrong or has expired.',
   guest_not_allowed: 'Guest users are not allowed here.',
+  permission_denied: 'A permission rule refused this read or write.',
   csrf_rejected:
     'Cross-origin request refused: this route only accepts requests from the app’s own pages.',
   rate_limited: 'Too many requests; try again later.',
   instant_misconfigured:
     'The server cannot reach its authentication backend with its configuration.',
+  email_misconfigured: 'The code could not be sent: the email provider refused our configuration.',
   internal_error: 'Something went wrong.',
   auth_unavailable: 'The authentication backend is unavailable; try again shortly.',
   email_unavailable: 'The code could not be sent; try again shortly.',

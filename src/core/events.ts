@@ -3,6 +3,7 @@
  * emails appear as their domain only, users by id.
  */
 import type { KitErrorCode } from './errors.js'
+import type { Logger } from './logger.js'
 
 /** Something the kit did, for logs and metrics. */
 export type KitEvent =
@@ -15,7 +16,14 @@ export type KitEvent =
   | { type: 'code_sent'; emailDomain: string }
   | { type: 'code_verified'; userId: string; created: boolean }
   | { type: 'code_rejected'; emailDomain: string }
-  | { type: 'email_failed'; emailDomain: string }
+  | {
+      type: 'email_failed'
+      emailDomain: string
+      /** The provider error's stable code (e.g. `EMAIL_UNAUTHORIZED`), when it had a safe one. */
+      code?: string
+      /** `true` when the provider refused the configuration (answered 500 `email_misconfigured`). */
+      permanent: boolean
+    }
   | { type: 'signed_in'; method: 'email' | 'id' }
   | { type: 'sign_in_refused'; reason: 'refused' | 'unknown_user' }
   | { type: 'signed_out'; scope: 'session' | 'all' }
@@ -25,11 +33,8 @@ export type KitEventType = KitEvent['type']
 /** Receives events; must not throw (a throw is caught and logged as a warning). */
 export type OnEvent = (event: KitEvent) => void
 
-/** Where the kit writes operator-facing lines (misconfiguration, provider failures). */
-export interface KitLogger {
-  warn(message: string): void
-  error(message: string): void
-}
+/** Where the kit writes operator-facing lines (misconfiguration, outages, provider failures). */
+export type KitLogger = Pick<Logger, 'warn' | 'error'>
 
 /** The default logger: `console`. */
 export const consoleLogger: KitLogger = {

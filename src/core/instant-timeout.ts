@@ -29,13 +29,29 @@ export function resolveInstantTimeout(value: unknown): number {
   return resolveTimeoutMs(value, 'instantTimeoutMs', DEFAULT_INSTANT_TIMEOUT_MS)
 }
 
-/** Shaped like the admin client's transport timeout, so it is classified as an outage. */
-class InstantTimeoutError extends Error {
-  override readonly name = 'InstantTransportError'
+const INSTANT_TIMEOUT_ERROR = Symbol.for('instant-express-auth.InstantTimeoutError')
+
+/**
+ * The kit's own deadline on a call to Instant passed. Branded (not dressed up as the admin
+ * client's transport error), so {@link isInstantTimeoutError} recognises it across copies of
+ * the package; `code` is the same `INSTANT_TIMEOUT` the admin client uses for its own timeouts.
+ */
+export class InstantTimeoutError extends Error {
+  override readonly name = 'InstantTimeoutError'
   readonly code = 'INSTANT_TIMEOUT'
   constructor(operation: string, timeoutMs: number, message?: string) {
     super(message ?? `Instant did not answer ${operation} within ${timeoutMs} ms`)
+    Object.defineProperty(this, INSTANT_TIMEOUT_ERROR, { value: true })
   }
+}
+
+/** True for an {@link InstantTimeoutError} from any copy of this package. */
+export function isInstantTimeoutError(value: unknown): value is InstantTimeoutError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[INSTANT_TIMEOUT_ERROR] === true
+  )
 }
 
 /** Settles like `call`, or rejects with a timeout error (an outage) after `timeoutMs`. */

@@ -26,6 +26,7 @@ import {
   writeShared,
   writeSharedInvalid,
 } from './shared-verification.js'
+import { addStatsSource, statsCounters } from './stats.js'
 import type { StateStore } from './state-store.js'
 import { invalidTokenError } from './token-source.js'
 import { upstreamError } from './upstream-error.js'
@@ -67,7 +68,16 @@ function sharedState(db: object, cache: false | Required<VerifyCacheOptions>): S
   }
   let state = states.get(key)
   if (state === undefined) {
-    state = { cache: cache === false ? undefined : createVerifyCache(cache), inflight: new Map() }
+    const created = {
+      cache: cache === false ? undefined : createVerifyCache(cache),
+      inflight: new Map(),
+    }
+    addStatsSource(db, {
+      cacheSize: () => created.cache?.size ?? 0,
+      cacheMax: cache === false ? 0 : cache.max,
+      inflight: () => created.inflight.size,
+    })
+    state = created
     states.set(key, state)
   }
   return state
@@ -136,10 +146,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const sharedTtlMs = cache === undefined ? DEFAULT_CACHE_TTL_MS : cache.ttlMs
   const sharedNegativeTtlMs =
     cache === undefined ? DEFAULT_NEGATIVE_CACHE_TTL_MS : cache.negativeTtlMs
+  const counters = statsCounters(db)
   const report = (error: unknown): KitError =>
-    upstreamError(error, 'verifyToken', { logger, onEvent })
+    upstreamError(error, 'verifyToken', { logger, onEvent, db })
 
   function upstream(token: string, tokenHash: string): Promise<Outcome> {
+    counters.verifications++
     const started = onEvent === undefined ? 0 : performance.now()
     const startedAt = Date.now()
     // At the deadline the call is cancelled (our client frees its socket), not just abandoned.
@@ -153,6 +165,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         // Both clients throw for an unknown token; a 200 without a user is a broken answer (a
         // proxy, a stub), so it is an outage, never cached, never a 401 for everyone.
         if (typeof record !== 'object' || record === null || typeof record.id !== 'string') {
+          counters.upstreamFailures++
           return { error: report(new SyntaxError('verifyToken returned no user id')) }
         }
         const user = publicUser(record)
@@ -172,6 +185,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const current = inflight.get(tokenHash) === call
         if (current) inflight.delete(tokenHash)
         const kitError = report(error)
+        if (kitError.code !== 'invalid_token') counters.upstreamFailures++
         // Only Instant's definitive "no such token" is cached; outages never are.
         if (kitError.code === 'invalid_token' && current) {
           cache?.setInvalid(tokenHash)
@@ -207,6 +221,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     peek(tokenHash) {
       if (cache === undefined) return undefined
       const hit = cache.get(tokenHash)
+      if (hit === undefined) counters.cacheMisses++
+      else counters.cacheHits++
       if (onEvent !== undefined) {
         onEvent(
           hit === undefined

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { init } from '../admin/index.js'
 import { consoleEmail, memoryEmail } from '../email/index.js'
+import { checkInstant } from '../express/index.js'
 import { startLocalInstant } from '../local/index.js'
 import { createDemoApp } from './app.js'
 import { bundleBrowserTodos } from './bundle.js'
@@ -95,6 +96,13 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     apiURI: local!.apiURI,
   }
   const db = init(connection)
+  try {
+    // Fail at startup, naming the wrong setting, rather than answer every user 401 or 503.
+    await checkInstant(db)
+  } catch (error) {
+    await Promise.allSettled([db.close(), local?.close()])
+    throw error
+  }
   const accounts = local
     ? LOCAL_DEMO_ACCOUNTS
     : LOCAL_DEMO_ACCOUNTS.map((a) => ({ email: a.email, password: randomPassword() }))

@@ -1,6 +1,7 @@
 /**
  * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
  */
+import type { Logger } from '../core/logger.js'
 import type { EmailProvider } from './message.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import {
@@ -10,10 +11,7 @@ import {
 } from './provider.js'
 
 /** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */
-export interface EmailLogger {
-  info(message: string): void
-  warn(message: string): void
-}
+export type EmailLogger = Pick<Logger, 'info' | 'warn'>
 
 /** Options of {@link consoleEmail}. */
 export interface ConsoleEmailOptions extends EmailProviderOptions {

@@ -58,6 +58,13 @@ export class EmailProviderError extends Error {
   readonly detail: string | undefined
   readonly retryAfterSeconds: number | undefined
   readonly errors: readonly unknown[] | undefined
+  /**
+   * `true` when retrying cannot help until someone changes the configuration: the provider
+   * refused the API key or SMTP credentials (`EMAIL_UNAUTHORIZED`, which also covers an
+   * unverified sender domain on HTTP 403). `magicCodeRouter` answers these 500
+   * `email_misconfigured` instead of 503 `email_unavailable`.
+   */
+  readonly permanent: boolean
 
   constructor(code: EmailErrorCode, message: string, options: EmailProviderErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -67,6 +74,7 @@ export class EmailProviderError extends Error {
     this.detail = options.detail
     this.retryAfterSeconds = options.retryAfterSeconds
     this.errors = options.errors
+    this.permanent = code === 'EMAIL_UNAUTHORIZED'
     Object.defineProperty(this, EMAIL_PROVIDER_ERROR, { value: true })
   }
 }

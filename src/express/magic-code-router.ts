@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KitError, isKitError } from '../core/errors.js'
 import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../core/classify-error.js'
 import { emailDomain, normalizeEmail } from '../core/email.js'
+import { emailFailure } from '../core/email-failure.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
 import { withInstantTimeout } from '../core/instant-timeout.js'
 import {
@@ -219,7 +220,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     dailyAttemptsPerClient: daily.attemptsPerClient,
   })
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
-    upstreamError(error, operation, { logger, onEvent })
+    upstreamError(error, operation, { logger, onEvent, db })
 
   /** A store that fails (a shared store's outage) answers like Instant's: 503, logged by name. */
   async function stored<T>(call: Promise<T>): Promise<T> {
@@ -285,16 +286,16 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       )
     } catch (error) {
       const domain = emailDomain(email)
-      // Name only: provider errors can echo the message (and so the code) or an API key.
-      const what =
-        error instanceof SendEmailTimeoutError
-          ? `did not finish within ${sendEmailTimeoutMs} ms`
-          : `failed (${isKitError(error) ? error.code : error instanceof Error ? error.name : typeof error})`
-      logger.error(
-        `instant-express-auth: sendEmail ${what} for a @${domain} address; answering 503 email_unavailable.`,
-      )
-      onEvent?.({ type: 'email_failed', emailDomain: domain })
-      throw new KitError('email_unavailable', { cause: error })
+      const timedOut = error instanceof SendEmailTimeoutError ? sendEmailTimeoutMs : undefined
+      const failure = emailFailure(error, domain, timedOut)
+      logger.error(failure.log)
+      onEvent?.({
+        type: 'email_failed',
+        emailDomain: domain,
+        code: failure.code,
+        permanent: failure.permanent,
+      })
+      throw failure.error
     }
     onEvent?.({ type: 'code_sent', emailDomain: emailDomain(email) })
     sendJson(res, 200, { sent: true })

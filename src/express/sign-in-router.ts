@@ -125,7 +125,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
   )
   const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
-    upstreamError(error, operation, { logger, onEvent })
+    upstreamError(error, operation, { logger, onEvent, db })
 
   function refused(reason: 'refused' | 'unknown_user', cause?: unknown): KitError {
     onEvent?.({ type: 'sign_in_refused', reason })

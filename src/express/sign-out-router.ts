@@ -115,7 +115,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         )
       }
     } catch (error) {
-      const kitError = upstreamError(error, 'signOut', { logger, onEvent })
+      const kitError = upstreamError(error, 'signOut', { logger, onEvent, db })
       // A dead token's cookie is no use to keep; after an outage it is kept so a retry can revoke.
       if (kitError.code === 'invalid_token') cookieSession?.clear(req, res)
       throw kitError

@@ -15,12 +15,10 @@ import {
   validationFailed,
 } from './errors.js'
 import { coerceEmail, coerceTrimmed, coerceUuid, getOptionalParam, getParam } from './params.js'
+import type { Logger } from '../core/logger.js'
 
 /** Where Local Instant writes its log lines. Never receives admin or refresh tokens. */
-export interface LocalInstantLogger {
-  info(message: string): void
-  error(message: string): void
-}
+export type LocalInstantLogger = Pick<Logger, 'info' | 'error'>
 
 export interface ServerContext {
   auth: Auth

@@ -24,7 +24,7 @@ describe('callInstant', () => {
         return new Promise(() => {})
       }),
     )
-    expect(error).toMatchObject({ name: 'InstantTransportError', code: 'INSTANT_TIMEOUT' })
+    expect(error).toMatchObject({ name: 'InstantTimeoutError', code: 'INSTANT_TIMEOUT' })
     expect(seen?.aborted).toBe(true)
   })
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { classifyInstantError, type InstantOperation } from '../../src/core/classify-error.js'
+import {
+  apiErrorShape,
+  classifyInstantError,
+  outageCode,
+  type InstantOperation,
+} from '../../src/core/classify-error.js'
+import { InstantTimeoutError } from '../../src/core/instant-timeout.js'
 import { KitError } from '../../src/core/errors.js'
 
 const ADMIN_TOKEN = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
@@ -58,7 +64,9 @@ describe('classifyInstantError', () => {
       name: 'InstantTransportError',
       code: 'INSTANT_UNREACHABLE',
     })
-    const fetchFailed = new TypeError('fetch failed', { cause: new Error('ECONNRESET') })
+    const fetchFailed = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    })
     const garbage = new SyntaxError('Unexpected token < in JSON')
     const serverError = apiError(500, { type: 'unknown', message: 'Something went wrong' })
     const badGateway = apiError(502, { message: '<html>' })
@@ -94,9 +102,14 @@ describe('classifyInstantError', () => {
     for (const error of [missingAppId, malformedAuth, noRoute, app]) {
       expect(classify(error).code).toBe('instant_misconfigured')
     }
-    expect(
-      classify(new Error('Admin token required. To run this operation…'), 'createToken').code,
-    ).toBe('instant_misconfigured')
+    const noAdminToken = Object.assign(new Error('Admin token required.'), {
+      code: 'INSTANT_ADMIN_TOKEN_REQUIRED',
+    })
+    expect(classify(noAdminToken, 'createToken').code).toBe('instant_misconfigured')
+    // Recognised by code, never by message text: the same words without the code are no proof.
+    expect(classify(new Error('Admin token required.'), 'createToken').code).toBe(
+      'auth_unavailable',
+    )
   })
 
   it('magic codes: wrong or expired → 401 invalid_code', () => {
@@ -128,5 +141,51 @@ describe('classifyInstantError', () => {
     expect(result.log).toBe(
       'instant-express-auth: Instant answered 400 app-disabled to verifyToken; answering 503 auth_unavailable.',
     )
+  })
+})
+
+describe('outages are recognised by brand or code, never by message', () => {
+  it('names the failure with a secret-free code', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    })
+    const ours = Object.assign(new Error('Instant is unreachable (POST http://x/y)'), {
+      code: 'INSTANT_UNREACHABLE',
+      cause: refused,
+    })
+    const tls = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('wrong version number'), {
+        code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+      }),
+    })
+    const aggregate = new TypeError('fetch failed', {
+      cause: Object.assign(new AggregateError([refused], 'x'), { code: 'ECONNREFUSED' }),
+    })
+    expect(outageCode(ours)).toBe('INSTANT_UNREACHABLE: ECONNREFUSED')
+    expect(outageCode(tls)).toBe('ERR_SSL_WRONG_VERSION_NUMBER')
+    expect(outageCode(aggregate)).toBe('ECONNREFUSED')
+    expect(outageCode(new InstantTimeoutError('verifyToken', 5))).toBe('INSTANT_TIMEOUT')
+    expect(outageCode(new SyntaxError('Unexpected token <'))).toBe('INVALID_JSON')
+    expect(classifyInstantError(tls, 'verifyToken').outage).toBe('ERR_SSL_WRONG_VERSION_NUMBER')
+  })
+
+  it('an unrelated E-code or a message that merely mentions a network error is no outage', () => {
+    expect(outageCode(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBeUndefined()
+    expect(outageCode(new TypeError('fetch failed'))).toBeUndefined()
+    expect(outageCode(new Error('connect ECONNREFUSED'))).toBeUndefined()
+    // Still a 503 (not the user's fault), but with a log line saying it was unexpected.
+    const { error, log } = classifyInstantError(
+      Object.assign(new Error('x'), { code: 'ENOENT' }),
+      'verifyToken',
+    )
+    expect(error.code).toBe('auth_unavailable')
+    expect(log).toBe(
+      'instant-express-auth: unexpected Error from db.auth.verifyToken; answering 503 auth_unavailable.',
+    )
+  })
+
+  it('an error named InstantAPIError without status and body is not an API error', () => {
+    const impostor = Object.assign(new Error('nope'), { name: 'InstantAPIError' })
+    expect(apiErrorShape(impostor)).toBeUndefined()
   })
 })

@@ -63,6 +63,6 @@ describe('withTimeout', () => {
   it('withInstantTimeout times out as a transport error (classified as an outage)', async () => {
     await expect(
       withInstantTimeout(new Promise(() => {}), 10, 'verifyToken'),
-    ).rejects.toMatchObject({ name: 'InstantTransportError', code: 'INSTANT_TIMEOUT' })
+    ).rejects.toMatchObject({ name: 'InstantTimeoutError', code: 'INSTANT_TIMEOUT' })
   })
 })

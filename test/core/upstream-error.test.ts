@@ -22,14 +22,19 @@ function hooks() {
 }
 
 describe('upstreamError', () => {
-  it('reports an outage as upstream_error, without a log line for a plain 5xx', () => {
+  it('reports an outage as upstream_error, with one rate-limited warning for a plain 5xx', () => {
     const h = hooks()
-    const error = upstreamError(apiError(502, {}), 'createToken', h)
+    const db = { config: { apiURI: 'https://instant.example.com' } } as never
+    const error = upstreamError(apiError(502, {}), 'createToken', { ...h, db })
+    upstreamError(apiError(502, {}), 'createToken', { ...h, db })
     expect(error.code).toBe('auth_unavailable')
     expect(h.events).toEqual([
       { type: 'upstream_error', operation: 'createToken', code: 'auth_unavailable' },
+      { type: 'upstream_error', operation: 'createToken', code: 'auth_unavailable' },
     ])
-    expect(h.lines).toEqual([])
+    expect(h.lines).toEqual([
+      'warn: instant-express-auth: Instant at https://instant.example.com failed createToken (HTTP 502); answering 503 auth_unavailable. Check that Instant is running and that INSTANT_API_URI (scheme, host, port) points at it.',
+    ])
   })
 
   it("does not report the caller's own mistakes", () => {
