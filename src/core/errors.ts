@@ -69,6 +69,41 @@ const DETAILS: Record<KitErrorCode, string> = {
 }
 
 /**
+ * Default prefix of problem `type` URIs: a URN, deliberately not dereferenceable, so no body points
+ * at a page that might not exist. Each code is documented under its own heading in the shipped
+ * `docs/errors.md`; an app that publishes its own error docs points `type` there with
+ * `setProblemTypeBase`.
+ */
+export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:instant-express-auth:error:'
+
+let problemTypeBase: string = DEFAULT_PROBLEM_TYPE_BASE
+
+/**
+ * Sets the prefix of every problem `type` URI (the code is appended), e.g.
+ * `setProblemTypeBase('https://example.com/docs/errors#')` gives
+ * `https://example.com/docs/errors#invalid_token`. Process-wide, because errors are built deep
+ * inside the kit where no factory option reaches; call it once at startup. `undefined` restores
+ * the URN default. Throws a `TypeError` unless the base is an absolute URI.
+ */
+export function setProblemTypeBase(base: string | undefined): void {
+  if (base === undefined) {
+    problemTypeBase = DEFAULT_PROBLEM_TYPE_BASE
+    return
+  }
+  if (typeof base !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(base)) {
+    throw new TypeError(
+      'setProblemTypeBase: base must be an absolute URI such as "https://example.com/errors#" or "urn:example:error:"',
+    )
+  }
+  problemTypeBase = base
+}
+
+/** The problem `type` URI for a code under the current base. */
+export function problemType(code: KitErrorCode): string {
+  return `${problemTypeBase}${code}`
+}
+
+/**
  * The challenge every 401 carries unless it names its own: RFC 9110 §15.5.2 requires one, and
  * RFC 6750 gives Bearer's.
  */
@@ -116,7 +151,7 @@ export class KitError extends Error {
   /** The RFC 9457 problem details body for this error. */
   toProblem(): ProblemDetails {
     return {
-      type: `https://github.com/instant-express-auth/instant-express-auth#${this.code}`,
+      type: problemType(this.code),
       title: TITLES[this.code],
       status: this.status,
       detail: this.message,

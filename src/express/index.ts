@@ -42,7 +42,13 @@ export type { LimiterOptions, LimiterSetting } from './rate-limits.js'
 export { jwtAuthenticator } from '../identity/index.js'
 export type { JwtAuthenticatorOptions, JwtAuthenticate } from '../identity/index.js'
 
-export { KitError, isKitError, KIT_ERROR_STATUS } from '../core/errors.js'
+export {
+  KitError,
+  isKitError,
+  KIT_ERROR_STATUS,
+  DEFAULT_PROBLEM_TYPE_BASE,
+  setProblemTypeBase,
+} from '../core/errors.js'
 export type { KitErrorCode, KitErrorOptions, ProblemDetails } from '../core/errors.js'
 export type { InstantContext, InstantScopedDb, Register } from '../core/instant-context.js'
 export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/instant-db.js'

@@ -25,7 +25,7 @@ const CLEARED = 'Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
 const HOST = 'app.example.com'
 const OWN = `http://${HOST}`
 const CSRF_403 = {
-  type: 'https://github.com/instant-express-auth/instant-express-auth#csrf_rejected',
+  type: 'urn:instant-express-auth:error:csrf_rejected',
   title: 'Cross-origin request refused',
   status: 403,
   detail:

@@ -71,7 +71,7 @@ describe.each(FRAMEWORKS)('magicCodeRouter email failures (%s)', (framework) => 
       .expect(500)
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
     expect(res.body).toEqual({
-      type: 'https://github.com/instant-express-auth/instant-express-auth#email_misconfigured',
+      type: 'urn:instant-express-auth:error:email_misconfigured',
       title: 'Email is misconfigured',
       status: 500,
       detail: 'The code could not be sent: the email provider refused our configuration.',

@@ -41,7 +41,11 @@ let rateLimited: Server
 let rateLimitedURI: string
 
 async function userToken(instance: LocalInstant, email: string): Promise<string> {
-  const admin = init(instance)
+  const admin = init({
+    appId: instance.appId,
+    adminToken: instance.adminToken,
+    apiURI: instance.apiURI,
+  })
   try {
     return await admin.auth.createToken({ email })
   } finally {
@@ -134,7 +138,7 @@ describe.each(FRAMEWORKS)('instantErrorHandler on %s', (framework) => {
       const res = await request(app.handler).post('/denied').set('token', token)
       expectProblem(res, 403, 'permission_denied')
       expect(res.body).toEqual({
-        type: 'https://github.com/instant-express-auth/instant-express-auth#permission_denied',
+        type: 'urn:instant-express-auth:error:permission_denied',
         title: 'Permission denied',
         status: 403,
         detail: 'A permission rule refused this read or write.',

@@ -27,14 +27,14 @@ const AUDIENCE = 'instant-express-auth-e2e'
 const KID = 'e2e-rsa-1'
 
 const PROBLEM_401 = {
-  type: 'https://github.com/instant-express-auth/instant-express-auth#invalid_credentials',
+  type: 'urn:instant-express-auth:error:invalid_credentials',
   title: 'Invalid credentials',
   status: 401,
   detail: 'Sign-in failed.',
   code: 'invalid_credentials',
 }
 const PROBLEM_503 = {
-  type: 'https://github.com/instant-express-auth/instant-express-auth#auth_unavailable',
+  type: 'urn:instant-express-auth:error:auth_unavailable',
   title: 'Authentication unavailable',
   status: 503,
   detail: 'The authentication backend is unavailable; try again shortly.',

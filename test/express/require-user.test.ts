@@ -107,7 +107,7 @@ describe.each(FRAMEWORKS)('requireInstantUser on %s', (framework) => {
       expect(res.headers['cache-control']).toBe('no-store')
       expect(res.headers['x-content-type-options']).toBe('nosniff')
       expect(res.body).toEqual({
-        type: 'https://github.com/instant-express-auth/instant-express-auth#missing_token',
+        type: 'urn:instant-express-auth:error:missing_token',
         title: 'Missing token',
         status: 401,
         detail: 'A token is required.',

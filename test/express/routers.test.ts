@@ -23,7 +23,7 @@ import {
 const localInstant = useLocalInstant()
 
 const GENERIC_401 = {
-  type: 'https://github.com/instant-express-auth/instant-express-auth#invalid_credentials',
+  type: 'urn:instant-express-auth:error:invalid_credentials',
   title: 'Invalid credentials',
   status: 401,
   detail: 'Sign-in failed.',
@@ -331,7 +331,7 @@ describe.each(FRAMEWORKS)('routers on %s', (framework) => {
         expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
         expectKitHeaders(res)
         expect(res.body).toEqual({
-          type: 'https://github.com/instant-express-auth/instant-express-auth#email_unavailable',
+          type: 'urn:instant-express-auth:error:email_unavailable',
           title: 'Email unavailable',
           status: 503,
           detail: 'The code could not be sent; try again shortly.',
@@ -451,7 +451,7 @@ describe.each(FRAMEWORKS)('rate limits on %s', (framework) => {
       .send({ email: email.toUpperCase() })
       .expect(429)
     expect(res.body).toEqual({
-      type: 'https://github.com/instant-express-auth/instant-express-auth#rate_limited',
+      type: 'urn:instant-express-auth:error:rate_limited',
       title: 'Too many requests',
       status: 429,
       detail: 'Too many requests; try again later.',
