@@ -20,7 +20,7 @@ export const DAILY_WINDOW_MS = 24 * 60 * 60_000
 export const DEFAULT_DAILY_SENDS_PER_EMAIL = 20
 /**
  * Verification attempts against one email's codes per daily window, from all clients together.
- * This is the guessing budget: see README "Magic-code guessing budget".
+ * This is the guessing budget: see docs/security.md "Magic-code guessing budget".
  */
 export const DEFAULT_DAILY_ATTEMPTS_PER_EMAIL = 50
 /** Verification attempts against one email's codes per daily window from one client (IP). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
@@ -37,5 +38,13 @@ describe('problem type URIs', () => {
       )
     }
     expect(new KitError('rate_limited').toProblem().type).toBe('urn:example:error:rate_limited')
+  })
+})
+
+describe('docs/errors.md', () => {
+  it('has one heading per code, the anchors a problemTypeBase pointing at it needs', async () => {
+    const text = await readFile(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+    const headings = [...text.matchAll(/^## (\S+)$/gm)].map((match) => match[1])
+    expect(headings.sort()).toEqual(Object.keys(KIT_ERROR_STATUS).sort())
   })
 })

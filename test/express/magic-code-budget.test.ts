@@ -243,7 +243,7 @@ describe('magic-code records', () => {
     const ceiling = await verify(email, wrong, '10.2.9.9').expect(429)
     expect(Number(ceiling.headers['retry-after'])).toBeGreaterThan(DAILY_WINDOW_MS / 1000 - 120)
     // Every code of the email is now refused for the day, the right one too: the price of the
-    // bound (see README, "Magic-code guessing budget").
+    // bound (see docs/security.md, "Magic-code guessing budget").
     await send(email).expect(200)
     await verify(email, lastCode(), '10.2.9.10').expect(429)
     expect(verifyCalls()).toBe(before)
@@ -316,7 +316,7 @@ describe('magic-code records', () => {
 
   it('the bound at defaults: any 7 days meet at most 8 daily windows; 8 × 50 / 9^6 ≤ 0.1 %', () => {
     // Instant draws 6 digits from 0–8 (9^6 = 531,441 codes), the smallest space of the two
-    // backends (Local Instant draws 0–9). See README, "Magic-code guessing budget".
+    // backends (Local Instant draws 0–9). See docs/security.md, "Magic-code guessing budget".
     const probability = (8 * DEFAULT_DAILY_ATTEMPTS_PER_EMAIL) / 9 ** 6
     expect(probability).toBeLessThanOrEqual(0.001)
     expect(probability).toBeCloseTo(0.000753, 6)

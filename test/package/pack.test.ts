@@ -301,8 +301,13 @@ describe('the packed tarball', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  it('ships dist, README and package.json, and no sources or tests', () => {
-    expect(files.sort()).toEqual(['README.md', 'dist', 'package.json'])
+  it('ships dist, README, docs and package.json, and no sources or tests', async () => {
+    expect(files.sort()).toEqual(['README.md', 'dist', 'docs', 'package.json'])
+    // The README links into docs/ relatively, and problem types name docs/errors.md's headings;
+    // the generated API reference (docs/api, gitignored) is not shipped.
+    const docs = await readdir(join(installed, 'docs'))
+    expect(docs).toContain('errors.md')
+    expect(docs).not.toContain('api')
   })
 
   it('works from an ESM consumer: all four entry points, against Local Instant', async () => {
