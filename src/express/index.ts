@@ -55,5 +55,11 @@ export type { InstantAuthDb, InstantUser, InstantUserRecord } from '../core/inst
 export type { KitEvent, KitEventType, KitLogger, OnEvent } from '../core/events.js'
 export type { Logger } from '../core/logger.js'
 export type { VerifyCacheOptions } from '../core/verify-cache.js'
+export {
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_NEGATIVE_CACHE_TTL_MS,
+  DEFAULT_CACHE_MAX,
+  DEFAULT_NEGATIVE_CACHE_MAX,
+} from '../core/verify-cache.js'
 export { memoryStore } from '../core/state-store.js'
 export type { StateStore, MemoryStoreOptions } from '../core/state-store.js'
