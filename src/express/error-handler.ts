@@ -39,7 +39,8 @@ export type ErrorMiddleware = (
  * | Instant rate-limited the app | 429 `rate_limited`, `Retry-After` |
  * | wrong app id or admin token | 500 `instant_misconfigured` (and a fix-it log line) |
  * | a `KitError` (e.g. from `onError: 'next'`) | its own status, code and headers |
- * | an error with a 4xx `status` (e.g. body-parser's) | passed on with `next(err)` |
+ * | body-parser's 400 (e.g. `express.json()` given malformed JSON) | 400 `invalid_request` |
+ * | any other error with a 4xx `status` (body-parser's 413, http-errors) | passed on with `next(err)` |
  * | anything else | 500 `internal_error`, no stack in the response (the stack goes to the log) |
  *
  * Mount it after your routes. On Express 4, async handlers must pass rejections to `next`.
@@ -70,8 +71,15 @@ export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): E
       return
     }
     let kitError: KitError
-    const classified = classifyDataError(err)
-    if (classified !== undefined) {
+    // Checked first: body-parser's error carries the raw `body`, which must not be mistaken for
+    // an answer from Instant.
+    const bodyParserError = isBodyParser400(err)
+    const classified = bodyParserError ? undefined : classifyDataError(err)
+    if (bodyParserError) {
+      // express.json() mounted before the kit's routers rejects malformed JSON before they run:
+      // answer it as they would, not with Express's HTML page.
+      kitError = new KitError('invalid_request', { cause: err })
+    } else if (classified !== undefined) {
       kitError = classified.error
       if (classified.outage !== undefined && classified.log === undefined) {
         warnUpstream(logger, undefined, logger, 'a query or transaction', classified.outage)
@@ -98,6 +106,20 @@ export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): E
     }
     sendProblem(res, kitError)
   }
+}
+
+/**
+ * body-parser's own 400s (unparsable body, unsupported charset or encoding, too many
+ * parameters) carry a `type` such as `entity.parse.failed`; other 4xx keep their own answer.
+ */
+function isBodyParser400(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const { status, type } = err as { status?: unknown; type?: unknown }
+  return (
+    status === 400 &&
+    typeof type === 'string' &&
+    /^(entity|charset|encoding|parameters|request)\./.test(type)
+  )
 }
 
 function isClientError(err: unknown): boolean {
