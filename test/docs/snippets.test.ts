@@ -8,7 +8,7 @@
  * `declare const name: Type` line, which the reader sees as well.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
@@ -122,4 +122,47 @@ describe('documentation snippets', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(20)
     expect(typecheck(snippets)).toEqual([])
   }, 60_000)
+
+  it('every relative link of README.md and docs/*.md names a file and heading that exist', () => {
+    const broken: string[] = []
+    for (const file of markdownFiles()) {
+      const text = readFileSync(join(root, file), 'utf8')
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue // https:, mailto:
+        const [path, anchor] = target!.split('#') as [string, string | undefined]
+        const linked = path === '' ? file : join(dirname(file), path)
+        let linkedText: string
+        try {
+          linkedText = readFileSync(join(root, linked), 'utf8')
+        } catch {
+          broken.push(`${file}: ${target} (no such file)`)
+          continue
+        }
+        if (anchor !== undefined && !headingSlugs(linkedText).has(anchor)) {
+          broken.push(`${file}: ${target} (no such heading)`)
+        }
+      }
+    }
+    expect(broken).toEqual([])
+  })
 })
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+function headingSlugs(markdown: string): Set<string> {
+  const slugs = new Set<string>()
+  let fence = false
+  for (const line of markdown.split('\n')) {
+    if (/^ *```/.test(line)) fence = !fence
+    const heading = fence ? null : /^#{1,6} (.*)$/.exec(line)
+    if (heading !== null) {
+      slugs.add(
+        heading[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+          .replaceAll(' ', '-'),
+      )
+    }
+  }
+  return slugs
+}
