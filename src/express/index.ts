@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { signInRouter, magicCodeRouter, signOutRouter, requireInstantUser } from 'instant-express-auth'
+ * import { instantHandler, magicCodeRouter, requireInstantUser, signOutRouter } from 'instant-express-auth'
  * app.use(magicCodeRouter({ db, sendEmail }))
  * app.use(signOutRouter({ db }))
  * app.get('/me', requireInstantUser({ db }), instantHandler((req, res) => res.json(req.instant.user)))
