@@ -10,6 +10,7 @@ export default tseslint.config(
       'test-results/**',
       'bench/results/**',
       '.instant-local/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,
