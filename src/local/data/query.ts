@@ -5,7 +5,7 @@
  */
 import { paramMalformed, paramMissing } from '../errors.js'
 import type { AttrRegistry } from './attrs.js'
-import { assertSafeInput, validationError } from './errors.js'
+import { assertSafeInput, validationError } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './caller.js'
 import { celAuth, celEntity, type Permissions } from './permissions.js'
@@ -21,6 +21,11 @@ import {
 } from './where.js'
 import { isRecord } from './is-record.js'
 import { jsonSizeOf, startQueryMeter, type QueryBudget, type QueryMeter } from './query-budget.js'
+
+/** Throws Instant's `validation-failed` for the query `root`. */
+function invalidQuery(root: unknown, errors: Record<string, unknown>[]): never {
+  throw validationError('query', root, errors)
+}
 
 interface Form {
   ns: string
@@ -94,20 +99,17 @@ function parseForm(
   path: (string | number)[],
   level: number,
 ): Form {
-  const fail = (errors: Record<string, unknown>[]): never => {
-    throw validationError('query', root, errors)
-  }
-  if (!isRecord(value)) fail([{ expected: 'map?', in: path }])
+  if (!isRecord(value)) invalidQuery(root, [{ expected: 'map?', in: path }])
   meter.form()
   const v = value as Record<string, unknown>
   const form: Form = { ns, children: [] }
   const opts = v['$']
   if (opts !== undefined) {
-    if (!isRecord(opts)) fail([{ expected: 'map?', in: [...path, '$'] }])
+    if (!isRecord(opts)) invalidQuery(root, [{ expected: 'map?', in: [...path, '$'] }])
     const o = opts as Record<string, unknown>
     const optsIn = [...path, '$']
     if (Object.keys(o).some((k) => !OPTION_KEYS.has(k))) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -120,7 +122,7 @@ function parseForm(
       level > 0 &&
       (o['offset'] !== undefined || o['before'] !== undefined || o['after'] !== undefined)
     ) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -131,7 +133,7 @@ function parseForm(
     }
     for (const k of ['before', 'after', 'aggregate'] as const) {
       if (o[k] !== undefined) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, k],
@@ -142,7 +144,7 @@ function parseForm(
     }
     const limitKeys = (['limit', 'first', 'last'] as const).filter((k) => o[k] !== undefined)
     if (limitKeys.length > 1) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -153,7 +155,7 @@ function parseForm(
     for (const k of limitKeys) {
       const n = o[k]
       if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, k],
@@ -167,7 +169,7 @@ function parseForm(
     if (o['offset'] !== undefined) {
       const n = o['offset']
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, 'offset'],
@@ -178,7 +180,8 @@ function parseForm(
       form.offset = n as number
     }
     if (o['where'] !== undefined) {
-      if (!isRecord(o['where'])) fail([{ expected: 'map?', in: [...optsIn, 'where'] }])
+      if (!isRecord(o['where']))
+        invalidQuery(root, [{ expected: 'map?', in: [...optsIn, 'where'] }])
       form.where = parseWhere(o['where'], { root, in: [...optsIn, 'where'] })
     }
     if (o['order'] !== undefined)
@@ -186,7 +189,7 @@ function parseForm(
     if (o['fields'] !== undefined) {
       const f = o['fields']
       if (!Array.isArray(f)) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'array?',
             in: [...optsIn, 'fields'],
@@ -217,13 +220,10 @@ function parseOrder(
   order: unknown,
   at: (string | number)[],
 ): { key: string; desc: boolean } {
-  const fail = (errors: Record<string, unknown>[]): never => {
-    throw validationError('query', root, errors)
-  }
-  if (!isRecord(order)) return fail([{ expected: 'map?', in: at }])
+  if (!isRecord(order)) return invalidQuery(root, [{ expected: 'map?', in: at }])
   const entries = Object.entries(order)
   if (entries.length !== 1) {
-    return fail([
+    return invalidQuery(root, [
       {
         expected: 'single-key?',
         in: at,
@@ -233,7 +233,7 @@ function parseOrder(
   }
   const [key, direction] = entries[0] as [string, unknown]
   if (direction !== 'asc' && direction !== 'desc') {
-    return fail([
+    return invalidQuery(root, [
       {
         expected: 'asc-or-desc?',
         in: at,
@@ -259,7 +259,10 @@ function parseOrder(
               ]),
         ]
     if (messages.length > 0) {
-      return fail(messages.map((message) => ({ expected: 'supported-order?', in: at, message })))
+      return invalidQuery(
+        root,
+        messages.map((message) => ({ expected: 'supported-order?', in: at, message })),
+      )
     }
   }
   return { key, desc: direction === 'desc' }
