@@ -27,6 +27,19 @@ function invalidQuery(root: unknown, errors: Record<string, unknown>[]): never {
   throw validationError('query', root, errors)
 }
 
+/** A page-info cursor `[entityId, attrId, value, t]`: `t` is the row's creation time. */
+type Cursor = [string, string, unknown, number]
+
+function isCursor(value: unknown): value is Cursor {
+  return (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    typeof value[0] === 'string' &&
+    typeof value[1] === 'string' &&
+    typeof value[3] === 'number'
+  )
+}
+
 interface Form {
   ns: string
   where?: Where
@@ -34,6 +47,11 @@ interface Form {
   limit?: number
   last?: number
   offset?: number
+  /** Cursors `[e, a, v, t]` from a page-info (top level only); rows strictly after/before. */
+  after?: Cursor
+  before?: Cursor
+  afterInclusive?: boolean
+  beforeInclusive?: boolean
   fields?: string[]
   children: { label: string; form: Form }[]
 }
@@ -131,7 +149,22 @@ function parseForm(
         },
       ])
     }
-    for (const k of ['before', 'after', 'aggregate'] as const) {
+    for (const k of ['before', 'after'] as const) {
+      if (o[k] === undefined || o[k] === null) continue
+      if (!isCursor(o[k])) {
+        invalidQuery(root, [
+          {
+            expected: 'cursor?',
+            in: [...optsIn, k],
+            message: `The \`${k}\` must be a cursor from a page-info: [e, a, v, t].`,
+          },
+        ])
+      }
+      form[k] = o[k] as Cursor
+    }
+    form.afterInclusive = o['afterInclusive'] === true
+    form.beforeInclusive = o['beforeInclusive'] === true
+    for (const k of ['aggregate'] as const) {
       if (o[k] !== undefined) {
         invalidQuery(root, [
           {
@@ -335,6 +368,9 @@ class QueryRun {
       return this.visible(form.ns, e)
     })
     list = this.sort(form, list)
+    if (top && (form.after !== undefined || form.before !== undefined)) {
+      list = this.between(form, list)
+    }
     if (top && form.offset !== undefined) list = list.slice(form.offset)
     if (form.limit !== undefined) list = list.slice(0, form.limit)
     if (form.last !== undefined) list = list.slice(Math.max(0, list.length - form.last))
@@ -381,7 +417,11 @@ class QueryRun {
     return ok
   }
 
-  private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
+  /** The sort key of a form's order: its value (hidden ones as missing) and the id. */
+  private sortKey(form: Form): {
+    valueOf: (e: StoredEntity) => unknown
+    compare: (va: unknown, ida: string, vb: unknown, idb: string) => number
+  } {
     const key = form.order?.key ?? 'serverCreatedAt'
     const sign = form.order?.desc ? -1 : 1
     const type =
@@ -393,13 +433,41 @@ class QueryRun {
         : this.fieldVisible(form.ns, e, key)
           ? e.attrs[key]
           : null
-    return [...list].sort((a, b) => {
-      const va = valueOf(a)
-      const vb = valueOf(b)
+    const compare = (va: unknown, ida: string, vb: unknown, idb: string): number => {
       const rank = kindRank(va) - kindRank(vb)
       let c = rank !== 0 ? rank : (compareValues(va, vb, type) ?? 0)
-      if (c === 0) c = a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+      if (c === 0) c = ida < idb ? -1 : ida > idb ? 1 : 0
       return sign * c
+    }
+    return { valueOf, compare }
+  }
+
+  private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
+    const { valueOf, compare } = this.sortKey(form)
+    return [...list].sort((a, b) => compare(valueOf(a), a.id, valueOf(b), b.id))
+  }
+
+  /**
+   * The rows of a sorted list between the form's cursors, in the same order. A cursor carries
+   * the order value (or, for the default order, the creation time `t`) and the row id, so it
+   * places itself even when its row is gone.
+   */
+  private between(form: Form, list: StoredEntity[]): StoredEntity[] {
+    const { valueOf, compare } = this.sortKey(form)
+    const byCreation = form.order === undefined || form.order.key === 'serverCreatedAt'
+    const place = (c: Cursor, e: StoredEntity): number =>
+      compare(valueOf(e), e.id, byCreation ? c[3] : c[2], c[0])
+    const { after, before } = form
+    return list.filter((e) => {
+      if (after !== undefined) {
+        const p = place(after, e)
+        if (p < 0 || (p === 0 && !form.afterInclusive)) return false
+      }
+      if (before !== undefined) {
+        const p = place(before, e)
+        if (p > 0 || (p === 0 && !form.beforeInclusive)) return false
+      }
+      return true
     })
   }
 
