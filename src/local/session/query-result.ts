@@ -53,7 +53,8 @@ export function runInstaql(engine: DataEngine, q: unknown, caller: Caller): Inst
 
 /**
  * The namespaces whose writes can change this query's result: its own, those on its `where`
- * paths, and one link away from each (where `data.ref(...)` in a view rule usually looks).
+ * paths, every namespace a `ref(...)` in their rules walks through (however many links away),
+ * and one link away from each (a link written or removed changes what a path reaches).
  */
 export function namespacesOf(engine: DataEngine, q: unknown): Set<string> {
   const attrs = engine.session.attrs
@@ -80,6 +81,19 @@ export function namespacesOf(engine: DataEngine, q: unknown): Set<string> {
   }
   if (isRecord(q)) {
     for (const [ns, form] of Object.entries(q)) if (ns !== '$$ruleParams') visit(ns, form)
+  }
+  const permissions = engine.session.permissions
+  for (const ns of [...out]) {
+    for (const ref of permissions.refPaths(ns)) {
+      let at = ref.from === 'auth' ? '$users' : ns
+      out.add(at)
+      for (const seg of ref.links) {
+        const link = attrs.link(at, seg)
+        if (!link) break
+        at = link.otherNs
+        out.add(at)
+      }
+    }
   }
   for (const ns of [...out]) for (const l of attrs.linksTouching(ns)) out.add(l.otherNs)
   return out
