@@ -41,7 +41,11 @@ let rateLimited: Server
 let rateLimitedURI: string
 
 async function userToken(instance: LocalInstant, email: string): Promise<string> {
-  const admin = init(instance)
+  const admin = init({
+    appId: instance.appId,
+    adminToken: instance.adminToken,
+    apiURI: instance.apiURI,
+  })
   try {
     return await admin.auth.createToken({ email })
   } finally {

@@ -38,7 +38,7 @@ async function userToken(
   local: { appId: string; adminToken: string; apiURI: string },
   email: string,
 ): Promise<string> {
-  const admin = init(local)
+  const admin = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
   try {
     return await admin.auth.createToken({ email })
   } finally {
