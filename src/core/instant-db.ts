@@ -38,12 +38,20 @@ export interface InstantCallOptions {
 /** The `db.auth` methods the kit calls. */
 export interface InstantAuthApi {
   verifyToken(token: string, options?: InstantCallOptions): Promise<InstantUserRecord>
-  createToken(input: { email: string } | { id: string }): Promise<string>
-  getUser(lookup: UserLookup): Promise<InstantUserRecord | null | undefined>
-  generateMagicCode(email: string): Promise<{ code: string }>
+  createToken(
+    input: { email: string } | { id: string },
+    options?: InstantCallOptions,
+  ): Promise<string>
+  getUser(
+    lookup: UserLookup,
+    options?: InstantCallOptions,
+  ): Promise<InstantUserRecord | null | undefined>
+  generateMagicCode(email: string, options?: InstantCallOptions): Promise<{ code: string }>
   checkMagicCode(
     email: string,
     code: string,
+    params?: undefined,
+    options?: InstantCallOptions,
   ): Promise<{ user: InstantUserRecord; created: boolean }>
   signOut(lookup: UserLookup, options?: InstantCallOptions): Promise<void>
 }

@@ -4,6 +4,7 @@
  * (INCR + PEXPIRE NX, SET PX, GET, GETDEL, DEL), so a shared store for apps with several
  * instances needs no locks. The default is {@link memoryStore}: one process, bounded, expiring.
  */
+import { checkOptionKeys } from './options.js'
 
 /** A key-value store with expiry and atomic counters. Keys are the kit's own (`iea:` prefix). */
 export interface StateStore {
@@ -90,6 +91,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('memoryStore(options): options must be an object like { maxKeys }.')
   }
+  checkOptionKeys(options, { maxKeys: true }, 'memoryStore')
   const { maxKeys = DEFAULT_MEMORY_STORE_MAX_KEYS } = options
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
     throw new TypeError('`maxKeys` must be a positive integer (default 100000).')

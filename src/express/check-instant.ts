@@ -4,6 +4,7 @@
  */
 import { apiErrorShape, outageCode, ADMIN_TOKEN_REQUIRED_CODE } from '../core/classify-error.js'
 import { KitError } from '../core/errors.js'
+import { checkOptionKeys } from '../core/options.js'
 import { withInstantTimeout, DEFAULT_INSTANT_TIMEOUT_MS } from '../core/instant-timeout.js'
 import { instantOrigin } from '../core/instant-origin.js'
 import type { InstantAuthDb } from '../core/instant-db.js'
@@ -43,6 +44,7 @@ export async function checkInstant(
   assertDb(db)
   if (typeof options !== 'object' || options === null)
     throw new TypeError('checkInstant(db, options): `options` must be an object { timeoutMs }.')
+  checkOptionKeys(options, { timeoutMs: true }, 'checkInstant')
   const timeoutMs = resolveTimeoutMs(options.timeoutMs, 'timeoutMs', DEFAULT_INSTANT_TIMEOUT_MS)
   const origin = instantOrigin(db)
   // @instantdb/admin keeps its config public; without an admin token it refuses the lookup

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HelmetOptions } from 'helmet'
 import { classifyDataError } from '../core/classify-data-error.js'
 import { KitError } from '../core/errors.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { resolveLogger, type KitLogger } from '../core/events.js'
 import { warnUpstream } from '../core/upstream-warning.js'
 import { assertOptionsObject } from './options.js'
@@ -27,6 +28,12 @@ export type ErrorMiddleware = (
   res: ServerResponse,
   next: Next,
 ) => void
+
+/** Every key {@link instantErrorHandler} accepts; anything else throws. */
+const ERROR_HANDLER_OPTIONS = {
+  logger: true,
+  helmet: true,
+} as const satisfies OptionKeys<InstantErrorHandlerOptions>
 
 /**
  * Answers `application/problem+json` for errors thrown by `req.instant.db` and for `KitError`s:
@@ -54,12 +61,7 @@ export type ErrorMiddleware = (
  */
 export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): ErrorMiddleware {
   assertOptionsObject(options, 'instantErrorHandler')
-  for (const key of Object.keys(options)) {
-    if (key !== 'logger' && key !== 'helmet')
-      throw new TypeError(
-        `instantErrorHandler: unknown option \`${key}\` (it takes logger and helmet).`,
-      )
-  }
+  checkOptionKeys(options, ERROR_HANDLER_OPTIONS, 'instantErrorHandler')
   const { logger: loggerOption, helmet } = options as InstantErrorHandlerOptions
   const logger = resolveLogger(loggerOption)
   const { securityHeaders } = resolveResponseOptions(helmet === undefined ? {} : { helmet })

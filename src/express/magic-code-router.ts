@@ -11,7 +11,7 @@ import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../core/classi
 import { emailDomain, normalizeEmail } from '../core/email.js'
 import { emailFailure } from '../core/email-failure.js'
 import { publicUser, type InstantAuthDb } from '../core/instant-db.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import {
   DAILY_WINDOW_MS,
   DEFAULT_CODE_ATTEMPTS,
@@ -267,7 +267,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     let code: string
     try {
       code = (
-        await withInstantTimeout(db.auth.generateMagicCode(email), timeoutMs, 'generateMagicCode')
+        await callInstant(db, 'generateMagicCode', timeoutMs, (signal) =>
+          db.auth.generateMagicCode(email, { signal }),
+        )
       )?.code
     } catch (error) {
       throw upstream(error, 'generateMagicCode')
@@ -330,10 +332,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     }
     let result: Awaited<ReturnType<InstantAuthDb['auth']['checkMagicCode']>>
     try {
-      result = await withInstantTimeout(
-        db.auth.checkMagicCode(email, code),
-        timeoutMs,
-        'checkMagicCode',
+      result = await callInstant(db, 'checkMagicCode', timeoutMs, (signal) =>
+        db.auth.checkMagicCode(email, code, undefined, { signal }),
       )
     } catch (error) {
       const kitError = upstream(error, 'checkMagicCode')

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KitError, isKitError } from '../core/errors.js'
 import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../core/classify-error.js'
 import { normalizeEmail } from '../core/email.js'
-import { withInstantTimeout } from '../core/instant-timeout.js'
+import { callInstant } from '../core/instant-timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
 import {
@@ -166,7 +166,9 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     if (!allowSignUp) {
       let existing: unknown
       try {
-        existing = await withInstantTimeout(db.auth.getUser(lookup), timeoutMs, 'getUser')
+        existing = await callInstant(db, 'getUser', timeoutMs, (signal) =>
+          db.auth.getUser(lookup, { signal }),
+        )
       } catch (error) {
         throw upstream(error, 'getUser')
       }
@@ -174,7 +176,9 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     }
     let token: string
     try {
-      token = await withInstantTimeout(db.auth.createToken(lookup), timeoutMs, 'createToken')
+      token = await callInstant(db, 'createToken', timeoutMs, (signal) =>
+        db.auth.createToken(lookup, { signal }),
+      )
     } catch (error) {
       throw upstream(error, 'createToken')
     }

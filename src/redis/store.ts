@@ -5,6 +5,7 @@
  * with 503 `auth_unavailable` (limits and code checks fail closed) instead of waiting.
  */
 import { KitError } from '../core/errors.js'
+import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { resolveLogger, type KitLogger } from '../core/events.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../core/classify-error.js'
 import type { RateLimitCounterStore, StateStore } from '../core/state-store.js'
@@ -46,7 +47,13 @@ export interface RedisStore extends StateStore {
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['client', 'prefix', 'commandTimeoutMs', 'logger'])
+/** Every key {@link redisStore} accepts; anything else throws (see `checkOptionKeys`). */
+const REDIS_STORE_OPTIONS = {
+  client: true,
+  prefix: true,
+  commandTimeoutMs: true,
+  logger: true,
+} as const satisfies OptionKeys<RedisStoreOptions>
 
 /**
  * A state store on Redis: one line moves an app to shared limits, codes, verification and
@@ -68,13 +75,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('redisStore(options) needs an options object, e.g. redisStore({ client }).')
   }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw new TypeError(
-        `redisStore: unknown option \`${name}\` (known: client, prefix, commandTimeoutMs, logger).`,
-      )
-    }
-  }
+  checkOptionKeys(options, REDIS_STORE_OPTIONS, 'redisStore')
   const connection = connectionOf(options.client)
   if (connection === undefined) {
     throw new TypeError(

@@ -8,6 +8,9 @@ import { init } from '../../src/admin/index.js'
 import {
   jwtAuthenticator,
   magicCodeRouter,
+  checkInstant,
+  instantErrorHandler,
+  memoryStore,
   optionalInstantUser,
   requireInstantUser,
   signInRouter,
@@ -201,10 +204,26 @@ describe('every factory throws on a misspelt option', () => {
       () => failover([memoryEmail()], { onFailure: () => {} } as never),
       'failover(): unknown option `onFailure` (did you mean `onFailover`?).',
     ],
+    [
+      'memoryStore',
+      () => memoryStore({ maxKey: 10 } as never),
+      'memoryStore(): unknown option `maxKey` (did you mean `maxKeys`?).',
+    ],
+    [
+      'instantErrorHandler',
+      () => instantErrorHandler({ loger: console } as never),
+      'instantErrorHandler(): unknown option `loger` (did you mean `logger`?).',
+    ],
   ]
 
   it.each(cases)('%s', (_name, call, message) => {
     expect(typeErrorOf(call)).toBe(message)
+  })
+
+  it('checkInstant', async () => {
+    await expect(checkInstant(db, { timeout: 5 } as never)).rejects.toThrow(
+      new TypeError('checkInstant(): unknown option `timeout` (did you mean `timeoutMs`?).'),
+    )
   })
 
   it('startLocalInstant', async () => {

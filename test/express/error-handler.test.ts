@@ -227,7 +227,7 @@ describe.each(FRAMEWORKS)('instantErrorHandler on %s', (framework) => {
 describe('instantErrorHandler options', () => {
   it('validates options at factory time', () => {
     expect(() => instantErrorHandler({ loger: console } as never)).toThrow(
-      'instantErrorHandler: unknown option `loger` (it takes logger and helmet).',
+      'instantErrorHandler(): unknown option `loger` (did you mean `logger`?).',
     )
     expect(() => instantErrorHandler({ logger: {} as never })).toThrow(TypeError)
     expect(instantErrorHandler().name).toBe('instantErrorHandler')

@@ -7,11 +7,12 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { init } from '../../src/admin/index.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
-import { requireInstantUser } from '../../src/express/index.js'
+import { magicCodeRouter, requireInstantUser, signInRouter } from '../../src/express/index.js'
 import { close, createApp, createServer, json, listen } from './helpers.js'
 
 const APP_ID = '5c1e7c52-3b0e-4a86-9d59-8f1d3b3f1a11'
 const TIMEOUT_MS = 200
+const ADMIN_TOKEN = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 
 /** Answers 200 and then one byte of JSON whitespace every 50 ms, never finishing. */
 let requests = 0
@@ -74,6 +75,37 @@ describe('cancelling timed-out calls to Instant', () => {
     const before = requests
     for (let w = 0; w < 3; w++) await wave(handler, w * 20, 20)
     expect(requests - before).toBeGreaterThan(0)
+    await settled((n) => n === 0)
+    expect(active).toBe(0)
+    await (db as unknown as { close(): Promise<void> }).close()
+  })
+
+  it('our client: the routers cancel their timed-out calls too (createToken, generateMagicCode)', async () => {
+    const db = init({ appId: APP_ID, adminToken: ADMIN_TOKEN, apiURI }) as unknown as InstantAuthDb
+    const common = {
+      db,
+      instantTimeoutMs: TIMEOUT_MS,
+      rateLimit: false as const,
+      logger: { warn() {}, error() {} },
+    }
+    const a = createApp('express5')
+    a.use(
+      signInRouter({ ...common, authenticate: (req) => ({ email: String(req.body['email']) }) }),
+    )
+    a.use(magicCodeRouter({ ...common, sendEmail: () => {} }))
+    const before = requests
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        request(a.handler)
+          .post(i % 2 === 0 ? '/sign-in' : '/custom-send-magic-code')
+          .send({ email: `abort-${i}@example.com` }),
+      ),
+    )
+    for (const res of answers) {
+      expect(res.status).toBe(503)
+      expect(res.body.code).toBe('auth_unavailable')
+    }
+    expect(requests - before).toBe(20)
     await settled((n) => n === 0)
     expect(active).toBe(0)
     await (db as unknown as { close(): Promise<void> }).close()

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { request as httpRequest } from 'node:http'
 import { request } from 'undici'
 import { DEFAULT_GUEST_SIGN_INS_PER_HOUR, type LocalInstant } from 'instant-express-auth/local'
 import { createFixedWindowLimiter } from '../../src/local/rate-limit.js'
@@ -87,6 +88,36 @@ describe('guest sign-in is limited per client IP', () => {
     )
     expect(viaAdmin.status).toBe(200)
     expect(await db.auth.getUser({ id: viaAdmin.body.user.id })).not.toBeNull()
+  })
+
+  it('keys the limit by address: another loopback address still signs in', async () => {
+    const { local } = await start({ guestSignInsPerHour: 2 })
+    // 127.0.0.0/8 is all loopback on Linux: binding 127.0.0.2 gives a second client address.
+    const guestFrom = (localAddress: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${local.apiURI}/runtime/auth/sign_in_guest`)
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            localAddress,
+            agent: false,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+          },
+        )
+        req.on('error', reject)
+        req.end(JSON.stringify({ 'app-id': local.appId }))
+      })
+    expect(await guestFrom('127.0.0.1')).toBe(200)
+    expect(await guestFrom('127.0.0.1')).toBe(200)
+    expect(await guestFrom('127.0.0.1')).toBe(429)
+    expect(await guestFrom('127.0.0.2')).toBe(200)
   })
 })
 

@@ -167,6 +167,66 @@ describe('sign-in and queries through the SDK', () => {
     closeAll(s)
   })
 
+  it('pages by cursor: after/first, before/last, and subscribeInfiniteQuery', async () => {
+    const s = await start()
+    const { c, user } = await s.signedIn('cursor@example.com')
+    await s.admin.transact(
+      [1, 2, 3, 4, 5].map((rank) =>
+        s.admin.tx.todos[id()].update({ title: `c${rank}`, ownerId: user.id, rank }),
+      ),
+    )
+    const titles = (r: any) => (r.data?.todos ?? []).map((t: any) => t.title)
+    const order = { rank: 'asc' }
+    const page1 = await c.queryOnce({ todos: { $: { order, first: 2 } } })
+    expect(titles(page1)).toEqual(['c1', 'c2'])
+    const info1 = page1.pageInfo.todos
+    expect(info1.hasNextPage).toBe(true)
+    expect(info1.endCursor[2]).toBe(2)
+
+    const page2 = await c.queryOnce({ todos: { $: { order, first: 2, after: info1.endCursor } } })
+    expect(titles(page2)).toEqual(['c3', 'c4'])
+    expect(page2.pageInfo.todos).toMatchObject({ hasNextPage: true, hasPreviousPage: true })
+    const page3 = await c.queryOnce({
+      todos: { $: { order, first: 2, after: page2.pageInfo.todos.endCursor } },
+    })
+    expect(titles(page3)).toEqual(['c5'])
+    expect(page3.pageInfo.todos.hasNextPage).toBe(false)
+
+    const back = await c.queryOnce({
+      todos: { $: { order, last: 2, before: page2.pageInfo.todos.endCursor } },
+    })
+    expect(titles(back)).toEqual(['c2', 'c3'])
+
+    // The default order (creation time) pages the same way.
+    const byTime = await c.queryOnce({ todos: { $: { first: 3 } } })
+    const rest = await c.queryOnce({
+      todos: { $: { first: 3, after: byTime.pageInfo.todos.endCursor } },
+    })
+    expect([...titles(byTime), ...titles(rest)].sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5'])
+    expect(titles(rest)).toHaveLength(2)
+
+    // The SDK's infinite query chains pages by the end cursors it gets back.
+    let latest: any
+    const waiters: (() => void)[] = []
+    const sub = c.subscribeInfiniteQuery({ todos: { $: { order, limit: 2 } } }, (r: any) => {
+      latest = r
+      for (const w of waiters.splice(0)) w()
+    })
+    const until = (ok: (r: any) => boolean) =>
+      new Promise<any>((resolve) => {
+        const check = () =>
+          latest !== undefined && ok(latest) ? resolve(latest) : waiters.push(check)
+        check()
+      })
+    const firstPage = await until((r) => titles(r).length === 2)
+    expect(titles(firstPage)).toEqual(['c1', 'c2'])
+    expect(firstPage.canLoadNextPage).toBe(true)
+    sub.loadNextPage()
+    expect(titles(await until((r) => titles(r).length === 4))).toEqual(['c1', 'c2', 'c3', 'c4'])
+    sub.unsubscribe()
+    closeAll(s)
+  })
+
   it('never sends where-path entities the caller may not view', async () => {
     const s = await start()
     const { c, user } = await s.signedIn('eve@example.com')

@@ -8,7 +8,7 @@ import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
 import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
-import { createPermissions } from './permissions.js'
+import { createPermissions, type Permissions } from './permissions.js'
 import { runQuery } from './query.js'
 import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
@@ -33,6 +33,8 @@ export interface SessionFacet {
   readonly attrs: AttrRegistry
   /** Every attr in Instant's shape, after giving each namespace its primary `id` attr. */
   clientAttrs(): ClientAttr[]
+  /** The `ref` paths rules read, so reactivity knows what a view depends on. */
+  readonly permissions: Pick<Permissions, 'refPaths'>
   /** `$serverCreatedAt` (ms) of an entity, the `t` of its triples. */
   createdAt(ns: string, id: string): number | undefined
   /** The last tx-id handed out (0 before the first transaction). */
@@ -160,6 +162,7 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
     },
     session: {
       attrs: rawAttrs,
+      permissions,
       clientAttrs() {
         if (ensurePrimaryAttrs(db, rawAttrs)) {
           emit({ txId: lastTxId(), namespaces: new Set(), attrsChanged: true })

@@ -4,7 +4,7 @@
  */
 import type { AttrRegistry } from './attrs.js'
 import { toCelMap, type CelCompiler, type CelMap, type CompiledRule } from './cel.js'
-import { permissionEvaluationFailed, validationError } from './errors.js'
+import { permissionEvaluationFailed, validationError } from './engine-errors.js'
 import type { GraphReader } from './graph.js'
 import type { DbUser } from './caller.js'
 import type { StoredEntity } from './store.js'
@@ -40,6 +40,28 @@ export interface Permissions {
   hasFieldRules(etype: string): boolean
   /** Runs a program; `true` only for a truthy result. CEL errors become 400s. */
   check(program: Program, vars: Record<string, unknown>): boolean
+  /**
+   * The literal `ref` paths the rules of `etype` (and `$default`, binds included) read:
+   * `data.ref('a.b.c')` / `newData.ref(...)` from an `etype` entity, `auth.ref('$user.a.b')`
+   * from the signed-in user. Reactivity uses them to know which writes can change a view.
+   */
+  refPaths(etype: string): readonly RefPath[]
+}
+
+/** A `ref` path in a rule, without its final attribute: the links it walks. */
+export interface RefPath {
+  from: 'data' | 'auth'
+  links: string[]
+}
+
+const REF_CALL = /\b(data|newData|auth)\.ref\(\s*["']([^"']+)["']/g
+
+/** Every string inside a rules entry (allow, bind, fields), however nested. */
+function stringsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value)
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, out)
+  else if (isRecord(value)) for (const v of Object.values(value)) stringsOf(v, out)
+  return out
 }
 
 type RulesJson = Record<
@@ -99,6 +121,8 @@ export function createPermissions(cel: CelCompiler): Permissions {
   let rules: RulesJson = {}
   const programs = new Map<string, Program | null>()
 
+  /** etype → the ref paths its rules read; emptied with the rules. */
+  const refPathCache = new Map<string, RefPath[]>()
   // Built programs by (etype, action, code): bind expansion runs once per rule.
   const built = new Map<string, Program>()
 
@@ -158,6 +182,7 @@ export function createPermissions(cel: CelCompiler): Permissions {
         throw validationError('permission', next, [{ message: 'Rules must be an object.' }])
       const previous = rules
       rules = parsed
+      refPathCache.clear()
       programs.clear()
       built.clear()
       try {
@@ -196,6 +221,22 @@ export function createPermissions(cel: CelCompiler): Permissions {
       }
     },
     program: (etype, action) => lookup(etype, action) ?? undefined,
+    refPaths(etype) {
+      const hit = refPathCache.get(etype)
+      if (hit) return hit
+      const paths: RefPath[] = []
+      for (const text of stringsOf([rules[etype], rules['$default']])) {
+        for (const m of text.matchAll(REF_CALL)) {
+          const segments = (m[2] as string).split('.')
+          const from = m[1] === 'auth' ? 'auth' : 'data'
+          // auth.ref paths start at `$user`; the last segment is an attribute, not a link.
+          if (from === 'auth' && segments[0] === '$user') segments.shift()
+          paths.push({ from, links: segments.slice(0, -1) })
+        }
+      }
+      refPathCache.set(etype, paths)
+      return paths
+    },
     linkProgram(etype, kind, label) {
       const table = rules[etype]?.allow?.[kind]
       if (!isRecord(table)) return undefined

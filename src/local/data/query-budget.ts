@@ -6,7 +6,7 @@
  * so a query over budget stops early, and the server moves on to the next request.
  */
 import { LocalInstantError } from '../errors.js'
-import { validationError } from './errors.js'
+import { validationError } from './engine-errors.js'
 
 export interface QueryBudget {
   /** Largest query, as JSON text (characters). */

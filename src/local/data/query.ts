@@ -5,7 +5,7 @@
  */
 import { paramMalformed, paramMissing } from '../errors.js'
 import type { AttrRegistry } from './attrs.js'
-import { assertSafeInput, validationError } from './errors.js'
+import { assertSafeInput, validationError } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './caller.js'
 import { celAuth, celEntity, type Permissions } from './permissions.js'
@@ -22,6 +22,24 @@ import {
 import { isRecord } from './is-record.js'
 import { jsonSizeOf, startQueryMeter, type QueryBudget, type QueryMeter } from './query-budget.js'
 
+/** Throws Instant's `validation-failed` for the query `root`. */
+function invalidQuery(root: unknown, errors: Record<string, unknown>[]): never {
+  throw validationError('query', root, errors)
+}
+
+/** A page-info cursor `[entityId, attrId, value, t]`: `t` is the row's creation time. */
+type Cursor = [string, string, unknown, number]
+
+function isCursor(value: unknown): value is Cursor {
+  return (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    typeof value[0] === 'string' &&
+    typeof value[1] === 'string' &&
+    typeof value[3] === 'number'
+  )
+}
+
 interface Form {
   ns: string
   where?: Where
@@ -29,6 +47,11 @@ interface Form {
   limit?: number
   last?: number
   offset?: number
+  /** Cursors `[e, a, v, t]` from a page-info (top level only); rows strictly after/before. */
+  after?: Cursor
+  before?: Cursor
+  afterInclusive?: boolean
+  beforeInclusive?: boolean
   fields?: string[]
   children: { label: string; form: Form }[]
 }
@@ -94,20 +117,17 @@ function parseForm(
   path: (string | number)[],
   level: number,
 ): Form {
-  const fail = (errors: Record<string, unknown>[]): never => {
-    throw validationError('query', root, errors)
-  }
-  if (!isRecord(value)) fail([{ expected: 'map?', in: path }])
+  if (!isRecord(value)) invalidQuery(root, [{ expected: 'map?', in: path }])
   meter.form()
   const v = value as Record<string, unknown>
   const form: Form = { ns, children: [] }
   const opts = v['$']
   if (opts !== undefined) {
-    if (!isRecord(opts)) fail([{ expected: 'map?', in: [...path, '$'] }])
+    if (!isRecord(opts)) invalidQuery(root, [{ expected: 'map?', in: [...path, '$'] }])
     const o = opts as Record<string, unknown>
     const optsIn = [...path, '$']
     if (Object.keys(o).some((k) => !OPTION_KEYS.has(k))) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -120,7 +140,7 @@ function parseForm(
       level > 0 &&
       (o['offset'] !== undefined || o['before'] !== undefined || o['after'] !== undefined)
     ) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -129,9 +149,24 @@ function parseForm(
         },
       ])
     }
-    for (const k of ['before', 'after', 'aggregate'] as const) {
+    for (const k of ['before', 'after'] as const) {
+      if (o[k] === undefined || o[k] === null) continue
+      if (!isCursor(o[k])) {
+        invalidQuery(root, [
+          {
+            expected: 'cursor?',
+            in: [...optsIn, k],
+            message: `The \`${k}\` must be a cursor from a page-info: [e, a, v, t].`,
+          },
+        ])
+      }
+      form[k] = o[k] as Cursor
+    }
+    form.afterInclusive = o['afterInclusive'] === true
+    form.beforeInclusive = o['beforeInclusive'] === true
+    for (const k of ['aggregate'] as const) {
       if (o[k] !== undefined) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, k],
@@ -142,7 +177,7 @@ function parseForm(
     }
     const limitKeys = (['limit', 'first', 'last'] as const).filter((k) => o[k] !== undefined)
     if (limitKeys.length > 1) {
-      fail([
+      invalidQuery(root, [
         {
           expected: 'supported-options?',
           in: optsIn,
@@ -153,7 +188,7 @@ function parseForm(
     for (const k of limitKeys) {
       const n = o[k]
       if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, k],
@@ -167,7 +202,7 @@ function parseForm(
     if (o['offset'] !== undefined) {
       const n = o['offset']
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'supported-options?',
             in: [...optsIn, 'offset'],
@@ -178,7 +213,8 @@ function parseForm(
       form.offset = n as number
     }
     if (o['where'] !== undefined) {
-      if (!isRecord(o['where'])) fail([{ expected: 'map?', in: [...optsIn, 'where'] }])
+      if (!isRecord(o['where']))
+        invalidQuery(root, [{ expected: 'map?', in: [...optsIn, 'where'] }])
       form.where = parseWhere(o['where'], { root, in: [...optsIn, 'where'] })
     }
     if (o['order'] !== undefined)
@@ -186,7 +222,7 @@ function parseForm(
     if (o['fields'] !== undefined) {
       const f = o['fields']
       if (!Array.isArray(f)) {
-        fail([
+        invalidQuery(root, [
           {
             expected: 'array?',
             in: [...optsIn, 'fields'],
@@ -217,13 +253,10 @@ function parseOrder(
   order: unknown,
   at: (string | number)[],
 ): { key: string; desc: boolean } {
-  const fail = (errors: Record<string, unknown>[]): never => {
-    throw validationError('query', root, errors)
-  }
-  if (!isRecord(order)) return fail([{ expected: 'map?', in: at }])
+  if (!isRecord(order)) return invalidQuery(root, [{ expected: 'map?', in: at }])
   const entries = Object.entries(order)
   if (entries.length !== 1) {
-    return fail([
+    return invalidQuery(root, [
       {
         expected: 'single-key?',
         in: at,
@@ -233,7 +266,7 @@ function parseOrder(
   }
   const [key, direction] = entries[0] as [string, unknown]
   if (direction !== 'asc' && direction !== 'desc') {
-    return fail([
+    return invalidQuery(root, [
       {
         expected: 'asc-or-desc?',
         in: at,
@@ -259,7 +292,10 @@ function parseOrder(
               ]),
         ]
     if (messages.length > 0) {
-      return fail(messages.map((message) => ({ expected: 'supported-order?', in: at, message })))
+      return invalidQuery(
+        root,
+        messages.map((message) => ({ expected: 'supported-order?', in: at, message })),
+      )
     }
   }
   return { key, desc: direction === 'desc' }
@@ -332,6 +368,9 @@ class QueryRun {
       return this.visible(form.ns, e)
     })
     list = this.sort(form, list)
+    if (top && (form.after !== undefined || form.before !== undefined)) {
+      list = this.between(form, list)
+    }
     if (top && form.offset !== undefined) list = list.slice(form.offset)
     if (form.limit !== undefined) list = list.slice(0, form.limit)
     if (form.last !== undefined) list = list.slice(Math.max(0, list.length - form.last))
@@ -378,7 +417,11 @@ class QueryRun {
     return ok
   }
 
-  private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
+  /** The sort key of a form's order: its value (hidden ones as missing) and the id. */
+  private sortKey(form: Form): {
+    valueOf: (e: StoredEntity) => unknown
+    compare: (va: unknown, ida: string, vb: unknown, idb: string) => number
+  } {
     const key = form.order?.key ?? 'serverCreatedAt'
     const sign = form.order?.desc ? -1 : 1
     const type =
@@ -390,13 +433,41 @@ class QueryRun {
         : this.fieldVisible(form.ns, e, key)
           ? e.attrs[key]
           : null
-    return [...list].sort((a, b) => {
-      const va = valueOf(a)
-      const vb = valueOf(b)
+    const compare = (va: unknown, ida: string, vb: unknown, idb: string): number => {
       const rank = kindRank(va) - kindRank(vb)
       let c = rank !== 0 ? rank : (compareValues(va, vb, type) ?? 0)
-      if (c === 0) c = a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+      if (c === 0) c = ida < idb ? -1 : ida > idb ? 1 : 0
       return sign * c
+    }
+    return { valueOf, compare }
+  }
+
+  private sort(form: Form, list: StoredEntity[]): StoredEntity[] {
+    const { valueOf, compare } = this.sortKey(form)
+    return [...list].sort((a, b) => compare(valueOf(a), a.id, valueOf(b), b.id))
+  }
+
+  /**
+   * The rows of a sorted list between the form's cursors, in the same order. A cursor carries
+   * the order value (or, for the default order, the creation time `t`) and the row id, so it
+   * places itself even when its row is gone.
+   */
+  private between(form: Form, list: StoredEntity[]): StoredEntity[] {
+    const { valueOf, compare } = this.sortKey(form)
+    const byCreation = form.order === undefined || form.order.key === 'serverCreatedAt'
+    const place = (c: Cursor, e: StoredEntity): number =>
+      compare(valueOf(e), e.id, byCreation ? c[3] : c[2], c[0])
+    const { after, before } = form
+    return list.filter((e) => {
+      if (after !== undefined) {
+        const p = place(after, e)
+        if (p < 0 || (p === 0 && !form.afterInclusive)) return false
+      }
+      if (before !== undefined) {
+        const p = place(before, e)
+        if (p > 0 || (p === 0 && !form.beforeInclusive)) return false
+      }
+      return true
     })
   }
 

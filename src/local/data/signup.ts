@@ -6,7 +6,7 @@
 import { validationFailed } from '../errors.js'
 import type { AttrRegistry } from './attrs.js'
 import { celRequest, toCelMap } from './cel.js'
-import { permissionDenied } from './errors.js'
+import { permissionDenied } from './engine-errors.js'
 import type { GraphReader } from './graph.js'
 import type { Permissions } from './permissions.js'
 

@@ -6,7 +6,7 @@
  */
 import { paramMalformed, paramMissing } from '../errors.js'
 import type { Caller } from './caller.js'
-import { assertSafeInput } from './errors.js'
+import { assertSafeInput } from './engine-errors.js'
 import { isRecord } from './is-record.js'
 import { attrStep, createMissingAttrs } from './tx-attrs.js'
 import { deferredChecks } from './tx-checks.js'

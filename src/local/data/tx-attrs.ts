@@ -3,7 +3,7 @@
  * created on the fly for labels the other steps use.
  */
 import type { DataAttr, LinkAttr } from './attrs.js'
-import { validationError } from './errors.js'
+import { validationError } from './engine-errors.js'
 import { parseEntityRef } from './ids.js'
 import { isRecord } from './is-record.js'
 import type { TxContext } from './tx-context.js'

@@ -2,7 +2,7 @@
  * Validates `/admin/transact` steps into entity steps (namespace, reference, arguments) and raw
  * attribute steps, with Instant's `validation-failed` errors.
  */
-import { validationError } from './errors.js'
+import { validationError } from './engine-errors.js'
 import { parseEntityRef, type EntityRef } from './ids.js'
 import { isRecord } from './is-record.js'
 

@@ -32,7 +32,7 @@ export interface WhereContext {
   in: (string | number)[]
 }
 
-function fail(
+function invalidWhere(
   ctx: WhereContext,
   path: (string | number)[],
   message: string,
@@ -43,12 +43,17 @@ function fail(
 
 /** Validates a `where` object into a `Where` tree; throws Instant's `validation-failed`. */
 export function parseWhere(where: unknown, ctx: WhereContext): Where {
-  if (!isRecord(where)) fail(ctx, [], 'The `where` clause should be an object.', 'map?')
+  if (!isRecord(where)) invalidWhere(ctx, [], 'The `where` clause should be an object.', 'map?')
   const items: Where[] = []
   for (const [key, value] of Object.entries(where)) {
     if ((key === 'or' || key === 'and') && Array.isArray(value)) {
       if (value.length === 0) {
-        fail(ctx, [key], `The list of \`${key}\` conditions can't be empty.`, 'non-empty-list?')
+        invalidWhere(
+          ctx,
+          [key],
+          `The list of \`${key}\` conditions can't be empty.`,
+          'non-empty-list?',
+        )
       }
       const sub = value.map((v, i) => parseWhere(v, { root: ctx.root, in: [...ctx.in, key, i] }))
       items.push({ kind: key, items: sub })
@@ -56,7 +61,7 @@ export function parseWhere(where: unknown, ctx: WhereContext): Where {
     }
     const path = key.split('.')
     if (path.some((p) => p === ''))
-      fail(ctx, [key], `Invalid where path \`${key}\`.`, 'valid-path?')
+      invalidWhere(ctx, [key], `Invalid where path \`${key}\`.`, 'valid-path?')
     items.push({ kind: 'cond', path, ops: parseOps(value, key, ctx) })
   }
   return { kind: 'and', items }
@@ -70,7 +75,7 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
       case '$in':
       case 'in':
         if (!Array.isArray(arg))
-          fail(ctx, [key, op], `\`${op}\` expects a list of values.`, 'list?')
+          invalidWhere(ctx, [key, op], `\`${op}\` expects a list of values.`, 'list?')
         ops.push({ op: 'in', values: arg })
         break
       case '$not':
@@ -79,7 +84,7 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
         break
       case '$isNull':
         if (typeof arg !== 'boolean')
-          fail(ctx, [key, op], '`$isNull` expects a boolean.', 'boolean?')
+          invalidWhere(ctx, [key, op], '`$isNull` expects a boolean.', 'boolean?')
         ops.push({ op: 'isNull', value: arg })
         break
       case '$gt':
@@ -90,11 +95,12 @@ function parseOps(value: unknown, key: string, ctx: WhereContext): WhereOp[] {
         break
       case '$like':
       case '$ilike':
-        if (typeof arg !== 'string') fail(ctx, [key, op], `\`${op}\` expects a string.`, 'string?')
+        if (typeof arg !== 'string')
+          invalidWhere(ctx, [key, op], `\`${op}\` expects a string.`, 'string?')
         ops.push({ op: 'like', pattern: compileLike(arg, op === '$ilike') })
         break
       default:
-        fail(ctx, [key, op], `Unsupported where operator \`${op}\`.`, 'supported-operator?')
+        invalidWhere(ctx, [key, op], `Unsupported where operator \`${op}\`.`, 'supported-operator?')
     }
   }
   return ops

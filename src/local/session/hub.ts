@@ -124,6 +124,9 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
       const computations: string[] = []
       const own = s.ownTx > 0 && s.ownTx <= txId
       for (const [key, live] of s.queries) {
+        // New rules or attrs can change what a query's rules and paths read.
+        if (namespaces === 'all' || commit.attrsChanged)
+          live.namespaces = namespacesOf(engine, live.q)
         const affected =
           namespaces === 'all' || [...live.namespaces].some((ns) => namespaces.has(ns))
         if (affected) {

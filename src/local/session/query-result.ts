@@ -15,8 +15,9 @@ import { isRecord } from '../data/is-record.js'
 export type Triple = [string, string, unknown, number]
 
 interface PageInfo {
-  'start-cursor': Triple
-  'end-cursor': Triple
+  /** Null on an empty page: the SDK then shows no rows for a page that does not lead. */
+  'start-cursor': Triple | null
+  'end-cursor': Triple | null
   'has-next-page?': boolean
   'has-previous-page?': boolean
 }
@@ -52,7 +53,8 @@ export function runInstaql(engine: DataEngine, q: unknown, caller: Caller): Inst
 
 /**
  * The namespaces whose writes can change this query's result: its own, those on its `where`
- * paths, and one link away from each (where `data.ref(...)` in a view rule usually looks).
+ * paths, every namespace a `ref(...)` in their rules walks through (however many links away),
+ * and one link away from each (a link written or removed changes what a path reaches).
  */
 export function namespacesOf(engine: DataEngine, q: unknown): Set<string> {
   const attrs = engine.session.attrs
@@ -79,6 +81,19 @@ export function namespacesOf(engine: DataEngine, q: unknown): Set<string> {
   }
   if (isRecord(q)) {
     for (const [ns, form] of Object.entries(q)) if (ns !== '$$ruleParams') visit(ns, form)
+  }
+  const permissions = engine.session.permissions
+  for (const ns of [...out]) {
+    for (const ref of permissions.refPaths(ns)) {
+      let at = ref.from === 'auth' ? '$users' : ns
+      out.add(at)
+      for (const seg of ref.links) {
+        const link = attrs.link(at, seg)
+        if (!link) break
+        at = link.otherNs
+        out.add(at)
+      }
+    }
   }
   for (const ns of [...out]) for (const l of attrs.linksTouching(ns)) out.add(l.otherNs)
   return out
@@ -206,9 +221,10 @@ function supplement(
 }
 
 /**
- * `page-info` for a top-level form with `limit`/`first`/`last`/`offset`: the cursors are the
- * first and last rows as `[e, orderAttrId, value, t]` (the `id` attr for the default order), which
- * the SDK uses to cut its local result to the page.
+ * `page-info` for a top-level form with `limit`/`first`/`last`/`offset` or cursors
+ * (`after`/`before`): the cursors are the first and last rows as `[e, orderAttrId, value, t]`
+ * (the `id` attr for the default order), which the SDK uses to cut its local result to the page
+ * and `subscribeInfiniteQuery` passes back as `after`/`before` for the next page.
  */
 function pageInfoOf(
   engine: DataEngine,
@@ -222,35 +238,51 @@ function pageInfoOf(
   if (!opts) return undefined
   const limit = opts['limit'] ?? opts['first'] ?? opts['last']
   const offset = typeof opts['offset'] === 'number' ? opts['offset'] : 0
-  if (limit === undefined && offset === 0) return undefined
+  const after = opts['after'] ?? undefined
+  const before = opts['before'] ?? undefined
+  if (limit === undefined && offset === 0 && after === undefined && before === undefined) {
+    return undefined
+  }
   const first = objects[0]
   const last = objects[objects.length - 1]
-  if (!first || !last) return undefined
   const { attrs, createdAt } = engine.session
   const order = isRecord(opts['order']) ? Object.keys(opts['order'])[0] : undefined
   const orderAttr =
     order === undefined || order === 'serverCreatedAt' ? undefined : attrs.data(ns, order)
   const idAttr = attrs.data(ns, 'id')
-  const cursor = (o: Tree): Triple => {
+  const cursor = (o: Tree | undefined): Triple | null => {
+    if (o === undefined) return null
     const id = o['id'] as string
     const t = createdAt(ns, id) ?? 0
     return orderAttr
       ? [id, orderAttr.id, o[orderAttr.label] ?? null, t]
       : [id, idAttr?.id ?? '', id, t]
   }
-  let hasNext = false
+  // One more row than the page (or, for a range ending at `before`, than the range with its
+  // end lifted) tells whether there is a next page.
+  let probeOpts: Tree | undefined
+  let pageSize = objects.length
   if (typeof limit === 'number') {
-    // One more row than the page tells whether there is a next page.
-    const query: Tree = { [ns]: { $: { ...opts, ...limitKey(opts, limit + 1) } } }
+    probeOpts = { ...opts, ...limitKey(opts, limit + 1) }
+    pageSize = limit
+  } else if (before !== undefined) {
+    const rest: Tree = { ...opts }
+    delete rest['before']
+    delete rest['beforeInclusive']
+    probeOpts = { ...rest, limit: objects.length + 1 }
+  }
+  let hasNext = false
+  if (probeOpts !== undefined) {
+    const query: Tree = { [ns]: { $: probeOpts } }
     if (ruleParams !== undefined) query['$$ruleParams'] = ruleParams
     const probe = engine.query({ query }, caller) as Tree
-    hasNext = asObjects(probe[ns]).length > limit
+    hasNext = asObjects(probe[ns]).length > pageSize
   }
   return {
     'start-cursor': cursor(first),
     'end-cursor': cursor(last),
     'has-next-page?': hasNext,
-    'has-previous-page?': offset > 0,
+    'has-previous-page?': offset > 0 || after !== undefined,
   }
 }
 

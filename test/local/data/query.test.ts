@@ -213,6 +213,36 @@ describe('order and pagination', () => {
     ])
   })
 
+  test('cursors: after/before, inclusive flags, with first/last, and a cursor whose row is gone', () => {
+    const t = seeded()
+    const page = ($: Record<string, unknown>) =>
+      ids(t.q({ todos: { $: { order: { n: 'asc' }, ...$ } } }).todos)
+    // Order by n asc: 6 (missing), 5 (1), 3 (5), 7 (7), 4 (10). A cursor is [e, a, v, t].
+    const at = (n: number, v: unknown): unknown[] => [uid(n), 'attr', v, 0]
+    expect(page({ after: at(3, 5) })).toEqual([uid(7), uid(4)])
+    expect(page({ after: at(3, 5), afterInclusive: true })).toEqual([uid(3), uid(7), uid(4)])
+    expect(page({ after: at(3, 5), first: 1 })).toEqual([uid(7)])
+    expect(page({ before: at(7, 7) })).toEqual([uid(6), uid(5), uid(3)])
+    expect(page({ before: at(7, 7), last: 2 })).toEqual([uid(5), uid(3)])
+    expect(page({ after: at(5, 1), before: at(4, 10), beforeInclusive: true })).toEqual([
+      uid(3),
+      uid(7),
+      uid(4),
+    ])
+    expect(page({ after: at(99, 6) })).toEqual([uid(7), uid(4)])
+    expect(ids(t.q({ todos: { $: { order: { n: 'desc' }, after: at(7, 7) } } }).todos)).toEqual([
+      uid(3),
+      uid(5),
+      uid(6),
+    ])
+    // The default order is creation time, the cursor's t.
+    const all = ids(t.q({ todos: {} }).todos)
+    const created = (n: number) => t.engine.session.createdAt('todos', uid(n)) as number
+    expect(ids(t.q({ todos: { $: { after: [uid(4), 'id', uid(4), created(4)] } } }).todos)).toEqual(
+      all.slice(all.indexOf(uid(4)) + 1),
+    )
+  })
+
   test("unsupported order and options are validation errors with Instant's messages", () => {
     const t = seeded()
     expect(errorOf(() => t.q({ todos: { $: { order: { title: 'asc' } } } })).message).toBe(

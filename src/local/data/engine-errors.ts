@@ -1,5 +1,6 @@
 /**
- * The permission errors of Instant's `util/exception.clj`, in the shared error family.
+ * The data engine's errors (permission, validation, input shape) from Instant's
+ * `util/exception.clj`, built on the shared error family of `../errors.ts`.
  */
 import { LocalInstantError } from '../errors.js'
 

@@ -1,0 +1,183 @@
+/**
+ * Magic codes (Instant's `magic_code_auth.clj`): one live code per email, stored as sha256,
+ * sends and verifications rate-limited per email, wrong guesses burning the live code, and the
+ * verification that signs a user in (creating, upgrading a guest, or linking one).
+ */
+import { randomInt, randomUUID } from 'node:crypto'
+import type { Database } from 'better-sqlite3'
+import type { DbUser } from '../data/caller.js'
+import { recordExpired, recordNotFound } from '../errors.js'
+import { createFixedWindowLimiter } from '../rate-limit.js'
+import { sha256Hex } from './hash.js'
+import { rateLimited } from './rate-limited.js'
+import type { Tokens, UserWithToken } from './tokens.js'
+import type { UserRecords } from './user-records.js'
+
+const HOUR_MS = 3_600_000
+const DAY_MS = 24 * HOUR_MS
+/** Expired codes are kept this long so that using one answers record-expired, not not-found. */
+const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
+
+export interface MagicCodeOptions {
+  appId: string
+  magicCodeExpiryMinutes: number
+  sendsPerHour: number
+  verifiesPerHour: number
+  verifiesPerDay: number
+  codeAttempts: number
+  rateLimitMaxKeys: number
+  deliver(email: string, code: string): void
+  now: () => number
+}
+
+export interface MagicCodes {
+  generateMagicCode(email: string): string
+  sendMagicCode(email: string): string
+  verifyMagicCode(input: {
+    email: string
+    code: string
+    guestRefreshToken?: string
+    extraFields?: unknown
+    admin: boolean
+  }): { user: UserWithToken; created: boolean }
+}
+
+/** Six random decimal digits (Instant draws from 0–8 only; we use the full 0–9). */
+function randomCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0')
+}
+
+export function createMagicCodes(
+  db: Database,
+  users: UserRecords,
+  tokens: Tokens,
+  options: MagicCodeOptions,
+): MagicCodes {
+  const { appId, now } = options
+  const expiryMs = options.magicCodeExpiryMinutes * 60_000
+  const maxKeys = options.rateLimitMaxKeys
+  const sendLimiter = createFixedWindowLimiter(options.sendsPerHour, HOUR_MS, maxKeys)
+  const verifyLimiter = createFixedWindowLimiter(options.verifiesPerHour, HOUR_MS, maxKeys)
+  const verifyDailyLimiter = createFixedWindowLimiter(options.verifiesPerDay, DAY_MS, maxKeys)
+  /** Wrong guesses against each email's live code; in memory (a restart resets them). */
+  const wrongGuesses = new Map<string, { codeId: number; count: number }>()
+
+  const st = {
+    insert: db.prepare(
+      'INSERT INTO magic_codes (email, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ),
+    find: db.prepare(
+      'SELECT id, expires_at FROM magic_codes WHERE email = ? AND code_hash = ? ORDER BY expires_at DESC LIMIT 1',
+    ),
+    delete: db.prepare('DELETE FROM magic_codes WHERE id = ?'),
+    deleteOfEmail: db.prepare('DELETE FROM magic_codes WHERE email = ?'),
+    live: db.prepare(
+      'SELECT id FROM magic_codes WHERE email = ? AND expires_at >= ? ORDER BY id DESC LIMIT 1',
+    ),
+    purge: db.prepare('DELETE FROM magic_codes WHERE expires_at < ?'),
+  }
+
+  function consumeCode(email: string, code: string): void {
+    const args = [{ 'app-id': appId, code, email }]
+    const found = st.find.get(email, sha256Hex(code)) as
+      { id: number; expires_at: number } | undefined
+    if (found === undefined) {
+      countWrongGuess(email)
+      throw recordNotFound('app-user-magic-code', args)
+    }
+    wrongGuesses.delete(email)
+    st.delete.run(found.id)
+    if (found.expires_at < now()) throw recordExpired('app-user-magic-code', args)
+  }
+
+  /** A wrong guess counts against the email's live code; enough of them burn it. */
+  function countWrongGuess(email: string): void {
+    const live = st.live.get(email, now()) as { id: number } | undefined
+    if (live === undefined) return
+    let entry = wrongGuesses.get(email)
+    if (entry === undefined || entry.codeId !== live.id) {
+      // Bounded like the limiters: the oldest counter goes first (the daily limit still holds).
+      if (wrongGuesses.size >= maxKeys)
+        wrongGuesses.delete(wrongGuesses.keys().next().value as string)
+      entry = { codeId: live.id, count: 0 }
+      wrongGuesses.set(email, entry)
+    }
+    entry.count++
+    if (entry.count >= options.codeAttempts) {
+      st.delete.run(live.id)
+      wrongGuesses.delete(email)
+    }
+  }
+
+  const signInTx = db.transaction(
+    (
+      email: string,
+      guest: DbUser | undefined,
+      extra: Record<string, unknown>,
+      newUserId: string,
+    ): { user: UserWithToken; created: boolean } => {
+      const existing = users.byEmail(email)
+      let userId: string
+      if (existing !== undefined) {
+        userId = existing.id
+        if (guest !== undefined && guest.id !== userId) {
+          users.setExtra(guest.id, { ...users.extraOf(guest.id), linkedPrimaryUser: userId })
+        }
+      } else if (guest !== undefined) {
+        userId = guest.id
+        users.upgrade(userId, email, { ...users.extraOf(guest.id), ...extra })
+      } else {
+        userId = newUserId
+        users.create(userId, email, 'user', extra)
+      }
+      return { user: tokens.withToken(userId), created: existing === undefined }
+    },
+  )
+
+  function generateMagicCode(email: string): string {
+    const code = randomCode()
+    const t = now()
+    st.purge.run(t - EXPIRED_CODE_GRACE_MS)
+    // Only the latest code verifies: every send does not add one more code to guess.
+    st.deleteOfEmail.run(email)
+    wrongGuesses.delete(email)
+    st.insert.run(email, sha256Hex(code), t, t + expiryMs)
+    return code
+  }
+
+  return {
+    generateMagicCode,
+    sendMagicCode(email) {
+      if (!sendLimiter.tryConsume(email, now())) throw rateLimited()
+      const code = generateMagicCode(email)
+      options.deliver(email, code)
+      return code
+    },
+    verifyMagicCode({ email, code, guestRefreshToken, extraFields, admin }) {
+      let guest: DbUser | undefined
+      if (guestRefreshToken !== undefined) {
+        const user = tokens.userByRefreshToken(guestRefreshToken)
+        if (user === undefined) {
+          throw recordNotFound('app-user', [
+            { 'app-id': appId, 'refresh-token': guestRefreshToken },
+          ])
+        }
+        if (user.type === 'guest') guest = user
+      }
+      const t = now()
+      if (!verifyLimiter.tryConsume(email, t) || !verifyDailyLimiter.tryConsume(email, t)) {
+        throw rateLimited()
+      }
+      // A new user gets the guest's id when a guest upgrades; the signup rule sees that id.
+      const newUserId = guest?.id ?? randomUUID()
+      let extra: Record<string, unknown> = {}
+      if (users.byEmail(email) === undefined) {
+        // Before the code is consumed, so a refused signup does not burn it.
+        extra = users.checkSignup({ id: newUserId, email }, extraFields, admin)
+      }
+      // Outside the transaction: an expired code is consumed even though verification fails.
+      consumeCode(email, code)
+      return signInTx(email, guest, extra, newUserId)
+    },
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The runtime auth routes browsers call (the SDK, no admin token): verify a refresh token, send
+ * and verify magic codes, guest sign-in, sign-out. They trust the app id in the body.
+ */
+import type { Auth } from '../auth.js'
+import { recordNotFound } from '../errors.js'
+import { coerceEmail, coerceUuid, getParam } from '../params.js'
+import type { Credentials } from './credentials.js'
+import { PreEncoded, type Routes } from './request.js'
+import { verifyMagicCodeRoute } from './verify-magic-code.js'
+
+export function runtimeRoutes(auth: Auth, credentials: Credentials): Routes {
+  const { bodyAppId, assertKnownApp } = credentials
+  return [
+    [
+      'POST /runtime/auth/verify_refresh_token',
+      (r) => {
+        const token = getParam(r.body, ['body', 'refresh-token'], coerceUuid)
+        const id = bodyAppId(r, 'app-id')
+        const json = id === auth.appId ? auth.verifyResponseJson(token) : undefined
+        if (json === undefined) {
+          throw recordNotFound('app-user', [{ 'app-id': id, 'refresh-token': token }])
+        }
+        return new PreEncoded(json)
+      },
+    ],
+    [
+      'POST /runtime/auth/send_magic_code',
+      (r) => {
+        const email = getParam(r.body, ['body', 'email'], coerceEmail)
+        assertKnownApp(bodyAppId(r, 'app-id'))
+        auth.sendMagicCode(email)
+        return { sent: true }
+      },
+    ],
+    [
+      'POST /runtime/auth/verify_magic_code',
+      (r) => verifyMagicCodeRoute(auth, credentials, r, false),
+    ],
+    [
+      'POST /runtime/auth/sign_in_guest',
+      (r) => {
+        assertKnownApp(bodyAppId(r, 'app-id'))
+        const ip = r.req.socket.remoteAddress
+        return { user: auth.signInGuest(r.body['extra-fields'], false, ip) }
+      },
+    ],
+    [
+      'POST /runtime/signout',
+      (r) => {
+        const id = bodyAppId(r, 'app_id')
+        const token = getParam(r.body, ['body', 'refresh_token'], coerceUuid)
+        if (id === auth.appId) auth.signOutToken(token)
+        return {}
+      },
+    ],
+  ]
+}
