@@ -8,7 +8,7 @@ import type { Database } from 'better-sqlite3'
 import type { DbUser } from './data/caller.js'
 import type { DataEngine } from './data/index.js'
 import { createGuests } from './auth/guests.js'
-import { createMagicCodes } from './auth/magic-codes.js'
+import { createMagicCodes, type MagicCodes } from './auth/magic-codes.js'
 import { createTokens, type UserWithToken } from './auth/tokens.js'
 import { createUserRecords } from './auth/user-records.js'
 
@@ -54,7 +54,7 @@ export interface AuthOptions {
   now?: () => number
 }
 
-export interface Auth {
+export interface Auth extends MagicCodes {
   readonly appId: string
   /** Lookup by the sha256 of a refresh token. */
   userByRefreshToken(token: string): DbUser | undefined
@@ -72,15 +72,6 @@ export interface Auth {
     user: UserWithToken
     created: boolean
   }
-  generateMagicCode(email: string): string
-  sendMagicCode(email: string): string
-  verifyMagicCode(input: {
-    email: string
-    code: string
-    guestRefreshToken?: string
-    extraFields?: unknown
-    admin: boolean
-  }): { user: UserWithToken; created: boolean }
   /** `clientIp` (runtime route only) is rate-limited; admin calls are not. */
   signInGuest(extraFields: unknown, admin: boolean, clientIp?: string): UserWithToken
   signOutToken(token: string): void
