@@ -7,8 +7,8 @@
  * clock, so there are no timers.
  */
 import { hash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
 import type { InstantUser } from './instant-db.js'
+import { createLru } from './lru.js'
 import type { OptionKeys } from './options.js'
 import { canonicalToken } from './token-source.js'
 
@@ -129,8 +129,8 @@ export function resolveCacheSetting(
 /** Creates a cache; options must come from {@link resolveCacheOptions}. */
 export function createVerifyCache(options: Required<VerifyCacheOptions>): VerifyCache {
   const { ttlMs, negativeTtlMs, max, negativeMax, now } = options
-  const lru = new LRUCache<string, Entry>({ max })
-  const negative = new LRUCache<string, number>({ max: negativeMax })
+  const lru = createLru<string, Entry>(max)
+  const negative = createLru<string, number>(negativeMax)
 
   return {
     ttlMs,
