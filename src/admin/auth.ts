@@ -17,7 +17,7 @@ export function adminTokenRequired(message: string = ADMIN_TOKEN_REQUIRED): Erro
 
 /**
  * `db.auth`: Instant's admin auth endpoints. Same names, arguments and results as
- * `@instantdb/admin`; every method also takes a trailing `{ signal }`. All but `verifyToken`
+ * `@instantdb/admin`; every method also takes a trailing `{ signal, timeoutMs }`. All but `verifyToken`
  * need `adminToken`. `asUser` scopes share this object: auth calls always run as admin.
  */
 export type InstantAdminAuth<S extends SchemaLike | undefined = undefined> = {
@@ -152,14 +152,7 @@ export function createAuth<S extends SchemaLike | undefined>(
     options: RequestOptions | undefined,
   ): Promise<Json> {
     if (!hasAdminToken) throw adminTokenRequired()
-    return (await transport.send(
-      method,
-      path,
-      adminHeaders,
-      body,
-      options?.signal,
-      maxBytes,
-    )) as Json
+    return (await transport.send(method, path, adminHeaders, body, options, maxBytes)) as Json
   }
 
   function usersPath(params: UserLookup): string {
@@ -209,7 +202,7 @@ export function createAuth<S extends SchemaLike | undefined>(
         paths.verifyToken,
         publicHeaders,
         body,
-        options?.signal,
+        options,
         maxBytes,
       )) as Json
       // A 200 without a user is not Instant's answer (a proxy, a stub): never "no such user".

@@ -8,23 +8,20 @@ import type { QueryResult, RuleParams, SchemaLike, ValidQuery } from './schema-t
 import { createTransport } from './transport.js'
 import { createTx, stepsOf } from './tx.js'
 import type { TransactInput, TxBuilder } from './tx.js'
+import type { RequestOptions } from './user.js'
+import { HONOURS_CALL_TIMEOUTS } from '../core/instant-db.js'
 
 /** Who an `asUser` scope acts as. Exactly one key; `{ guest: true }` for a signed-out user. */
 export type AsUserOptions = { token: string } | { email: string } | { guest: boolean }
 
-/** Options of `db.query`. */
-export type QueryOptions = {
+/** Options of `db.query`: `signal` and `timeoutMs` as on every call ({@link RequestOptions}). */
+export type QueryOptions = RequestOptions & {
   /** Sent inside the query as `$$ruleParams`, like the SDK. */
   ruleParams?: RuleParams | undefined
-  /** Aborts the request (`InstantTransportError` `INSTANT_ABORTED`). */
-  signal?: AbortSignal | undefined
 }
 
-/** Options of `db.transact`. */
-export type TransactOptions = {
-  /** Aborts the request (`InstantTransportError` `INSTANT_ABORTED`). */
-  signal?: AbortSignal | undefined
-}
+/** Options of `db.transact`: `signal` and `timeoutMs` ({@link RequestOptions}). */
+export type TransactOptions = RequestOptions
 
 /** What `db.transact` resolves to. */
 export type TransactResult = { 'tx-id': number; [key: string]: unknown }
@@ -143,14 +140,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
             ? { $$ruleParams: queryOptions.ruleParams, ...query }
             : query
         const body = JSON.stringify({ query: q, 'inference?': hasSchema })
-        return transport.send(
-          'POST',
-          queryPath,
-          headers,
-          body,
-          queryOptions?.signal,
-          maxResponseBytes,
-        )
+        return transport.send('POST', queryPath, headers, body, queryOptions, maxResponseBytes)
       },
       transact: async (chunks: TransactInput, transactOptions?: TransactOptions) => {
         if (missingToken !== undefined) throw adminTokenRequired(missingToken)
@@ -163,7 +153,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
           transactPath,
           headers,
           body,
-          transactOptions?.signal,
+          transactOptions,
           maxResponseBytes,
         )
       },
@@ -174,6 +164,8 @@ export function init<S extends SchemaLike | undefined = undefined>(
     }
     const view = kind === undefined ? { appId, apiURI } : { appId, apiURI, asUser: kind }
     Object.defineProperties(db, {
+      // The kit then bounds calls with `timeoutMs` instead of a timer and an AbortSignal.
+      [HONOURS_CALL_TIMEOUTS]: { value: true },
       [inspect.custom]: {
         value: () => `InstantAdminDatabase ${inspect(view, { breakLength: Infinity })}`,
       },

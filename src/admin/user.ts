@@ -21,4 +21,10 @@ export type UserLookup = { email: string } | { id: string } | { refresh_token: s
 export type RequestOptions = {
   /** Aborts the request; the call then rejects with `InstantTransportError` `INSTANT_ABORTED`. */
   signal?: AbortSignal | undefined
+  /**
+   * A deadline for the whole call, in ms (queueing, connecting and reading included): past it
+   * the request is cancelled and the call rejects with `InstantTransportError` `INSTANT_TIMEOUT`.
+   * Cheaper than an `AbortSignal` for the same purpose. Default: only the client's timeouts.
+   */
+  timeoutMs?: number | undefined
 }

@@ -33,6 +33,19 @@ export type UserLookup = { email: string } | { id: string } | { refresh_token: s
 /** What the kit passes to calls it may cancel (our client honours it; the SDK ignores it). */
 export interface InstantCallOptions {
   signal?: AbortSignal
+  /** A deadline for the call, in ms; passed only to clients that {@link honoursCallTimeouts}. */
+  timeoutMs?: number
+}
+
+/**
+ * Marks a client (ours) that enforces `timeoutMs` on every call itself, cancelling the request
+ * at the deadline, so the kit needs neither its own timer nor an `AbortSignal` for it.
+ */
+export const HONOURS_CALL_TIMEOUTS = Symbol.for('instant-express-auth.honoursCallTimeouts')
+
+/** True for a client marked with {@link HONOURS_CALL_TIMEOUTS} (from any copy of this package). */
+export function honoursCallTimeouts(db: object): boolean {
+  return (db as Record<symbol, unknown>)[HONOURS_CALL_TIMEOUTS] === true
 }
 
 /** The `db.auth` methods the kit calls. */

@@ -3,6 +3,7 @@
  * timeouts, but `@instantdb/admin` has none: without this, a hung Instant would hang every
  * request that needs it. A call past the bound is an outage (503), never a 401.
  */
+import { honoursCallTimeouts, type InstantCallOptions } from './instant-db.js'
 import { resolveTimeoutMs, withTimeout } from './timeout.js'
 
 /** How long one call to Instant may take before the kit answers 503, in ms. */
@@ -67,17 +68,27 @@ export function withInstantTimeout<T>(
 const abandonedCalls = new WeakMap<object, { count: number }>()
 
 /**
- * Like {@link withInstantTimeout}, but the call is started here with an `AbortSignal` that fires
- * at the deadline, so a client that takes one (ours) cancels the request and frees its socket.
- * A call that ignores the signal and runs on counts against {@link MAX_ABANDONED_INSTANT_CALLS}
- * for `db` until it settles; past that bound new calls fail at once without starting.
+ * Like {@link withInstantTimeout}, but the call is started here, bounded in the cheapest way the
+ * client allows. Ours ({@link honoursCallTimeouts}) gets `{ timeoutMs }` and cancels the request
+ * itself at the deadline (`INSTANT_TIMEOUT`). Any other client gets `{ signal }`, aborted at the
+ * deadline by a timer here; a call that ignores the signal and runs on counts against
+ * {@link MAX_ABANDONED_INSTANT_CALLS} for `db` until it settles, and past that bound new calls
+ * fail at once without starting.
  */
 export function callInstant<T>(
   db: object,
   operation: string,
   timeoutMs: number,
-  start: (signal: AbortSignal) => T | Promise<T>,
+  start: (call: InstantCallOptions) => T | Promise<T>,
 ): Promise<T> {
+  if (honoursCallTimeouts(db)) {
+    try {
+      return Promise.resolve(start({ timeoutMs }))
+    } catch (error) {
+      // A client that throws synchronously still ends in a classified answer.
+      return Promise.reject(error)
+    }
+  }
   let abandoned = abandonedCalls.get(db)
   if (abandoned === undefined) {
     abandoned = { count: 0 }
@@ -112,7 +123,7 @@ export function callInstant<T>(
     }
     let call: Promise<T>
     try {
-      call = Promise.resolve(start(controller.signal))
+      call = Promise.resolve(start({ signal: controller.signal }))
     } catch (error) {
       // A client that throws synchronously still ends in a classified answer.
       call = Promise.reject(error)

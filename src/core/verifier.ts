@@ -155,8 +155,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const started = onEvent === undefined ? 0 : performance.now()
     const startedAt = Date.now()
     // At the deadline the call is cancelled (our client frees its socket), not just abandoned.
-    const answer: Promise<InstantUserRecord> = callInstant(db, 'verifyToken', timeoutMs, (signal) =>
-      db.auth.verifyToken(token, { signal }),
+    const answer: Promise<InstantUserRecord> = callInstant(db, 'verifyToken', timeoutMs, (call) =>
+      db.auth.verifyToken(token, call),
     )
     const call: Promise<Outcome> = answer.then(
       (record): Outcome => {

@@ -267,8 +267,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     let code: string
     try {
       code = (
-        await callInstant(db, 'generateMagicCode', timeoutMs, (signal) =>
-          db.auth.generateMagicCode(email, { signal }),
+        await callInstant(db, 'generateMagicCode', timeoutMs, (call) =>
+          db.auth.generateMagicCode(email, call),
         )
       )?.code
     } catch (error) {
@@ -332,8 +332,8 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     }
     let result: Awaited<ReturnType<InstantAuthDb['auth']['checkMagicCode']>>
     try {
-      result = await callInstant(db, 'checkMagicCode', timeoutMs, (signal) =>
-        db.auth.checkMagicCode(email, code, undefined, { signal }),
+      result = await callInstant(db, 'checkMagicCode', timeoutMs, (call) =>
+        db.auth.checkMagicCode(email, code, undefined, call),
       )
     } catch (error) {
       const kitError = upstream(error, 'checkMagicCode')

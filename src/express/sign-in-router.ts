@@ -166,8 +166,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     if (!allowSignUp) {
       let existing: unknown
       try {
-        existing = await callInstant(db, 'getUser', timeoutMs, (signal) =>
-          db.auth.getUser(lookup, { signal }),
+        existing = await callInstant(db, 'getUser', timeoutMs, (call) =>
+          db.auth.getUser(lookup, call),
         )
       } catch (error) {
         throw upstream(error, 'getUser')
@@ -176,8 +176,8 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     }
     let token: string
     try {
-      token = await callInstant(db, 'createToken', timeoutMs, (signal) =>
-        db.auth.createToken(lookup, { signal }),
+      token = await callInstant(db, 'createToken', timeoutMs, (call) =>
+        db.auth.createToken(lookup, call),
       )
     } catch (error) {
       throw upstream(error, 'createToken')

@@ -104,14 +104,14 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
         // Never from the cache: a token revoked elsewhere must not sign out every session of
         // its former user during the cache TTL.
         const user = await verifier.verifyFresh(token, tokenHash)
-        await callInstant(db, 'signOut', timeoutMs, (signal) =>
-          db.auth.signOut({ id: user.id }, { signal }),
+        await callInstant(db, 'signOut', timeoutMs, (call) =>
+          db.auth.signOut({ id: user.id }, call),
         )
         evictUser(db, user.id)
         if (store !== undefined) await publishRevocation(store, { userId: user.id }, negativeTtlMs)
       } else {
-        await callInstant(db, 'signOut', timeoutMs, (signal) =>
-          db.auth.signOut({ refresh_token: token }, { signal }),
+        await callInstant(db, 'signOut', timeoutMs, (call) =>
+          db.auth.signOut({ refresh_token: token }, call),
         )
       }
     } catch (error) {

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { Server, ServerResponse, IncomingMessage } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
+import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -185,6 +186,59 @@ describe('transport errors', () => {
       db.auth.verifyToken(REFRESH_TOKEN, { signal: AbortSignal.abort() }),
     )
     expect(early).toMatchObject({ code: 'INSTANT_ABORTED' })
+  })
+
+  it('timeoutMs cancels the call at its deadline: INSTANT_TIMEOUT, socket closed, no token in the message', async () => {
+    const { url, server } = await listen(() => {})
+    const closed = new Promise<void>((resolve) => {
+      server.on('connection', (socket: Socket) => socket.on('close', () => resolve()))
+    })
+    // The transport's own timeouts are far away: only the call's deadline can end this.
+    const db = client(url, { headersTimeoutMs: 60_000 })
+    const error = await rejection(db.auth.verifyToken(REFRESH_TOKEN, { timeoutMs: 100 }))
+    expect(error).toBeInstanceOf(InstantTransportError)
+    expect(error).toMatchObject({ code: 'INSTANT_TIMEOUT' })
+    expect((error as Error).message).toBe(
+      `Instant did not answer in time (POST ${url}/runtime/auth/verify_refresh_token): no answer within 100 ms`,
+    )
+    expect((error as Error).message).not.toContain(REFRESH_TOKEN)
+    await closed // the request was cancelled, not left running
+    // query and transact take it too.
+    expect(await rejection(db.query({ goals: {} }, { timeoutMs: 50 }))).toMatchObject({
+      code: 'INSTANT_TIMEOUT',
+    })
+    expect(await rejection(db.transact([], { timeoutMs: 50 }))).toMatchObject({
+      code: 'INSTANT_TIMEOUT',
+    })
+  }, 10_000)
+
+  it('timeoutMs counts time queued behind other requests', async () => {
+    const { url } = await listen(() => {})
+    const db = init({
+      appId: APP_ID,
+      adminToken: ADMIN_TOKEN,
+      apiURI: url,
+      dispatcher: new Pool(url, { connections: 1, headersTimeout: 60_000 }),
+    })
+    clients.push(db)
+    const first = db.query({ goals: {} }) // holds the only connection
+    const queued = await rejection(db.query({ goals: {} }, { timeoutMs: 50 }))
+    expect(queued).toMatchObject({ code: 'INSTANT_TIMEOUT' })
+    expect((queued as Error).message).toContain('no answer within 50 ms')
+    void first.catch(() => {}) // ended by afterAll closing the server
+  }, 10_000)
+
+  it('a timeoutMs that no timer can honour is a TypeError before any request', async () => {
+    const db = client(counting.url)
+    for (const timeoutMs of [0, -1, Number.NaN, Infinity, 2 ** 31, '100']) {
+      const error = await rejection(
+        db.auth.verifyToken(REFRESH_TOKEN, { timeoutMs: timeoutMs as number }),
+      )
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as Error).message).toBe(
+        '`timeoutMs` must be a positive number of milliseconds up to 2147483647.',
+      )
+    }
   })
 
   it('never puts the query string or a token in the message', async () => {

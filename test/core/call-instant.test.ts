@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { MAX_ABANDONED_INSTANT_CALLS, callInstant } from '../../src/core/instant-timeout.js'
 import { createVerifier } from '../../src/core/verifier.js'
 import { hashToken, resolveCacheOptions } from '../../src/core/verify-cache.js'
-import type { InstantAuthDb } from '../../src/core/instant-db.js'
+import {
+  HONOURS_CALL_TIMEOUTS,
+  type InstantAuthDb,
+  type InstantCallOptions,
+} from '../../src/core/instant-db.js'
 
 const silent = { warn() {}, error() {} }
 
@@ -19,8 +23,8 @@ describe('callInstant', () => {
   it('aborts the signal at the deadline and rejects as a timeout (an outage)', async () => {
     let seen: AbortSignal | undefined
     const error = await rejection(
-      callInstant({}, 'verifyToken', 20, (signal) => {
-        seen = signal
+      callInstant({}, 'verifyToken', 20, (call) => {
+        seen = call.signal
         return new Promise(() => {})
       }),
     )
@@ -31,8 +35,8 @@ describe('callInstant', () => {
   it('settles like the call when it is in time, and leaves the signal alone', async () => {
     let seen: AbortSignal | undefined
     await expect(
-      callInstant({}, 'getUser', 1_000, (signal) => {
-        seen = signal
+      callInstant({}, 'getUser', 1_000, (call) => {
+        seen = call.signal
         return Promise.resolve('ok')
       }),
     ).resolves.toBe('ok')
@@ -40,6 +44,31 @@ describe('callInstant', () => {
     const thrown = new Error('sync')
     await expect(
       callInstant({}, 'getUser', 1_000, () => {
+        throw thrown
+      }),
+    ).rejects.toBe(thrown)
+  })
+
+  it('a client that enforces deadlines itself (ours) gets { timeoutMs } and no signal or timer', async () => {
+    const db = { [HONOURS_CALL_TIMEOUTS]: true }
+    const seen: InstantCallOptions[] = []
+    await expect(
+      callInstant(db, 'getUser', 250, (call) => {
+        seen.push(call)
+        return Promise.resolve('ok')
+      }),
+    ).resolves.toBe('ok')
+    expect(seen).toEqual([{ timeoutMs: 250 }])
+    // No timer of the kit's: a call that never settles is the client's to end.
+    const never = callInstant(db, 'getUser', 5, () => new Promise(() => {}))
+    const raced = await Promise.race([
+      never.then(() => 'settled'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 50)),
+    ])
+    expect(raced).toBe('pending')
+    const thrown = new Error('sync')
+    await expect(
+      callInstant(db, 'getUser', 1_000, () => {
         throw thrown
       }),
     ).rejects.toBe(thrown)
