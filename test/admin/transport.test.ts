@@ -282,10 +282,20 @@ describe('response size caps', () => {
   })
 
   it('validates maxResponseBytes, naming it', () => {
-    for (const bad of [0, -1, 1.5, '1000', Infinity]) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [1.5, '1.5'],
+      ['1000', 'a string'],
+      [Infinity, 'Infinity'],
+    ] as const) {
       expect(() =>
         init({ appId: APP_ID, apiURI: 'http://127.0.0.1:1', maxResponseBytes: bad as number }),
-      ).toThrow(/`maxResponseBytes` must be a positive whole number of bytes/)
+      ).toThrow(
+        new TypeError(
+          `instant-express-auth/admin init(): \`maxResponseBytes\` must be a positive whole number of bytes (default 67108864); got ${shown}.`,
+        ),
+      )
     }
   })
 })
