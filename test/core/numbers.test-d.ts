@@ -2,8 +2,7 @@ import { expectTypeOf, test } from 'vitest'
 import type { InitConfig } from '../../src/admin/index.js'
 import type { LocalInstantOptions } from '../../src/local/index.js'
 import type { InstantUserOptions, MagicCodeRouterOptions } from '../../src/express/index.js'
-import type { FACTORIES } from './numeric-options.js'
-import { type NumericPaths } from './numeric-options.js'
+import type { FACTORIES, NumericPaths } from './numeric-options.js'
 
 // numeric-options.ts types each factory's rows against its options interface (`satisfies`), so
 // a numeric option added without a row fails this type check; these spell out a few of them.
