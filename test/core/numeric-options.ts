@@ -133,6 +133,9 @@ const expiryMinutes: NumericCase = {
   expected: 'a positive number of minutes (default 10)',
   bad: bad({}),
 }
+/** Every provider's `magicCode` option, and the transport providers' `timeoutMs`. */
+const magicCodeCases = { 'magicCode.expiryMinutes': expiryMinutes }
+const emailCases = { timeoutMs: wholeTimeout(10_000), ...magicCodeCases }
 const cache = {
   'cache.ttlMs': timeout(30_000),
   'cache.negativeTtlMs': {
@@ -269,31 +272,31 @@ export const FACTORIES = {
   } satisfies NumericFactory<NumericPaths<JwtAuthenticatorOptions>>,
   smtpEmail: {
     call: callWith({ from: 'a@example.com', transport: fakeTransporter }, smtpEmail),
-    cases: { timeoutMs: wholeTimeout(10_000), 'magicCode.expiryMinutes': expiryMinutes },
+    cases: emailCases,
   } satisfies NumericFactory<NumericPaths<SmtpEmailOptions, 'magicCode'>>,
   resendEmail: {
     call: callWith({ apiKey: 'k', from: 'a@example.com' }, resendEmail),
-    cases: { timeoutMs: wholeTimeout(10_000), 'magicCode.expiryMinutes': expiryMinutes },
+    cases: emailCases,
   } satisfies NumericFactory<NumericPaths<ResendEmailOptions, 'magicCode'>>,
   postmarkEmail: {
     call: callWith({ serverToken: 'k', from: 'a@example.com' }, postmarkEmail),
-    cases: { timeoutMs: wholeTimeout(10_000), 'magicCode.expiryMinutes': expiryMinutes },
+    cases: emailCases,
   } satisfies NumericFactory<NumericPaths<PostmarkEmailOptions, 'magicCode'>>,
   sendgridEmail: {
     call: callWith({ apiKey: 'k', from: 'a@example.com' }, sendgridEmail),
-    cases: { timeoutMs: wholeTimeout(10_000), 'magicCode.expiryMinutes': expiryMinutes },
+    cases: emailCases,
   } satisfies NumericFactory<NumericPaths<SendgridEmailOptions, 'magicCode'>>,
   consoleEmail: {
     call: callWith({ logger: { info: () => undefined, warn: () => undefined } }, consoleEmail),
-    cases: { 'magicCode.expiryMinutes': expiryMinutes },
+    cases: magicCodeCases,
   } satisfies NumericFactory<NumericPaths<ConsoleEmailOptions, 'magicCode'>>,
   memoryEmail: {
     call: callWith({}, memoryEmail),
-    cases: { 'magicCode.expiryMinutes': expiryMinutes },
+    cases: magicCodeCases,
   } satisfies NumericFactory<NumericPaths<MemoryEmailOptions, 'magicCode'>>,
   defineEmailProvider: {
     call: (options) => defineEmailProvider(async () => undefined, options as EmailProviderOptions),
-    cases: { 'magicCode.expiryMinutes': expiryMinutes },
+    cases: magicCodeCases,
   } satisfies NumericFactory<NumericPaths<EmailProviderOptions, 'magicCode'>>,
   magicCodeSender: {
     call: (options) => magicCodeSender(async () => undefined, options as MagicCodeMessageOptions),
