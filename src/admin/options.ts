@@ -1,4 +1,5 @@
 import { Dispatcher } from 'undici'
+import { resolveBytes, resolveTimeoutMs, type NumberOption } from '../core/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import type { SchemaLike } from './schema-types.js'
 
@@ -98,30 +99,13 @@ export type ResolvedOptions = {
   dispatcher: Dispatcher | undefined
 }
 
+/** Where a numeric option of `init` sits; its errors start like {@link fail}'s. */
+function at(option: string, fallback: number): NumberOption {
+  return { factory: 'instant-express-auth/admin init', option, default: fallback }
+}
+
 function fail(message: string): never {
   throw new TypeError(`instant-express-auth/admin init(): ${message}`)
-}
-
-function timeout(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    fail(
-      `\`${name}\` must be a positive number of milliseconds (got ${String(value)}); ` +
-        `omit it for the default of ${fallback}.`,
-    )
-  }
-  return value
-}
-
-function byteCount(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    fail(
-      `\`${name}\` must be a positive whole number of bytes (got ${String(value)}); ` +
-        `omit it for the default of ${fallback}.`,
-    )
-  }
-  return value as number
 }
 
 function isDispatcher(value: unknown): value is Dispatcher {
@@ -200,10 +184,19 @@ export function resolveOptions(config: unknown): ResolvedOptions {
     origin: url.origin,
     basePath,
     hasSchema: c.schema !== undefined,
-    connectTimeoutMs: timeout(c.connectTimeoutMs, 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS),
-    headersTimeoutMs: timeout(c.headersTimeoutMs, 'headersTimeoutMs', DEFAULT_HEADERS_TIMEOUT_MS),
-    bodyTimeoutMs: timeout(c.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
-    maxResponseBytes: byteCount(c.maxResponseBytes, 'maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES),
+    connectTimeoutMs: resolveTimeoutMs(
+      c.connectTimeoutMs,
+      at('connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS),
+    ),
+    headersTimeoutMs: resolveTimeoutMs(
+      c.headersTimeoutMs,
+      at('headersTimeoutMs', DEFAULT_HEADERS_TIMEOUT_MS),
+    ),
+    bodyTimeoutMs: resolveTimeoutMs(c.bodyTimeoutMs, at('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS)),
+    maxResponseBytes: resolveBytes(
+      c.maxResponseBytes,
+      at('maxResponseBytes', DEFAULT_MAX_RESPONSE_BYTES),
+    ),
     dispatcher: c.dispatcher as Dispatcher | undefined,
   }
 }

@@ -5,7 +5,7 @@ import type { InstantErrorBody, InstantTransportErrorCode } from './errors.js'
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './options.js'
 import type { ResolvedOptions } from './options.js'
 import type { RequestOptions } from './user.js'
-import { MAX_TIMEOUT_MS } from '../core/timeout.js'
+import { resolveTimeoutMs } from '../core/numbers.js'
 
 /** HTTP methods the admin API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
@@ -91,7 +91,12 @@ export function createTransport(options: ResolvedOptions): Transport {
   ): Promise<unknown> {
     const signal = call?.signal
     const deadlineMs = call?.timeoutMs
-    if (deadlineMs !== undefined) checkDeadline(deadlineMs)
+    if (deadlineMs !== undefined) {
+      resolveTimeoutMs(deadlineMs, {
+        factory: 'instant-express-auth/admin call',
+        option: 'timeoutMs',
+      })
+    }
     let response: RawResponse
     try {
       response = await exchange(
@@ -151,19 +156,6 @@ class ResponseTooLarge extends Error {
 /** Why `exchange` gave up: the call's `timeoutMs` passed. */
 class DeadlinePassed extends Error {
   override readonly name = 'DeadlinePassed'
-}
-
-function checkDeadline(timeoutMs: unknown): void {
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isFinite(timeoutMs) ||
-    timeoutMs <= 0 ||
-    timeoutMs > MAX_TIMEOUT_MS
-  ) {
-    throw new TypeError(
-      `\`timeoutMs\` must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}.`,
-    )
-  }
 }
 
 /**

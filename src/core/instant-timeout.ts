@@ -4,7 +4,8 @@
  * request that needs it. A call past the bound is an outage (503), never a 401.
  */
 import { honoursCallTimeouts, type InstantCallOptions } from './instant-db.js'
-import { resolveTimeoutMs, withTimeout } from './timeout.js'
+import { resolveTimeoutMs } from './numbers.js'
+import { withTimeout } from './timeout.js'
 
 /** How long one call to Instant may take before the kit answers 503, in ms. */
 export const DEFAULT_INSTANT_TIMEOUT_MS = 10_000
@@ -25,9 +26,13 @@ export interface InstantTimeoutOptions {
   instantTimeoutMs?: number
 }
 
-/** Validates `instantTimeoutMs` once, at factory time. */
-export function resolveInstantTimeout(value: unknown): number {
-  return resolveTimeoutMs(value, 'instantTimeoutMs', DEFAULT_INSTANT_TIMEOUT_MS)
+/** Validates `instantTimeoutMs` once, at factory time; `factory` names the caller in the error. */
+export function resolveInstantTimeout(value: unknown, factory: string): number {
+  return resolveTimeoutMs(value, {
+    factory,
+    option: 'instantTimeoutMs',
+    default: DEFAULT_INSTANT_TIMEOUT_MS,
+  })
 }
 
 const INSTANT_TIMEOUT_ERROR = Symbol.for('instant-express-auth.InstantTimeoutError')

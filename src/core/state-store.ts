@@ -5,6 +5,7 @@
  * instances needs no locks. The default is {@link memoryStore}: one process, bounded, expiring.
  */
 import { checkOptionKeys } from './options.js'
+import { resolvePositiveInt } from './numbers.js'
 
 /** A key-value store with expiry and atomic counters. Keys are the kit's own (`iea:` prefix). */
 export interface StateStore {
@@ -92,10 +93,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
     throw new TypeError('memoryStore(options): options must be an object like { maxKeys }.')
   }
   checkOptionKeys(options, { maxKeys: true }, 'memoryStore')
-  const { maxKeys = DEFAULT_MEMORY_STORE_MAX_KEYS } = options
-  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-    throw new TypeError('`maxKeys` must be a positive integer (default 100000).')
-  }
+  const maxKeys = resolvePositiveInt(options.maxKeys, {
+    factory: 'memoryStore',
+    option: 'maxKeys',
+    default: DEFAULT_MEMORY_STORE_MAX_KEYS,
+  })
   // Two maps so that a full store drops plain values (issued codes: forgetting one only
   // invalidates it) before counters (forgetting one would hand back a spent budget).
   const values = new Map<string, Entry>()

@@ -7,25 +7,6 @@
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
 /**
- * Validates a timeout option once, at factory time: a positive number of ms that `setTimeout`
- * can honour. `undefined` gives `defaultMs`.
- */
-export function resolveTimeoutMs(value: unknown, option: string, defaultMs: number): number {
-  if (value === undefined) return defaultMs
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    value > MAX_TIMEOUT_MS
-  ) {
-    throw new TypeError(
-      `\`${option}\` must be a positive number of milliseconds (default ${defaultMs}).`,
-    )
-  }
-  return value
-}
-
-/**
  * Settles like `call`, or rejects with `onTimeout()` after `timeoutMs`. A late rejection of
  * `call` is still handled, so it never becomes an unhandled rejection. One promise and one timer
  * per call (it sits on every verification that misses the cache).

@@ -134,7 +134,7 @@ export { INVALID }
 /** Builds a verifier; the factory has validated its options. */
 export function createVerifier(options: VerifierOptions): Verifier {
   const { db, logger, onEvent, timeoutMs = DEFAULT_INSTANT_TIMEOUT_MS } = options
-  const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined))
+  const state = sharedState(db, options.cache ?? resolveCacheSetting(undefined, 'createVerifier'))
   const { cache, inflight } = state
   const shared = isSharedStore(options.store) ? options.store : undefined
   if (shared !== undefined) {

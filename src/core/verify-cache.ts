@@ -9,7 +9,9 @@
 import { hash } from 'node:crypto'
 import type { InstantUser } from './instant-db.js'
 import { createLru } from './lru.js'
+import { resolveNumber, resolvePositiveInt, resolveTimeoutMs } from './numbers.js'
 import type { OptionKeys } from './options.js'
+import { MAX_TIMEOUT_MS } from './timeout.js'
 import { canonicalToken } from './token-source.js'
 
 /** How long a verified token is trusted without asking Instant again. */
@@ -23,7 +25,7 @@ export const DEFAULT_NEGATIVE_CACHE_MAX = 1_000
 
 /** Options of the verification cache (`cache` option of the middleware and routers). */
 export interface VerifyCacheOptions {
-  /** Positive TTL in ms. Default {@link DEFAULT_CACHE_TTL_MS} (30 s). */
+  /** Positive TTL in ms, up to `2 ** 31 - 1`. Default {@link DEFAULT_CACHE_TTL_MS} (30 s). */
   ttlMs?: number
   /** Negative TTL in ms (`0` disables negative caching). Default {@link DEFAULT_NEGATIVE_CACHE_TTL_MS} (5 s). */
   negativeTtlMs?: number
@@ -74,43 +76,39 @@ export interface VerifyCache {
   readonly size: number
 }
 
-/** Validates cache options (TypeError naming the option) and fills defaults. */
+/**
+ * Validates cache options (TypeError naming `factory` and the option) and fills defaults. TTLs
+ * are bounded like timeouts; sizes are whole numbers.
+ */
 export function resolveCacheOptions(
   options: VerifyCacheOptions,
-  optionName = 'cache',
+  factory: string,
 ): Required<VerifyCacheOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(
-      `\`${optionName}\` must be false or an object { ttlMs, negativeTtlMs, max, negativeMax }.`,
+      '`cache` must be false or an object { ttlMs, negativeTtlMs, max, negativeMax }.',
     )
   }
-  const ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS
-  const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_CACHE_TTL_MS
-  const max = options.max ?? DEFAULT_CACHE_MAX
-  const negativeMax = options.negativeMax ?? DEFAULT_NEGATIVE_CACHE_MAX
+  const at = (option: string, fallback: number) => ({
+    factory,
+    option: `cache.${option}`,
+    default: fallback,
+  })
+  const ttlMs = resolveTimeoutMs(options.ttlMs, at('ttlMs', DEFAULT_CACHE_TTL_MS))
+  // 0 turns negative caching off.
+  const negativeTtlMs = resolveNumber(options.negativeTtlMs, {
+    ...at('negativeTtlMs', DEFAULT_NEGATIVE_CACHE_TTL_MS),
+    min: 0,
+    max: MAX_TIMEOUT_MS,
+    unit: 'milliseconds',
+  })
+  const max = resolvePositiveInt(options.max, at('max', DEFAULT_CACHE_MAX))
+  const negativeMax = resolvePositiveInt(
+    options.negativeMax,
+    at('negativeMax', DEFAULT_NEGATIVE_CACHE_MAX),
+  )
   const now = options.now ?? Date.now
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new TypeError(
-      `\`${optionName}.ttlMs\` must be a positive number of milliseconds (default ${DEFAULT_CACHE_TTL_MS}).`,
-    )
-  }
-  if (!Number.isFinite(negativeTtlMs) || negativeTtlMs < 0) {
-    throw new TypeError(
-      `\`${optionName}.negativeTtlMs\` must be a number of milliseconds >= 0 (default ${DEFAULT_NEGATIVE_CACHE_TTL_MS}).`,
-    )
-  }
-  if (!Number.isInteger(max) || max < 1) {
-    throw new TypeError(
-      `\`${optionName}.max\` must be a positive integer (default ${DEFAULT_CACHE_MAX}).`,
-    )
-  }
-  if (!Number.isInteger(negativeMax) || negativeMax < 1) {
-    throw new TypeError(
-      `\`${optionName}.negativeMax\` must be a positive integer (default ${DEFAULT_NEGATIVE_CACHE_MAX}).`,
-    )
-  }
-  if (typeof now !== 'function')
-    throw new TypeError(`\`${optionName}.now\` must be a function returning ms.`)
+  if (typeof now !== 'function') throw new TypeError('`cache.now` must be a function returning ms.')
   return { ttlMs, negativeTtlMs, max, negativeMax, now }
 }
 
@@ -120,10 +118,10 @@ export function resolveCacheOptions(
  */
 export function resolveCacheSetting(
   cache: unknown,
-  optionName = 'cache',
+  factory: string,
 ): false | Required<VerifyCacheOptions> {
   if (cache === false) return false
-  return resolveCacheOptions((cache === undefined ? {} : cache) as VerifyCacheOptions, optionName)
+  return resolveCacheOptions((cache === undefined ? {} : cache) as VerifyCacheOptions, factory)
 }
 
 /** Creates a cache; options must come from {@link resolveCacheOptions}. */

@@ -6,6 +6,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { init } from '../admin/index.js'
+import { PORT_RULE, expectedNumber, fitsNumberRule } from '../core/numbers.js'
 import { consoleEmail, memoryEmail } from '../email/index.js'
 import { checkInstant } from '../express/index.js'
 import { startLocalInstant } from '../local/index.js'
@@ -187,8 +188,10 @@ async function main(): Promise<void> {
     )
   }
   const port = env.PORT ? Number(env.PORT) : DEFAULT_DEMO_PORT
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`)
+  if (!fitsNumberRule(port, PORT_RULE)) {
+    throw new TypeError(
+      `PORT must be ${expectedNumber(PORT_RULE)}, got ${JSON.stringify(env.PORT)}`,
+    )
   }
   const demo = await startDemo({ port, instant })
   const stop = (signal: NodeJS.Signals) => {

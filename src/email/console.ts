@@ -4,11 +4,7 @@
 import type { Logger } from '../core/logger.js'
 import type { EmailProvider } from './message.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
-import {
-  EMAIL_PROVIDER_OPTIONS,
-  defineEmailProvider,
-  type EmailProviderOptions,
-} from './provider.js'
+import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
 
 /** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */
 export type EmailLogger = Pick<Logger, 'info' | 'warn'>
@@ -50,7 +46,8 @@ export function consoleEmail(options: ConsoleEmailOptions = {}): EmailProvider {
       '[instant-express-auth] consoleEmail() prints sign-in codes instead of sending them; use a real provider in production',
     )
   }
-  return defineEmailProvider(
+  return emailProvider(
+    'consoleEmail',
     async ({ to, subject, text, code }) => {
       logger.info(
         code === undefined

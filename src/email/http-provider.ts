@@ -6,6 +6,7 @@ import { request, type Dispatcher } from 'undici'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import { EMAIL_PROVIDER_OPTIONS, type EmailProviderOptions } from './provider.js'
 import { isLoopbackHost } from '../core/loopback.js'
+import { resolveTimeoutMs } from '../core/numbers.js'
 import type { OptionKeys } from '../core/options.js'
 
 /** How long an HTTP provider may take, in milliseconds, unless `timeoutMs` says otherwise. */
@@ -58,10 +59,12 @@ export function httpEmailClient(
   const { provider, label, authHeaders, apiKey } = config
   const name = `${provider}Email`
   const url = endpoint(options.baseUrl ?? config.defaultBaseUrl, config.path, name)
-  const timeoutMs = options.timeoutMs ?? DEFAULT_EMAIL_TIMEOUT_MS
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`${name}: options.timeoutMs must be a positive integer (milliseconds)`)
-  }
+  const timeoutMs = resolveTimeoutMs(options.timeoutMs, {
+    factory: name,
+    option: 'timeoutMs',
+    default: DEFAULT_EMAIL_TIMEOUT_MS,
+    integer: true,
+  })
   const { dispatcher } = options
   if (dispatcher !== undefined && typeof dispatcher?.dispatch !== 'function') {
     throw new TypeError(

@@ -3,11 +3,7 @@
  */
 import type { EmailMessage, EmailProvider } from './message.js'
 import { checkOptionKeys } from '../core/options.js'
-import {
-  EMAIL_PROVIDER_OPTIONS,
-  defineEmailProvider,
-  type EmailProviderOptions,
-} from './provider.js'
+import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
 
 /** A provider that records messages instead of sending them; see {@link memoryEmail}. */
 export interface MemoryEmailProvider extends EmailProvider {
@@ -36,7 +32,8 @@ export type MemoryEmailOptions = EmailProviderOptions
 export function memoryEmail(options: MemoryEmailOptions = {}): MemoryEmailProvider {
   checkOptionKeys(options, EMAIL_PROVIDER_OPTIONS, 'memoryEmail')
   const messages: EmailMessage[] = []
-  const send = defineEmailProvider(
+  const send = emailProvider(
+    'memoryEmail',
     async (message) => {
       messages.push({ ...message })
     },

@@ -1,6 +1,7 @@
 /**
  * The message shapes providers accept, and the default magic-code message.
  */
+import { resolveNumber } from '../core/numbers.js'
 import type { OptionKeys } from '../core/options.js'
 
 /** A complete email, as every provider of the kit sends it. */
@@ -135,6 +136,8 @@ export type MagicCodeMessageBuilder = (input: MagicCodeEmail) => EmailMessage
 
 /**
  * Validates the options once and returns a function that builds the magic-code message.
+ * `optionName` (where `options` sits, e.g. `'magicCode'`) and `factory` (the function the caller
+ * called) only shape the error messages.
  *
  * @example
  * ```ts
@@ -145,18 +148,22 @@ export type MagicCodeMessageBuilder = (input: MagicCodeEmail) => EmailMessage
 export function magicCodeMessageBuilder(
   options: MagicCodeMessageOptions = {},
   optionName = 'options',
+  factory = 'magicCodeMessageBuilder',
 ): MagicCodeMessageBuilder {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${optionName} must be an object like { appName, expiryMinutes, template }`)
   }
-  const { appName = DEFAULT_APP_NAME, expiryMinutes = DEFAULT_CODE_EXPIRY_MINUTES } = options
+  const { appName = DEFAULT_APP_NAME } = options
   const template = options.template ?? defaultMagicCodeTemplate
   if (typeof appName !== 'string' || appName.trim() === '') {
     throw new TypeError(`${optionName}.appName must be a non-empty string`)
   }
-  if (!Number.isFinite(expiryMinutes) || expiryMinutes <= 0) {
-    throw new TypeError(`${optionName}.expiryMinutes must be a positive number of minutes`)
-  }
+  const expiryMinutes = resolveNumber(options.expiryMinutes, {
+    factory,
+    option: optionName === 'options' ? 'expiryMinutes' : `${optionName}.expiryMinutes`,
+    default: DEFAULT_CODE_EXPIRY_MINUTES,
+    unit: 'minutes',
+  })
   if (typeof template !== 'function') {
     throw new TypeError(
       `${optionName}.template must be a function ({ email, code, ... }) => ({ subject, text, html })`,

@@ -2,7 +2,7 @@
  * `postmarkEmail()`: sends through Postmark's HTTP API (`POST /email`), no SDK.
  */
 import type { EmailProvider } from './message.js'
-import { defineEmailProvider } from './provider.js'
+import { emailProvider } from './provider.js'
 import {
   HTTP_EMAIL_PROVIDER_OPTIONS,
   httpEmailClient,
@@ -63,7 +63,8 @@ export function postmarkEmail(options: PostmarkEmailOptions): EmailProvider {
     authHeaders: { 'x-postmark-server-token': serverToken },
     apiKey: serverToken,
   })
-  return defineEmailProvider(
+  return emailProvider(
+    'postmarkEmail',
     ({ to, subject, text, html, code }) =>
       post(
         {

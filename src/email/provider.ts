@@ -54,7 +54,19 @@ export function defineEmailProvider(
     throw new TypeError('provider options must be an object')
   }
   checkOptionKeys(options, EMAIL_PROVIDER_OPTIONS, 'defineEmailProvider')
-  const buildMessage = magicCodeMessageBuilder(options.magicCode, 'magicCode')
+  return emailProvider('defineEmailProvider', send, options)
+}
+
+/**
+ * {@link defineEmailProvider} for the kit's own providers, whose options were checked already:
+ * `factory` is the provider the caller called, for the `magicCode` option's errors.
+ */
+export function emailProvider(
+  factory: string,
+  send: (message: EmailMessage) => Promise<void>,
+  options: EmailProviderOptions,
+): EmailProvider {
+  const buildMessage = magicCodeMessageBuilder(options.magicCode, 'magicCode', factory)
   return async function sendEmail(message) {
     await send(toEmailMessage(message, buildMessage))
   }
@@ -115,7 +127,7 @@ export function magicCodeSender(
     throw new TypeError('magicCodeSender(provider): provider must be an email provider function')
   }
   checkOptionKeys(options, MAGIC_CODE_MESSAGE_OPTIONS, 'magicCodeSender')
-  const buildMessage = magicCodeMessageBuilder(options, 'magicCodeSender options')
+  const buildMessage = magicCodeMessageBuilder(options, 'options', 'magicCodeSender')
   return async function sendMagicCode(input) {
     await provider(toEmailMessage(input, buildMessage))
   }

@@ -2,7 +2,7 @@
  * `resendEmail()`: sends through Resend's HTTP API (`POST /emails`), no SDK.
  */
 import type { EmailProvider } from './message.js'
-import { defineEmailProvider } from './provider.js'
+import { emailProvider } from './provider.js'
 import {
   HTTP_EMAIL_PROVIDER_OPTIONS,
   httpEmailClient,
@@ -55,7 +55,8 @@ export function resendEmail(options: ResendEmailOptions): EmailProvider {
     authHeaders: { authorization: `Bearer ${apiKey}` },
     apiKey,
   })
-  return defineEmailProvider(
+  return emailProvider(
+    'resendEmail',
     ({ to, subject, text, html, code }) => post({ from, to: [to], subject, html, text }, code),
     { magicCode: options.magicCode },
   )

@@ -2,7 +2,7 @@
  * `sendgridEmail()`: sends through SendGrid's v3 Mail Send API (`POST /v3/mail/send`), no SDK.
  */
 import type { EmailProvider } from './message.js'
-import { defineEmailProvider } from './provider.js'
+import { emailProvider } from './provider.js'
 import {
   HTTP_EMAIL_PROVIDER_OPTIONS,
   httpEmailClient,
@@ -53,7 +53,8 @@ export function sendgridEmail(options: SendgridEmailOptions): EmailProvider {
     authHeaders: { authorization: `Bearer ${apiKey}` },
     apiKey,
   })
-  return defineEmailProvider(
+  return emailProvider(
+    'sendgridEmail',
     ({ to, subject, text, html, code }) =>
       post(
         {

@@ -3,14 +3,11 @@
  */
 import type * as Nodemailer from 'nodemailer'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { resolveTimeoutMs } from '../core/numbers.js'
 import { requireOptional } from '../core/optional-dependency.js'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import type { EmailProvider } from './message.js'
-import {
-  EMAIL_PROVIDER_OPTIONS,
-  defineEmailProvider,
-  type EmailProviderOptions,
-} from './provider.js'
+import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
 import { requireString } from './require-string.js'
 
 /** SMTP connection, greeting and socket timeouts, in ms, unless `timeoutMs` says otherwise. */
@@ -88,10 +85,12 @@ export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
   checkOptionKeys(options, SMTP_EMAIL_OPTIONS, 'smtpEmail')
   const from = requireString(options, 'from', 'smtpEmail')
   const { transport } = options
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError('smtpEmail: options.timeoutMs must be a positive integer (milliseconds)')
-  }
+  const timeoutMs = resolveTimeoutMs(options.timeoutMs, {
+    factory: 'smtpEmail',
+    option: 'timeoutMs',
+    default: DEFAULT_SMTP_TIMEOUT_MS,
+    integer: true,
+  })
   let transporter: SmtpTransporter
   let owned: boolean
   if (isTransporter(transport)) {
@@ -123,7 +122,8 @@ export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
   }
   const credentials = credentialsOf(transport)
 
-  const send = defineEmailProvider(
+  const send = emailProvider(
+    'smtpEmail',
     async ({ to, subject, text, html, code }) => {
       try {
         await transporter.sendMail({ from, to, subject, text, html })

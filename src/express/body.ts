@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { KitError } from '../core/errors.js'
+import { resolveBytes } from '../core/numbers.js'
 
 /** Largest body the kit reads itself, in bytes. */
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024
@@ -85,13 +86,7 @@ export function readJsonBody(
   })
 }
 
-/** Validates a `bodyLimit` option once. */
-export function resolveBodyLimit(value: unknown): number {
-  if (value === undefined) return DEFAULT_BODY_LIMIT_BYTES
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(
-      `\`bodyLimit\` must be a positive integer number of bytes (default ${DEFAULT_BODY_LIMIT_BYTES}).`,
-    )
-  }
-  return value
+/** Validates a `bodyLimit` option once; `factory` names the caller in the error. */
+export function resolveBodyLimit(value: unknown, factory: string): number {
+  return resolveBytes(value, { factory, option: 'bodyLimit', default: DEFAULT_BODY_LIMIT_BYTES })
 }

@@ -8,7 +8,7 @@ import { checkOptionKeys } from '../core/options.js'
 import { withInstantTimeout, DEFAULT_INSTANT_TIMEOUT_MS } from '../core/instant-timeout.js'
 import { instantOrigin } from '../core/instant-origin.js'
 import type { InstantAuthDb } from '../core/instant-db.js'
-import { resolveTimeoutMs } from '../core/timeout.js'
+import { resolveTimeoutMs } from '../core/numbers.js'
 import { assertDb } from './options.js'
 
 /** Options of {@link checkInstant}. */
@@ -45,7 +45,11 @@ export async function checkInstant(
   if (typeof options !== 'object' || options === null)
     throw new TypeError('checkInstant(db, options): `options` must be an object { timeoutMs }.')
   checkOptionKeys(options, { timeoutMs: true }, 'checkInstant')
-  const timeoutMs = resolveTimeoutMs(options.timeoutMs, 'timeoutMs', DEFAULT_INSTANT_TIMEOUT_MS)
+  const timeoutMs = resolveTimeoutMs(options.timeoutMs, {
+    factory: 'checkInstant',
+    option: 'timeoutMs',
+    default: DEFAULT_INSTANT_TIMEOUT_MS,
+  })
   const origin = instantOrigin(db)
   // @instantdb/admin keeps its config public; without an admin token it refuses the lookup
   // with a plain Error that only its message tells apart, so look before calling.

@@ -16,11 +16,14 @@ import {
 import type { KitError } from '../core/errors.js'
 import type { OptionKeys } from '../core/options.js'
 import { isLoopbackHost } from '../core/loopback.js'
+import { resolveNumber } from '../core/numbers.js'
 
 /** How long the session cookie lives when `maxAgeMs` is not given, in ms: 7 days. */
 export const DEFAULT_COOKIE_MAX_AGE_MS = 7 * 24 * 60 * 60_000
 /** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), in ms. */
 export const MAX_COOKIE_MAX_AGE_MS = 400 * 24 * 60 * 60_000
+/** The shortest `maxAgeMs`, in ms: one second, since `Max-Age` counts whole seconds. */
+const MIN_COOKIE_MAX_AGE_MS = 1_000
 
 /** The session cookie, in full. Only `name` is required. */
 export interface CookieOptions {
@@ -121,7 +124,10 @@ const EXPIRED = 'Thu, 01 Jan 1970 00:00:00 GMT'
  * Validates `cookie` and `trustedOrigins` once. `undefined` when no cookie is configured (then
  * `trustedOrigins` is an error: it would do nothing).
  */
-export function resolveCookieSession(options: CookieSessionOptions): CookieSession | undefined {
+export function resolveCookieSession(
+  options: CookieSessionOptions,
+  factory: string,
+): CookieSession | undefined {
   const setting = options.cookie
   if (setting === undefined) {
     if (options.trustedOrigins !== undefined) {
@@ -130,7 +136,7 @@ export function resolveCookieSession(options: CookieSessionOptions): CookieSessi
     return undefined
   }
   const trustedOrigins = resolveTrustedOrigins(options.trustedOrigins)
-  const cookie = resolveCookieOptions(setting)
+  const cookie = resolveCookieOptions(setting, factory)
   return createCookieSession(cookie, trustedOrigins)
 }
 
@@ -156,7 +162,7 @@ interface ResolvedCookie {
   path: string
 }
 
-function resolveCookieOptions(setting: unknown): ResolvedCookie {
+function resolveCookieOptions(setting: unknown, factory: string): ResolvedCookie {
   let options: Record<string, unknown>
   if (typeof setting === 'string') options = { name: setting }
   else if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
@@ -173,23 +179,23 @@ function resolveCookieOptions(setting: unknown): ResolvedCookie {
       '`cookie` must be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }.',
     )
   }
-  const { name, maxAgeMs = DEFAULT_COOKIE_MAX_AGE_MS, sameSite = 'lax', secure = true } = options
+  const { name, sameSite = 'lax', secure = true } = options
   const { domain, path = '/' } = options
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     throw new TypeError(
       `${typeof setting === 'string' ? '`cookie`' : '`cookie.name`'} must be a cookie name (a non-empty token string), e.g. "__Host-instant_token".`,
     )
   }
-  if (
-    typeof maxAgeMs !== 'number' ||
-    !Number.isInteger(maxAgeMs) ||
-    maxAgeMs < 1000 ||
-    maxAgeMs > MAX_COOKIE_MAX_AGE_MS
-  ) {
-    throw new TypeError(
-      `\`cookie.maxAgeMs\` must be an integer number of ms from 1000 to ${MAX_COOKIE_MAX_AGE_MS} (400 days); default ${DEFAULT_COOKIE_MAX_AGE_MS} (7 days).`,
-    )
-  }
+  // Max-Age is whole seconds; browsers cap it at 400 days.
+  const maxAgeMs = resolveNumber(options['maxAgeMs'], {
+    factory,
+    option: 'cookie.maxAgeMs',
+    default: DEFAULT_COOKIE_MAX_AGE_MS,
+    integer: true,
+    unit: 'milliseconds',
+    min: MIN_COOKIE_MAX_AGE_MS,
+    max: MAX_COOKIE_MAX_AGE_MS,
+  })
   if (sameSite !== 'lax' && sameSite !== 'strict') {
     throw new TypeError(
       "`cookie.sameSite` must be 'lax' (default) or 'strict'; 'none' would send the session cookie on cross-site requests.",

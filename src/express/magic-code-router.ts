@@ -22,7 +22,8 @@ import {
   magicCodeRecords,
 } from '../core/magic-code-records.js'
 import { resolveStateStore, type StateStore } from '../core/state-store.js'
-import { resolveTimeoutMs, withTimeout } from '../core/timeout.js'
+import { resolvePositiveInt, resolveTimeoutMs } from '../core/numbers.js'
+import { withTimeout } from '../core/timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
 import { readJsonBody, resolveBodyLimit } from './body.js'
 import {
@@ -145,6 +146,7 @@ const MAGIC_CODE_ROUTER_OPTIONS = {
 } as const satisfies OptionKeys<MagicCodeRouterOptions>
 
 const CODE = /^[A-Za-z0-9]{4,16}$/
+const FACTORY = 'magicCodeRouter'
 
 /** `sendEmail` outlived `sendEmailTimeoutMs`; kept as the `cause` of the 503. */
 class SendEmailTimeoutError extends Error {
@@ -171,7 +173,7 @@ class SendEmailTimeoutError extends Error {
 export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
     options,
-    'magicCodeRouter',
+    FACTORY,
     MAGIC_CODE_ROUTER_OPTIONS,
   )
   const { sendEmail, path = '/custom-send-magic-code', verifyPath = '/verify-magic-code' } = options
@@ -180,14 +182,14 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   assertPath(path, 'path')
   assertPath(verifyPath, 'verifyPath')
   if (path === verifyPath) throw new TypeError('`path` and `verifyPath` must differ.')
-  const sendEmailTimeoutMs = resolveTimeoutMs(
-    options.sendEmailTimeoutMs,
-    'sendEmailTimeoutMs',
-    DEFAULT_SEND_EMAIL_TIMEOUT_MS,
-  )
-  const bodyLimit = resolveBodyLimit(options.bodyLimit)
+  const sendEmailTimeoutMs = resolveTimeoutMs(options.sendEmailTimeoutMs, {
+    factory: FACTORY,
+    option: 'sendEmailTimeoutMs',
+    default: DEFAULT_SEND_EMAIL_TIMEOUT_MS,
+  })
+  const bodyLimit = resolveBodyLimit(options.bodyLimit, FACTORY)
   const store = resolveStateStore(options.store)
-  const cookieSession = resolveCookieSession(options)
+  const cookieSession = resolveCookieSession(options, FACTORY)
   const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
   const sendsPerIp = limiter('send-ip', 'sendsPerIp', SENDS_PER_IP, false)
@@ -206,11 +208,18 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     VERIFY_FAILURES_PER_CLIENT,
     true,
   )
-  const codeTtlMs = positiveInteger(options.codeTtlMs, 'codeTtlMs', DEFAULT_CODE_TTL_MS, {
+  const codeTtlMs = resolvePositiveInt(options.codeTtlMs, {
+    factory: FACTORY,
+    option: 'codeTtlMs',
+    default: DEFAULT_CODE_TTL_MS,
     max: DAILY_WINDOW_MS,
     unit: 'milliseconds',
   })
-  const codeAttempts = positiveInteger(options.codeAttempts, 'codeAttempts', DEFAULT_CODE_ATTEMPTS)
+  const codeAttempts = resolvePositiveInt(options.codeAttempts, {
+    factory: FACTORY,
+    option: 'codeAttempts',
+    default: DEFAULT_CODE_ATTEMPTS,
+  })
   const daily = resolveDailyLimits(options.dailyLimits)
   const records = magicCodeRecords(store, {
     ttlMs: codeTtlMs,
@@ -366,22 +375,6 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   )
 }
 
-/** A positive integer option (TypeError naming it); `undefined` gives the default. */
-function positiveInteger(
-  value: unknown,
-  option: string,
-  fallback: number,
-  { max = Number.MAX_SAFE_INTEGER, unit = '' }: { max?: number; unit?: string } = {},
-): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    const what = unit === '' ? 'a positive integer' : `a positive integer number of ${unit}`
-    const bound = max === Number.MAX_SAFE_INTEGER ? '' : ` up to ${max}`
-    throw new TypeError(`\`${option}\` must be ${what}${bound} (default ${fallback}).`)
-  }
-  return value
-}
-
 /** Validates `dailyLimits` once; each ceiling is a positive integer. */
 function resolveDailyLimits(value: unknown): {
   sendsPerEmail: number
@@ -394,21 +387,15 @@ function resolveDailyLimits(value: unknown): {
     )
   }
   const limits = (value ?? {}) as Record<string, unknown>
+  const ceiling = (name: string, fallback: number): number =>
+    resolvePositiveInt(limits[name], {
+      factory: FACTORY,
+      option: `dailyLimits.${name}`,
+      default: fallback,
+    })
   return {
-    sendsPerEmail: positiveInteger(
-      limits['sendsPerEmail'],
-      'dailyLimits.sendsPerEmail',
-      DEFAULT_DAILY_SENDS_PER_EMAIL,
-    ),
-    attemptsPerEmail: positiveInteger(
-      limits['attemptsPerEmail'],
-      'dailyLimits.attemptsPerEmail',
-      DEFAULT_DAILY_ATTEMPTS_PER_EMAIL,
-    ),
-    attemptsPerClient: positiveInteger(
-      limits['attemptsPerClient'],
-      'dailyLimits.attemptsPerClient',
-      DEFAULT_DAILY_ATTEMPTS_PER_CLIENT,
-    ),
+    sendsPerEmail: ceiling('sendsPerEmail', DEFAULT_DAILY_SENDS_PER_EMAIL),
+    attemptsPerEmail: ceiling('attemptsPerEmail', DEFAULT_DAILY_ATTEMPTS_PER_EMAIL),
+    attemptsPerClient: ceiling('attemptsPerClient', DEFAULT_DAILY_ATTEMPTS_PER_CLIENT),
   }
 }

@@ -60,7 +60,7 @@ export function resolveCommonOptions(
   const logger = resolveLogger(options['logger'])
   const onEvent = resolveOnEvent(options['onEvent'], logger)
   const { passErrors, securityHeaders } = resolveResponseOptions(options)
-  const timeoutMs = resolveInstantTimeout(options['instantTimeoutMs'])
+  const timeoutMs = resolveInstantTimeout(options['instantTimeoutMs'], factory)
   const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
   return { db, logger, onEvent, passErrors, securityHeaders, timeoutMs, failure }
 }

@@ -134,8 +134,8 @@ function build(
   const { allowGuests = false } = options
   if (typeof allowGuests !== 'boolean')
     throw new TypeError('`allowGuests` must be a boolean (default false).')
-  const cache = resolveCacheSetting(options.cache)
-  const cookieSession = resolveCookieSession(options)
+  const cache = resolveCacheSetting(options.cache, factory)
+  const cookieSession = resolveCookieSession(options, factory)
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs, store })

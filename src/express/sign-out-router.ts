@@ -82,8 +82,8 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   assertPath(path, 'path')
   if (scope !== 'session' && scope !== 'all')
     throw new TypeError("`scope` must be 'session' (default) or 'all'.")
-  const cache = resolveCacheSetting(options.cache)
-  const cookieSession = resolveCookieSession(options)
+  const cache = resolveCacheSetting(options.cache, 'signOutRouter')
+  const cookieSession = resolveCookieSession(options, 'signOutRouter')
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
   // 'session' revokes it as is.

@@ -12,6 +12,7 @@ import {
 } from 'jose'
 import { KitError } from '../core/errors.js'
 import { isLoopbackHost } from '../core/loopback.js'
+import { resolveNumber, resolveTimeoutMs } from '../core/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 
 /** Allowed clock skew, in seconds, for `exp` and `nbf`, unless `clockToleranceSec` says otherwise. */
@@ -25,6 +26,8 @@ export const MIN_JWKS_CACHE_MAX_AGE_MS = 1_000
 
 /** How long a fetched JWKS is trusted before it is fetched again, in ms (jose's default). */
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000
+
+const FACTORY = 'jwtAuthenticator'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
 const ASYMMETRIC_ALGORITHMS = [
@@ -162,12 +165,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
     throw new TypeError('jwtAuthenticator(options): options must be an object')
   }
   checkOptionKeys(options, JWT_AUTHENTICATOR_OPTIONS, 'jwtAuthenticator')
-  const {
-    emailClaim = 'email',
-    requireEmailVerified = true,
-    clockToleranceSec = DEFAULT_CLOCK_TOLERANCE_SEC,
-    tokenField = 'token',
-  } = options
+  const { emailClaim = 'email', requireEmailVerified = true, tokenField = 'token' } = options
   const issuer = stringOrList(options.issuer, 'issuer')
   const audience = stringOrList(options.audience, 'audience')
   if (typeof emailClaim !== 'string' || emailClaim === '') {
@@ -176,11 +174,13 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
   if (typeof requireEmailVerified !== 'boolean') {
     throw new TypeError('jwtAuthenticator: options.requireEmailVerified must be a boolean')
   }
-  if (!Number.isFinite(clockToleranceSec) || clockToleranceSec < 0) {
-    throw new TypeError(
-      'jwtAuthenticator: options.clockToleranceSec must be a number of seconds ≥ 0',
-    )
-  }
+  const clockToleranceSec = resolveNumber(options.clockToleranceSec, {
+    factory: FACTORY,
+    option: 'clockToleranceSec',
+    default: DEFAULT_CLOCK_TOLERANCE_SEC,
+    min: 0,
+    unit: 'seconds',
+  })
   if (typeof tokenField !== 'string' || tokenField === '') {
     throw new TypeError('jwtAuthenticator: options.tokenField must be a non-empty string')
   }
@@ -297,17 +297,20 @@ function keySource(options: JwtAuthenticatorOptions): {
 
   if (options.jwksUri !== undefined) {
     const url = jwksUrl(options.jwksUri)
-    const timeoutDuration = options.jwksTimeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS
-    const cacheMaxAge = options.jwksCacheMaxAgeMs ?? DEFAULT_JWKS_CACHE_MAX_AGE_MS
-    if (!Number.isInteger(timeoutDuration) || timeoutDuration <= 0) {
-      throw new TypeError('jwtAuthenticator: options.jwksTimeoutMs must be a positive integer (ms)')
-    }
+    const timeoutDuration = resolveTimeoutMs(options.jwksTimeoutMs, {
+      factory: FACTORY,
+      option: 'jwksTimeoutMs',
+      default: DEFAULT_JWKS_TIMEOUT_MS,
+      integer: true,
+    })
     // Below a second, jose would refetch the key set for nearly every sign-in.
-    if (!Number.isFinite(cacheMaxAge) || cacheMaxAge < MIN_JWKS_CACHE_MAX_AGE_MS) {
-      throw new TypeError(
-        `jwtAuthenticator: options.jwksCacheMaxAgeMs must be at least ${MIN_JWKS_CACHE_MAX_AGE_MS} ms`,
-      )
-    }
+    const cacheMaxAge = resolveNumber(options.jwksCacheMaxAgeMs, {
+      factory: FACTORY,
+      option: 'jwksCacheMaxAgeMs',
+      default: DEFAULT_JWKS_CACHE_MAX_AGE_MS,
+      min: MIN_JWKS_CACHE_MAX_AGE_MS,
+      unit: 'milliseconds',
+    })
     // Created once: jose caches the keys, coalesces fetches and refetches on an unknown `kid`.
     const jwks = createRemoteJWKSet(url, { timeoutDuration, cacheMaxAge })
     const getKey: JWTVerifyGetKey = async (header, token) => {

@@ -29,6 +29,13 @@ import {
 } from './data/query-budget.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
+import {
+  PORT_RULE,
+  resolveBytes,
+  resolveNumber,
+  resolvePositiveInt,
+  resolveTimeoutMs,
+} from '../core/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
@@ -155,6 +162,8 @@ export interface LocalInstant {
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
+
+const FACTORY = 'startLocalInstant'
 
 /** How long close() lets in-flight requests finish before cutting their sockets. */
 const CLOSE_GRACE_MS = 2_000
@@ -293,12 +302,7 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
     throw new TypeError('startLocalInstant(options): options must be an object')
   }
   checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
-  const port = o.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(
-      `startLocalInstant: "port" must be an integer 0–65535, got ${String(o.port)}`,
-    )
-  }
+  const port = resolveNumber(o.port, { factory: FACTORY, option: 'port', default: 0, ...PORT_RULE })
   const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
     if (!ok)
       throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
@@ -317,11 +321,11 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
     adminToken = coerceUuid(o.adminToken)
     check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
   }
-  const positive = (name: keyof LocalInstantOptions, value: number | undefined, dflt: number) => {
-    const v = value ?? dflt
-    check(name, value, typeof v === 'number' && v > 0 && !Number.isNaN(v), 'a positive number')
-    return v
-  }
+  // Limits and budgets are counts; Infinity turns one off.
+  const limit = (option: keyof LocalInstantOptions, fallback: number) =>
+    resolvePositiveInt(o[option], { factory: FACTORY, option, default: fallback, infinity: true })
+  const bytes = (option: keyof LocalInstantOptions, fallback: number) =>
+    resolveBytes(o[option], { factory: FACTORY, option, default: fallback, infinity: true })
   const logger = o.logger
   check(
     'logger',
@@ -340,43 +344,31 @@ function validateOptions(o: LocalInstantOptions): ResolvedOptions {
     dbPath,
     appId,
     adminToken,
-    magicCodeExpiryMinutes: positive(
-      'magicCodeExpiryMinutes',
-      o.magicCodeExpiryMinutes,
-      DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-    ),
-    magicCodeSendsPerHour: positive(
-      'magicCodeSendsPerHour',
-      o.magicCodeSendsPerHour,
-      DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
-    ),
-    magicCodeVerifiesPerHour: positive(
+    magicCodeExpiryMinutes: resolveNumber(o.magicCodeExpiryMinutes, {
+      factory: FACTORY,
+      option: 'magicCodeExpiryMinutes',
+      default: DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+      unit: 'minutes',
+    }),
+    magicCodeSendsPerHour: limit('magicCodeSendsPerHour', DEFAULT_MAGIC_CODE_SENDS_PER_HOUR),
+    magicCodeVerifiesPerHour: limit(
       'magicCodeVerifiesPerHour',
-      o.magicCodeVerifiesPerHour,
       DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
     ),
-    magicCodeAttempts: positive(
-      'magicCodeAttempts',
-      o.magicCodeAttempts,
-      DEFAULT_MAGIC_CODE_ATTEMPTS,
-    ),
-    magicCodeVerifiesPerDay: positive(
-      'magicCodeVerifiesPerDay',
-      o.magicCodeVerifiesPerDay,
-      DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-    ),
-    guestSignInsPerHour: positive(
-      'guestSignInsPerHour',
-      o.guestSignInsPerHour,
-      DEFAULT_GUEST_SIGN_INS_PER_HOUR,
-    ),
-    rateLimitMaxKeys: positive('rateLimitMaxKeys', o.rateLimitMaxKeys, DEFAULT_RATE_LIMIT_MAX_KEYS),
-    maxBodyBytes: positive('maxBodyBytes', o.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
-    maxQueryBytes: positive('maxQueryBytes', o.maxQueryBytes, DEFAULT_MAX_QUERY_BYTES),
-    maxQueryForms: positive('maxQueryForms', o.maxQueryForms, DEFAULT_MAX_QUERY_FORMS),
-    maxResultRows: positive('maxResultRows', o.maxResultRows, DEFAULT_MAX_RESULT_ROWS),
-    maxResultBytes: positive('maxResultBytes', o.maxResultBytes, DEFAULT_MAX_RESULT_BYTES),
-    queryTimeoutMs: positive('queryTimeoutMs', o.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS),
+    magicCodeAttempts: limit('magicCodeAttempts', DEFAULT_MAGIC_CODE_ATTEMPTS),
+    magicCodeVerifiesPerDay: limit('magicCodeVerifiesPerDay', DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY),
+    guestSignInsPerHour: limit('guestSignInsPerHour', DEFAULT_GUEST_SIGN_INS_PER_HOUR),
+    rateLimitMaxKeys: limit('rateLimitMaxKeys', DEFAULT_RATE_LIMIT_MAX_KEYS),
+    maxBodyBytes: bytes('maxBodyBytes', DEFAULT_MAX_BODY_BYTES),
+    maxQueryBytes: bytes('maxQueryBytes', DEFAULT_MAX_QUERY_BYTES),
+    maxQueryForms: limit('maxQueryForms', DEFAULT_MAX_QUERY_FORMS),
+    maxResultRows: limit('maxResultRows', DEFAULT_MAX_RESULT_ROWS),
+    maxResultBytes: bytes('maxResultBytes', DEFAULT_MAX_RESULT_BYTES),
+    queryTimeoutMs: resolveTimeoutMs(o.queryTimeoutMs, {
+      factory: FACTORY,
+      option: 'queryTimeoutMs',
+      default: DEFAULT_QUERY_TIMEOUT_MS,
+    }),
     rules: o.rules,
     schema: o.schema,
     logger,

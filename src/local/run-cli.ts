@@ -12,6 +12,10 @@ import {
   type LocalInstant,
   type LocalInstantLogger,
 } from './index.js'
+import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../core/numbers.js'
+
+/** The longest `--magic-code-expiry-minutes`: a year. */
+const MAX_CLI_EXPIRY_MINUTES = 525_600
 
 /** Default port of the CLI (the library default is 0, a free port). */
 export const DEFAULT_CLI_PORT = 8888
@@ -145,7 +149,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
     throw new UsageError('--admin-token must be a UUID')
   }
   return {
-    port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, 0, 65535),
+    port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, PORT_RULE),
     host: nonEmpty('--host', values.host) ?? '127.0.0.1',
     db: nonEmpty('--db', values.db) ?? DEFAULT_CLI_DB,
     appId: values['app-id'],
@@ -155,13 +159,11 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
     magicCodeExpiryMinutes:
       values['magic-code-expiry-minutes'] === undefined
         ? undefined
-        : integerFlag(
-            '--magic-code-expiry-minutes',
-            values['magic-code-expiry-minutes'],
-            0,
-            1,
-            525_600,
-          ),
+        : integerFlag('--magic-code-expiry-minutes', values['magic-code-expiry-minutes'], 0, {
+            integer: true,
+            min: 1,
+            max: MAX_CLI_EXPIRY_MINUTES,
+          }),
   }
 }
 
@@ -170,18 +172,19 @@ function nonEmpty(flag: string, value: string | undefined): string | undefined {
   return value
 }
 
+/** Parses a flag's digits; the library's number rules judge the value. */
 function integerFlag(
   flag: string,
   raw: string | undefined,
   dflt: number,
-  min: number,
-  max: number,
+  rule: NumberRule,
 ): number {
   if (raw === undefined) return dflt
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${raw}"`)
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!fitsNumberRule(value, rule)) {
+    throw new UsageError(`${flag} must be ${expectedNumber(rule)}, got "${raw}"`)
   }
-  return Number(raw)
+  return value
 }
 
 function isParseArgsError(err: unknown): boolean {

@@ -6,6 +6,7 @@
  */
 import { KitError } from '../core/errors.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { resolveTimeoutMs } from '../core/numbers.js'
 import { resolveLogger, type KitLogger } from '../core/events.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../core/classify-error.js'
 import type { RateLimitCounterStore, StateStore } from '../core/state-store.js'
@@ -82,13 +83,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       '`client` must be a node-redis client (createClient() from "redis", connected) or an ioredis client.',
     )
   }
-  const { prefix = '', commandTimeoutMs = DEFAULT_REDIS_COMMAND_TIMEOUT_MS } = options
+  const { prefix = '' } = options
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string (default "").')
-  if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
-    throw new TypeError(
-      `\`commandTimeoutMs\` must be a positive number of milliseconds (default ${DEFAULT_REDIS_COMMAND_TIMEOUT_MS}).`,
-    )
-  }
+  const commandTimeoutMs = resolveTimeoutMs(options.commandTimeoutMs, {
+    factory: 'redisStore',
+    option: 'commandTimeoutMs',
+    default: DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  })
   const logger = resolveLogger(options.logger)
   return createRedisStore(connection, prefix, commandTimeoutMs, logger)
 }

@@ -77,17 +77,17 @@ describe('init option validation', () => {
     [
       'a negative headersTimeoutMs',
       { appId: APP_ID, headersTimeoutMs: -1 },
-      '`headersTimeoutMs` must be a positive number of milliseconds (got -1); omit it for the default of 10000.',
+      '`headersTimeoutMs` must be a positive number of milliseconds up to 2147483647 (default 10000); got -1.',
     ],
     [
       'a NaN bodyTimeoutMs',
       { appId: APP_ID, bodyTimeoutMs: Number.NaN },
-      '`bodyTimeoutMs` must be a positive number of milliseconds (got NaN); omit it for the default of 10000.',
+      '`bodyTimeoutMs` must be a positive number of milliseconds up to 2147483647 (default 10000); got NaN.',
     ],
     [
       'a string connectTimeoutMs',
       { appId: APP_ID, connectTimeoutMs: '500' },
-      '`connectTimeoutMs` must be a positive number of milliseconds (got 500); omit it for the default of 5000.',
+      '`connectTimeoutMs` must be a positive number of milliseconds up to 2147483647 (default 5000); got a string.',
     ],
     [
       'a dispatcher that is not one',

@@ -230,13 +230,20 @@ describe('transport errors', () => {
 
   it('a timeoutMs that no timer can honour is a TypeError before any request', async () => {
     const db = client(counting.url)
-    for (const timeoutMs of [0, -1, Number.NaN, Infinity, 2 ** 31, '100']) {
+    for (const [timeoutMs, got] of [
+      [0, '0'],
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [2 ** 31, '2147483648'],
+      ['100', 'a string'],
+    ] as const) {
       const error = await rejection(
         db.auth.verifyToken(REFRESH_TOKEN, { timeoutMs: timeoutMs as number }),
       )
       expect(error).toBeInstanceOf(TypeError)
       expect((error as Error).message).toBe(
-        '`timeoutMs` must be a positive number of milliseconds up to 2147483647.',
+        `instant-express-auth/admin call(): \`timeoutMs\` must be a positive number of milliseconds up to 2147483647; got ${got}.`,
       )
     }
   })
@@ -336,10 +343,20 @@ describe('response size caps', () => {
   })
 
   it('validates maxResponseBytes, naming it', () => {
-    for (const bad of [0, -1, 1.5, '1000', Infinity]) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [1.5, '1.5'],
+      ['1000', 'a string'],
+      [Infinity, 'Infinity'],
+    ] as const) {
       expect(() =>
         init({ appId: APP_ID, apiURI: 'http://127.0.0.1:1', maxResponseBytes: bad as number }),
-      ).toThrow(/`maxResponseBytes` must be a positive whole number of bytes/)
+      ).toThrow(
+        new TypeError(
+          `instant-express-auth/admin init(): \`maxResponseBytes\` must be a positive whole number of bytes (default 67108864); got ${shown}.`,
+        ),
+      )
     }
   })
 })

@@ -114,7 +114,7 @@ describe('callInstant', () => {
     } as unknown as InstantAuthDb
     const verifier = createVerifier({
       db,
-      cache: resolveCacheOptions({}),
+      cache: resolveCacheOptions({}, 'requireInstantUser'),
       logger: silent,
       onEvent: undefined,
       timeoutMs: 10,

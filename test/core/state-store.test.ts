@@ -83,9 +83,17 @@ describe('memoryStore', () => {
   })
 
   it('validates its options', () => {
-    for (const bad of [0, -1, 1.5, Number.NaN, '10']) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [1.5, '1.5'],
+      [Number.NaN, 'NaN'],
+      ['10', 'a string'],
+    ] as const) {
       expect(() => memoryStore({ maxKeys: bad as number })).toThrow(
-        '`maxKeys` must be a positive integer (default 100000).',
+        new TypeError(
+          `memoryStore(): \`maxKeys\` must be a positive integer (default 100000); got ${shown}.`,
+        ),
       )
     }
     expect(() => memoryStore(null as never)).toThrow(TypeError)

@@ -47,7 +47,7 @@ function clock(start = 1_000) {
 
 describe('resolveCacheOptions', () => {
   it('fills the documented defaults', () => {
-    const resolved = resolveCacheOptions({})
+    const resolved = resolveCacheOptions({}, 'requireInstantUser')
     expect(resolved.ttlMs).toBe(30_000)
     expect(resolved.negativeTtlMs).toBe(5_000)
     expect(resolved.max).toBe(10_000)
@@ -59,10 +59,14 @@ describe('resolveCacheOptions', () => {
   })
 
   it('names the bad option', () => {
-    expect(() => resolveCacheOptions({ ttlMs: 0 })).toThrow(/`cache.ttlMs`/)
-    expect(() => resolveCacheOptions({ negativeTtlMs: -1 })).toThrow(/`cache.negativeTtlMs`/)
-    expect(() => resolveCacheOptions({ max: 1.5 })).toThrow(/`cache.max`/)
-    expect(() => resolveCacheOptions({ negativeMax: 0 })).toThrow(/`cache.negativeMax`/)
+    expect(() => resolveCacheOptions({ ttlMs: 0 }, 'requireInstantUser')).toThrow(/`cache.ttlMs`/)
+    expect(() => resolveCacheOptions({ negativeTtlMs: -1 }, 'requireInstantUser')).toThrow(
+      /`cache.negativeTtlMs`/,
+    )
+    expect(() => resolveCacheOptions({ max: 1.5 }, 'requireInstantUser')).toThrow(/`cache.max`/)
+    expect(() => resolveCacheOptions({ negativeMax: 0 }, 'requireInstantUser')).toThrow(
+      /`cache.negativeMax`/,
+    )
   })
 })
 
@@ -76,7 +80,7 @@ describe('createVerifyCache', () => {
   it('expires positive and negative entries on their own TTLs', () => {
     const c = clock()
     const cache = createVerifyCache(
-      resolveCacheOptions({ ttlMs: 100, negativeTtlMs: 10, now: c.now }),
+      resolveCacheOptions({ ttlMs: 100, negativeTtlMs: 10, now: c.now }, 'requireInstantUser'),
     )
     cache.setValid('a', Object.freeze({ id: 'u1' }))
     cache.setInvalid('b')
@@ -90,7 +94,7 @@ describe('createVerifyCache', () => {
   })
 
   it('is a bounded LRU', () => {
-    const cache = createVerifyCache(resolveCacheOptions({ max: 2 }))
+    const cache = createVerifyCache(resolveCacheOptions({ max: 2 }, 'requireInstantUser'))
     cache.setValid('a', { id: 'a' })
     cache.setValid('b', { id: 'b' })
     cache.get('a')
@@ -101,7 +105,9 @@ describe('createVerifyCache', () => {
   })
 
   it('a flood of unknown tokens evicts only unknown tokens, never a verified user', () => {
-    const cache = createVerifyCache(resolveCacheOptions({ max: 3, negativeMax: 2 }))
+    const cache = createVerifyCache(
+      resolveCacheOptions({ max: 3, negativeMax: 2 }, 'requireInstantUser'),
+    )
     cache.setValid('u1', { id: 'u1' })
     cache.setValid('u2', { id: 'u2' })
     for (let i = 0; i < 10_000; i++) cache.setInvalid(`bogus-${i}`)
@@ -114,7 +120,7 @@ describe('createVerifyCache', () => {
   })
 
   it('one token is either valid or invalid, never both', () => {
-    const cache = createVerifyCache(resolveCacheOptions({}))
+    const cache = createVerifyCache(resolveCacheOptions({}, 'requireInstantUser'))
     cache.setInvalid('t')
     cache.setValid('t', { id: 'u1' })
     expect(cache.get('t')).toEqual({ id: 'u1' })
@@ -126,7 +132,7 @@ describe('createVerifyCache', () => {
   })
 
   it('deleteUser drops every token of that user only', () => {
-    const cache = createVerifyCache(resolveCacheOptions({}))
+    const cache = createVerifyCache(resolveCacheOptions({}, 'requireInstantUser'))
     cache.setValid('a', { id: 'u1' })
     cache.setValid('b', { id: 'u1' })
     cache.setValid('c', { id: 'u2' })
@@ -145,7 +151,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => new Promise((resolve) => (release = resolve)))
     const verifier = createVerifier({
       db,
-      cache: resolveCacheOptions({ now: clock().now }),
+      cache: resolveCacheOptions({ now: clock().now }, 'requireInstantUser'),
       logger: silent,
       onEvent: undefined,
     })
@@ -168,7 +174,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => answer())
     const verifier = createVerifier({
       db,
-      cache: resolveCacheOptions({ negativeTtlMs: 50, now: c.now }),
+      cache: resolveCacheOptions({ negativeTtlMs: 50, now: c.now }, 'requireInstantUser'),
       logger: silent,
       onEvent: undefined,
     })
@@ -237,7 +243,7 @@ describe('createVerifier', () => {
     const db = fakeDb(() => Promise.resolve({ id: 'u1', refresh_token: TOKEN }))
     const verifier = createVerifier({
       db,
-      cache: resolveCacheOptions({ now: clock().now }),
+      cache: resolveCacheOptions({ now: clock().now }, 'requireInstantUser'),
       logger: silent,
       onEvent: (e) => events.push(e),
     })

@@ -187,7 +187,9 @@ describe('HTTP provider options', () => {
     )
     expect(() => sendgridEmail(undefined as never)).toThrow(/sendgridEmail\(options\)/)
     expect(() => resendEmail({ apiKey: 'k', from: 'a@b.c', timeoutMs: 0 })).toThrow(
-      /resendEmail: options\.timeoutMs/,
+      new TypeError(
+        'resendEmail(): `timeoutMs` must be a positive whole number of milliseconds up to 2147483647 (default 10000); got 0.',
+      ),
     )
     expect(() =>
       postmarkEmail({ serverToken: 'k', from: 'a@b.c', baseUrl: 'http://api.example.com' }),

@@ -100,7 +100,11 @@ describe('magicCodeMessageBuilder', () => {
     expect(() => magicCodeMessageBuilder({ appName: '' })).toThrow(
       new TypeError('options.appName must be a non-empty string'),
     )
-    expect(() => magicCodeMessageBuilder({ expiryMinutes: 0 })).toThrow(/options\.expiryMinutes/)
+    expect(() => magicCodeMessageBuilder({ expiryMinutes: 0 })).toThrow(
+      new TypeError(
+        'magicCodeMessageBuilder(): `expiryMinutes` must be a positive number of minutes (default 10); got 0.',
+      ),
+    )
     expect(() => magicCodeMessageBuilder({ template: 'x' as never })).toThrow(/options\.template/)
   })
 })

@@ -157,7 +157,9 @@ describe('smtpEmail', () => {
     )
     expect(() => smtpEmail({ from: 'a@b.c' } as never)).toThrow(/smtpEmail: options\.transport/)
     expect(() => smtpEmail({ from: 'a@b.c', transport: {}, timeoutMs: -1 })).toThrow(
-      /smtpEmail: options\.timeoutMs/,
+      new TypeError(
+        'smtpEmail(): `timeoutMs` must be a positive whole number of milliseconds up to 2147483647 (default 10000); got -1.',
+      ),
     )
   })
 })

@@ -136,6 +136,10 @@ describe('checkInstant options', () => {
     const { appId, adminToken, apiURI } = local()
     await expect(
       checkInstant(client('ours', { appId, adminToken, apiURI }), { timeoutMs: -1 }),
-    ).rejects.toThrow(/`timeoutMs` must be a positive number of milliseconds/)
+    ).rejects.toThrow(
+      new TypeError(
+        'checkInstant(): `timeoutMs` must be a positive number of milliseconds up to 2147483647 (default 10000); got -1.',
+      ),
+    )
   })
 })

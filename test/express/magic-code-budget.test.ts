@@ -326,13 +326,23 @@ describe('magic-code records', () => {
     const db = countedDb()
     const make = (o: Record<string, unknown>) => () =>
       magicCodeRouter({ db, sendEmail: () => {}, ...o } as Parameters<typeof magicCodeRouter>[0])
-    for (const bad of [0, -1, 1.5, '600000', DAILY_WINDOW_MS + 1]) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [1.5, '1.5'],
+      ['600000', 'a string'],
+      [DAILY_WINDOW_MS + 1, '86400001'],
+    ] as const) {
       expect(make({ codeTtlMs: bad })).toThrow(
-        '`codeTtlMs` must be a positive integer number of milliseconds up to 86400000 (default 600000).',
+        new TypeError(
+          `magicCodeRouter(): \`codeTtlMs\` must be a positive whole number of milliseconds up to 86400000 (default 600000); got ${shown}.`,
+        ),
       )
     }
     expect(make({ codeAttempts: 0 })).toThrow(
-      '`codeAttempts` must be a positive integer (default 5).',
+      new TypeError(
+        'magicCodeRouter(): `codeAttempts` must be a positive integer (default 5); got 0.',
+      ),
     )
     expect(make({ dailyLimits: 'many' })).toThrow(/`dailyLimits` must be an object/)
     for (const [name, fallback] of [
@@ -341,7 +351,9 @@ describe('magic-code records', () => {
       ['attemptsPerClient', 20],
     ] as const) {
       expect(make({ dailyLimits: { [name]: Number.POSITIVE_INFINITY } })).toThrow(
-        `\`dailyLimits.${name}\` must be a positive integer (default ${fallback}).`,
+        new TypeError(
+          `magicCodeRouter(): \`dailyLimits.${name}\` must be a positive integer (default ${fallback}); got Infinity.`,
+        ),
       )
     }
     expect(make({ store: { get: () => undefined } })).toThrow(/`store` must be a state store/)

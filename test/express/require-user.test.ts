@@ -390,9 +390,16 @@ describe('factory checks', () => {
     expect(() => requireInstantUser({ db, onError: 'throw' as any })).toThrow(/`onError`/)
     expect(() => requireInstantUser({ db, logger: {} as any })).toThrow(/`logger`/)
     expect(() => requireInstantUser({ db, cookie: 'a b' })).toThrow(/`cookie`/)
-    for (const bad of [0, -1, Number.NaN, '100']) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      ['100', 'a string'],
+    ] as const) {
       expect(() => requireInstantUser({ db, instantTimeoutMs: bad as any })).toThrow(
-        '`instantTimeoutMs` must be a positive number of milliseconds (default 10000).',
+        new TypeError(
+          `requireInstantUser(): \`instantTimeoutMs\` must be a positive number of milliseconds up to 2147483647 (default 10000); got ${shown}.`,
+        ),
       )
     }
   })

@@ -644,10 +644,20 @@ describe('router options', () => {
 
   it('magicCodeRouter: sendEmailTimeoutMs must be a positive number of ms', () => {
     const db = makeDb('ours', localInstant())
-    for (const bad of [0, -5, Number.POSITIVE_INFINITY, '15000', 2 ** 31]) {
+    for (const [bad, shown] of [
+      [0, '0'],
+      [-5, '-5'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      ['15000', 'a string'],
+      [2 ** 31, '2147483648'],
+    ] as const) {
       expect(() =>
         magicCodeRouter({ db, sendEmail: () => {}, sendEmailTimeoutMs: bad as any }),
-      ).toThrow('`sendEmailTimeoutMs` must be a positive number of milliseconds (default 15000).')
+      ).toThrow(
+        new TypeError(
+          `magicCodeRouter(): \`sendEmailTimeoutMs\` must be a positive number of milliseconds up to 2147483647 (default 15000); got ${shown}.`,
+        ),
+      )
     }
     expect(() => magicCodeRouter({ db, sendEmail: () => {}, sendEmailTimeoutMs: 1 })).not.toThrow()
   })

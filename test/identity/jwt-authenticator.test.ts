@@ -386,7 +386,7 @@ describe('jwtAuthenticator options', () => {
     [
       'a JWKS cache age under a second (a fetch per sign-in)',
       { ...base, jwksUri: 'https://x.test/jwks', algorithms: ['RS256'], jwksCacheMaxAgeMs: 0 },
-      /options\.jwksCacheMaxAgeMs must be at least 1000 ms/,
+      'jwtAuthenticator(): `jwksCacheMaxAgeMs` must be a number of milliseconds of at least 1000 (default 600000); got 0.',
     ],
     [
       'a public key that is not one',
@@ -396,7 +396,7 @@ describe('jwtAuthenticator options', () => {
     [
       'a negative clock tolerance',
       { ...base, secret: SECRET, algorithms: ['HS256'], clockToleranceSec: -1 },
-      /options\.clockToleranceSec/,
+      'jwtAuthenticator(): `clockToleranceSec` must be a non-negative number of seconds (default 5); got -1.',
     ],
     [
       'an empty token field',

@@ -155,15 +155,21 @@ describe('query budgets', () => {
   })
 
   it('validates the budget options', async () => {
-    for (const name of [
-      'maxQueryBytes',
-      'maxQueryForms',
-      'maxResultRows',
-      'maxResultBytes',
-      'queryTimeoutMs',
-    ]) {
+    for (const [name, expected] of [
+      [
+        'maxQueryBytes',
+        'a positive whole number of bytes, or Infinity for no limit (default 262144)',
+      ],
+      ['maxQueryForms', 'a positive integer, or Infinity for no limit (default 1000)'],
+      ['maxResultRows', 'a positive integer, or Infinity for no limit (default 100000)'],
+      [
+        'maxResultBytes',
+        'a positive whole number of bytes, or Infinity for no limit (default 33554432)',
+      ],
+      ['queryTimeoutMs', 'a positive number of milliseconds up to 2147483647 (default 3000)'],
+    ] as const) {
       await expect(startLocalInstant({ logger: false, [name]: -1 })).rejects.toThrow(
-        new TypeError(`startLocalInstant: "${name}" must be a positive number, got -1`),
+        new TypeError(`startLocalInstant(): \`${name}\` must be ${expected}; got -1.`),
       )
     }
   })

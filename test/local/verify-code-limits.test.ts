@@ -131,14 +131,16 @@ describe("runtime verify_magic_code: limits equivalent to the kit's", () => {
   })
 
   it('validates the new options', async () => {
-    for (const name of [
-      'magicCodeAttempts',
-      'magicCodeVerifiesPerDay',
-      'guestSignInsPerHour',
-      'rateLimitMaxKeys',
-    ]) {
+    for (const [name, fallback] of [
+      ['magicCodeAttempts', 5],
+      ['magicCodeVerifiesPerDay', 50],
+      ['guestSignInsPerHour', 300],
+      ['rateLimitMaxKeys', 100000],
+    ] as const) {
       await expect(startLocalInstant({ logger: false, [name]: 0 })).rejects.toThrow(
-        new TypeError(`startLocalInstant: "${name}" must be a positive number, got 0`),
+        new TypeError(
+          `startLocalInstant(): \`${name}\` must be a positive integer, or Infinity for no limit (default ${fallback}); got 0.`,
+        ),
       )
     }
   })
