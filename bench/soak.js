@@ -4,8 +4,8 @@
 // SOAK_DURATION s (default 60) a load generator in its own process keeps SOAK_CONNECTIONS (200)
 // connections busy over 1,000 users' tokens mixed with bogus ones (see soak-load.js). Local
 // Instant runs in a third process on a SQLite file; it is stopped at 40 % of the run and started
-// again, on the same port with the same data, at 50 %. SOAK_APP=bare or undici runs the same
-// soak against a control app instead. Prints one JSON line:
+// again, on the same port with the same data, at 50 % (SOAK_OUTAGES=n: n shorter outages).
+// SOAK_APP=bare or undici runs the same soak against a control app instead. Prints one JSON line:
 //   - every status the app answered, and the 5xx answers outside the outage window
 //     (the only documented 5xx here is 503 auth_unavailable while Instant is down);
 //   - unhandled rejections (must be 0);
@@ -57,8 +57,19 @@ const SNAPSHOT_DIR = process.env.SOAK_HEAP_SNAPSHOTS ?? ''
  * finish; `rssAtGc` keeps the figure read at once. SOAK_SETTLE_MS=0 reads at once.
  */
 const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 100)
-const STOP_AT_S = DURATION_S * 0.4
-const RESTART_AT_S = DURATION_S * 0.5
+/**
+ * How many times Local Instant is stopped and started again (default 1: down from 40 % to 50 %
+ * of the run). With more, the outages share 40–90 % of the run, each down for a fifth of its
+ * slot: to see whether memory grows with every outage or only once.
+ */
+const OUTAGES = Number(process.env.SOAK_OUTAGES ?? 1)
+if (!Number.isInteger(OUTAGES) || OUTAGES < 1) throw new Error('SOAK_OUTAGES: an integer >= 1')
+const OUTAGE_SLOT_S = (DURATION_S * 0.5) / OUTAGES
+/** @type {Array<{ stopAtS: number, restartAtS: number }>} */
+const OUTAGE_PLAN = Array.from({ length: OUTAGES }, (_, i) => ({
+  stopAtS: DURATION_S * 0.4 + i * OUTAGE_SLOT_S,
+  restartAtS: DURATION_S * 0.4 + i * OUTAGE_SLOT_S + OUTAGE_SLOT_S / 5,
+}))
 const RSS_FIRST_AT_S = Math.min(10, DURATION_S / 6)
 /** After the restart, in-flight verifications and pooled connections settle within this, in s. */
 const RECOVERY_GRACE_S = 5
@@ -153,10 +164,10 @@ const statusCodes = {}
 /** @type {Record<string, number>} */
 const fiveXxOutsideOutage = {}
 let t0 = 0
-// The outage window, in s since t0: from the moment the stop begins until Local Instant listens
-// again (plus RECOVERY_GRACE_S); set as it happens, since starting a process takes a while.
-let outageFrom = Infinity
-let outageTo = Infinity
+// The outage windows, in s since t0: from the moment a stop begins until Local Instant listens
+// again (plus RECOVERY_GRACE_S); set as they happen, since starting a process takes a while.
+/** @type {Array<{ from: number, to: number }>} */
+const outages = []
 const app = express()
 app.use((_req, res, next) => {
   res.on('finish', () => {
@@ -164,7 +175,8 @@ app.use((_req, res, next) => {
     statusCodes[status] = (statusCodes[status] ?? 0) + 1
     if (status >= 500) {
       const at = (performance.now() - t0) / 1000
-      const inOutage = status === 503 && at >= outageFrom && at <= outageTo + RECOVERY_GRACE_S
+      const inOutage =
+        status === 503 && outages.some((o) => at >= o.from && at <= o.to + RECOVERY_GRACE_S)
       if (!inOutage) fiveXxOutsideOutage[status] = (fiveXxOutsideOutage[status] ?? 0) + 1
     }
   })
@@ -263,23 +275,29 @@ const sampler =
       }, SAMPLE_EVERY_S * 1000)
     : undefined
 
-const outage = (async () => {
-  await until(STOP_AT_S)
-  outageFrom = sinceStart()
-  await stop(local.proc)
-  const stoppedAt = sinceStart()
-  await until(RESTART_AT_S)
-  local = await start('soak-local.js', [], { DB_PATH: dbPath, PORT: String(localPort) })
-  const restartedAt = sinceStart()
-  outageTo = restartedAt
-  return { stoppedAt, restartedAt }
+const outagesDone = (async () => {
+  /** @type {Array<[number, number]>} */
+  const happened = []
+  for (const { stopAtS, restartAtS } of OUTAGE_PLAN) {
+    await until(stopAtS)
+    const window = { from: sinceStart(), to: Infinity }
+    outages.push(window)
+    await stop(local.proc)
+    const stoppedAt = sinceStart()
+    await until(restartAtS)
+    local = await start('soak-local.js', [], { DB_PATH: dbPath, PORT: String(localPort) })
+    window.to = sinceStart()
+    happened.push([Number(stoppedAt.toFixed(1)), Number(window.to.toFixed(1))])
+  }
+  return happened
 })()
 
 await until(RSS_FIRST_AT_S)
 const memFirst = await sample('first')
 /** @type {any} */
 const loadResult = await load
-const { stoppedAt, restartedAt } = await outage
+const outagesS = await outagesDone
+const [stoppedAt, restartedAt] = /** @type {[number, number]} */ (outagesS[0])
 clearInterval(sampler)
 const memLast = await sample('end')
 const elapsedS = sinceStart()
@@ -300,8 +318,9 @@ process.stdout.write(
     elapsedS: Number(elapsedS.toFixed(1)),
     connections: CONNECTIONS,
     users: USERS,
-    stoppedAtS: Number(stoppedAt.toFixed(1)),
-    restartedAtS: Number(restartedAt.toFixed(1)),
+    stoppedAtS: stoppedAt,
+    restartedAtS: restartedAt,
+    outagesS,
     requests: loadResult.requests,
     rps: Math.round(loadResult.rps),
     clientErrors: loadResult.errors,
