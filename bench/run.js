@@ -14,6 +14,7 @@
 //   MULTI_TRIALS=200                                  (sign-outs timed by the multi section)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
+//   SOAK_CONTROL=none                                 (skip the soak's bare-route control run)
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -638,6 +639,21 @@ async function main() {
       log(`soak FAILED: ${/** @type {Error} */ (err).message}`)
       results.soak = { failed: String(/** @type {Error} */ (err).message) }
     }
+    // The same soak against a bare Express route (no kit, no Instant calls), so the RSS growth
+    // that any Node/Express server shows under this load is printed beside the kit's.
+    if (process.env.SOAK_CONTROL !== 'none') {
+      try {
+        log('soak control: the same soak against a bare Express route…')
+        results.soakBare = await runChild('soak-bare', 'soak.js', {
+          nodeArgs: ['--expose-gc'],
+          env: { SOAK_APP: 'bare' },
+          timeoutMs: 300_000,
+        })
+      } catch (err) {
+        log(`soak control FAILED: ${/** @type {Error} */ (err).message}`)
+        results.soakBare = { failed: String(/** @type {Error} */ (err).message) }
+      }
+    }
   }
 
   env.loadavgAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
@@ -823,6 +839,7 @@ function evaluateTargets(results) {
         ? 'failed'
         : `${fmt(soak.rssGrowthMB, 1)} MB (${fmt(soak.rssAtFirstMB, 1)} → ${fmt(soak.rssAtEndMB, 1)})`,
       pass: failed ? null : soak.rssGrowthMB <= 10,
+      note: failed ? undefined : soakMemoryNote(soak, results.soakBare),
     })
     targets.push({
       id: 'S4',
@@ -834,6 +851,24 @@ function evaluateTargets(results) {
     })
   }
   return targets
+}
+
+/**
+ * Where the soak's RSS growth sits, and the bare route's figure beside it (docs/performance.md).
+ * @param {Record<string, any>} soak @param {Record<string, any> | undefined} bare
+ */
+function soakMemoryNote(soak, bare) {
+  const g = soak.growthMB ?? {}
+  const sign = (/** @type {number} */ x) => `${x >= 0 ? '+' : ''}${fmt(x, 1)}`
+  const parts = [
+    `live heap ${sign(soak.liveHeapGrowthMB)}`,
+    `heap total ${sign(g.heapTotal)}`,
+    `external ${sign(g.external)}`,
+    `native ${sign(g.native)}`,
+    `read as gc() returns ${sign(soak.rssAtGcGrowthMB)}`,
+  ]
+  if (bare && !bare.failed) parts.push(`bare route ${sign(bare.rssGrowthMB)} MB`)
+  return parts.join(', ')
 }
 
 /** @param {Record<string, any>} results */
