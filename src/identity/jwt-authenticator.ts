@@ -3,17 +3,22 @@
  * (Auth0, Clerk, Cognito, Firebase, Google, your own), for `signInRouter({ authenticate })`.
  */
 import { createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto'
-import {
-  createRemoteJWKSet,
-  jwtVerify,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose'
+import type * as Jose from 'jose'
+import type { JWK, JWTPayload, JWTVerifyGetKey } from 'jose'
 import { KitError } from '../core/errors.js'
 import { isLoopbackHost } from '../core/loopback.js'
 import { resolveNumber, resolveTimeoutMs } from '../core/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+
+/**
+ * jose (46 modules, ~0.8 MB of heap) is loaded at the first sign-in that needs it, not when the
+ * package is imported: most apps that import the kit never verify a JWT.
+ */
+let jose: Promise<typeof Jose> | undefined
+function loadJose(): Promise<typeof Jose> {
+  jose ??= import('jose')
+  return jose
+}
 
 /** Allowed clock skew, in seconds, for `exp` and `nbf`, unless `clockToleranceSec` says otherwise. */
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 5
@@ -197,8 +202,8 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
     try {
       const { payload } =
         typeof key === 'function'
-          ? await jwtVerify(token, key, verifyOptions)
-          : await jwtVerify(token, key, verifyOptions)
+          ? await (await loadJose()).jwtVerify(token, key, verifyOptions)
+          : await (await loadJose()).jwtVerify(token, key, verifyOptions)
       return payload
     } catch (err) {
       if (err instanceof JwksUnavailable) {
@@ -311,10 +316,12 @@ function keySource(options: JwtAuthenticatorOptions): {
       min: MIN_JWKS_CACHE_MAX_AGE_MS,
       unit: 'milliseconds',
     })
-    // Created once: jose caches the keys, coalesces fetches and refetches on an unknown `kid`.
-    const jwks = createRemoteJWKSet(url, { timeoutDuration, cacheMaxAge })
+    // Created once, at the first sign-in: jose caches the keys, coalesces fetches and refetches
+    // on an unknown `kid`.
+    let jwks: ReturnType<typeof Jose.createRemoteJWKSet> | undefined
     const getKey: JWTVerifyGetKey = async (header, token) => {
       try {
+        jwks ??= (await loadJose()).createRemoteJWKSet(url, { timeoutDuration, cacheMaxAge })
         return await jwks(header, token)
       } catch (err) {
         const code = (err as { code?: unknown } | null)?.code
