@@ -16,7 +16,8 @@
 // reads req.instant.db), undici-dispatch (see bench/run.js).
 //
 // Environment: API_URI, APP_ID, ADMIN_TOKEN (Local Instant), BENCH_USER_JSON (the canned user the
-// bare variants answer with, captured from a real verification so the bodies match in size).
+// bare variants answer with, captured from a real verification so the bodies match in size),
+// BENCH_CACHE_TTL_MS (the kit variants' cache TTL, for bench/instructions.js).
 import http from 'node:http'
 import express from 'express'
 
@@ -133,6 +134,10 @@ async function build() {
       /** @type {any} */
       const options = { db }
       if (variant === 'kit-nocache') options.cache = false
+      // bench/instructions.js runs for minutes under valgrind: keep the cache warm throughout.
+      else if (process.env.BENCH_CACHE_TTL_MS) {
+        options.cache = { ttlMs: Number(process.env.BENCH_CACHE_TTL_MS) }
+      }
       app.get('/me', requireInstantUser(options), (req, res) => {
         const instant = /** @type {any} */ (req).instant
         // Read the scoped db where the comparison calls for it (the SDK variant calls asUser()),
