@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+/** Test files run at once (forks); `--maxWorkers` on the command line overrides it. */
+const MAX_WORKERS = 3
+
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 export default defineConfig({
@@ -16,8 +19,12 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    // Two cores here: run files in forks so native addons and servers stay isolated.
+    // Files run in forks so native addons and servers stay isolated.
     pool: 'forks',
+    // vitest's default is one fork per core less one: a single fork on CI's two cores. Many
+    // files mostly wait (loopback servers, timeouts, Chromium, redis-server, tsc in a child),
+    // so a third fork keeps both cores busy.
+    maxWorkers: MAX_WORKERS,
     testTimeout: 20_000,
     hookTimeout: 30_000,
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },

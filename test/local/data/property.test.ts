@@ -270,7 +270,9 @@ test('engine answers match a direct in-memory evaluation', () => {
     }),
     { numRuns: 1000 },
   )
-})
+  // A bound on a hang, not a speed assertion: 1000 CPU-bound runs (about 5 s of one core on
+  // CI) while the suite runs three forks on two cores.
+}, 120_000)
 
 type Mutation =
   | { kind: 'set'; item: number; n: number | null }
