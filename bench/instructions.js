@@ -8,8 +8,9 @@
 // Instant in its own process (not counted), the app under callgrind with instrumentation off, a
 // warm-up of INSTR_WARMUP requests (default 8,000; JIT tiers settle), then INSTR_REQUESTS (3,000)
 // requests counted, over 10 keep-alive connections with one user's token each. V8 runs with
-// `--predictable` (no concurrent GC or compiler threads, no time-based heuristics), so two runs
-// agree to a fraction of a percent; absolute figures differ from a normal Node's, ratios much less.
+// `--predictable` (no concurrent GC or compiler threads, no time-based heuristics). Runs of the
+// same code still spread by about ±2.5 % (when GCs fall relative to the counted window): compare
+// medians of several runs before reading a difference smaller than that.
 // The kit variants get a one-hour cache TTL (BENCH_CACHE_TTL_MS), since a run takes minutes.
 //
 // Needs `valgrind` (Debian package). Each variant takes ~5–10 minutes.
