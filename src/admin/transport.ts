@@ -5,7 +5,7 @@ import type { InstantErrorBody, InstantTransportErrorCode } from './errors.js'
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './options.js'
 import type { ResolvedOptions } from './options.js'
 import type { RequestOptions } from './user.js'
-import { resolveTimeoutMs } from '../core/numbers.js'
+import { TIMEOUT_RULE, fitsNumberRule, resolveTimeoutMs } from '../core/numbers.js'
 
 /** HTTP methods the admin API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
@@ -91,7 +91,8 @@ export function createTransport(options: ResolvedOptions): Transport {
   ): Promise<unknown> {
     const signal = call?.signal
     const deadlineMs = call?.timeoutMs
-    if (deadlineMs !== undefined) {
+    // Checked per call (it is a per-call option), without allocating when it is fine.
+    if (deadlineMs !== undefined && !fitsNumberRule(deadlineMs, TIMEOUT_RULE)) {
       resolveTimeoutMs(deadlineMs, {
         factory: 'instant-express-auth/admin call',
         option: 'timeoutMs',

@@ -59,11 +59,14 @@ export function resolveNumber(value: unknown, where: NumberOption & NumberRule):
 }
 
 /** A timeout in ms: positive and within what `setTimeout` honours ({@link MAX_TIMEOUT_MS}). */
+export const TIMEOUT_RULE: NumberRule = { unit: 'milliseconds', max: MAX_TIMEOUT_MS }
+
+/** Validates a timeout in ms by {@link TIMEOUT_RULE} (whole ms with `integer`). */
 export function resolveTimeoutMs(
   value: unknown,
   where: NumberOption & Pick<NumberRule, 'integer'>,
 ): number {
-  return resolveNumber(value, { ...where, unit: 'milliseconds', max: MAX_TIMEOUT_MS })
+  return resolveNumber(value, { ...where, ...TIMEOUT_RULE })
 }
 
 /** A count: a positive integer, optionally capped. */
