@@ -22,6 +22,7 @@ import {
   makeDb,
   recordingLogger,
   startLocal,
+  userToken,
   type DbKind,
   type Framework,
 } from './helpers.js'
@@ -39,19 +40,6 @@ let local: LocalInstant
 let token: string
 let rateLimited: Server
 let rateLimitedURI: string
-
-async function userToken(instance: LocalInstant, email: string): Promise<string> {
-  const admin = init({
-    appId: instance.appId,
-    adminToken: instance.adminToken,
-    apiURI: instance.apiURI,
-  })
-  try {
-    return await admin.auth.createToken({ email })
-  } finally {
-    await admin.close()
-  }
-}
 
 beforeAll(async () => {
   local = await startLocal()

@@ -111,6 +111,20 @@ export function makeDb(
   return (kind === 'ours' ? init(config) : sdkInit(config)) as unknown as InstantAuthDb
 }
 
+/** A refresh token for `email` (the user is created if missing), minted through the admin API. */
+export async function userToken(
+  local: { appId: string; adminToken: string; apiURI: string },
+  email: string,
+): Promise<string> {
+  // Only the three settings: a LocalInstant has more keys, which init() refuses as unknown.
+  const admin = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
+  try {
+    return await admin.auth.createToken({ email })
+  } finally {
+    await admin.close()
+  }
+}
+
 export async function startLocal(): Promise<LocalInstant> {
   return startLocalInstant({
     port: 0,

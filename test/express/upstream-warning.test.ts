@@ -22,30 +22,12 @@ import {
   makeDb,
   recordingLogger,
   startLocal,
-  type DbKind,
+  userToken,
 } from './helpers.js'
 
 const APP_ID = '12345678-1234-4234-8234-123456789012'
 const ADMIN = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 const TOKEN = '11111111-1111-4111-8111-111111111111'
-
-function client(kind: DbKind, apiURI: string, appId = APP_ID, adminToken = ADMIN): InstantAuthDb {
-  const config = { appId, adminToken, apiURI }
-  return (kind === 'ours' ? init(config) : sdkInit(config)) as unknown as InstantAuthDb
-}
-
-async function userToken(
-  local: { appId: string; adminToken: string; apiURI: string },
-  email: string,
-): Promise<string> {
-  // Only the three settings: a LocalInstant has more keys, which init() refuses as unknown.
-  const admin = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
-  try {
-    return await admin.auth.createToken({ email })
-  } finally {
-    await admin.close()
-  }
-}
 
 let refusedURI: string
 let httpServer: Server
@@ -68,7 +50,7 @@ describe.each(DB_KINDS)('outage warnings with the %s client', (kind) => {
     'Instant not running: every route 503, one warning naming origin and code (%s)',
     async (framework) => {
       const logger = recordingLogger()
-      const db = client(kind, refusedURI)
+      const db = makeDb(kind, { appId: APP_ID, adminToken: ADMIN, apiURI: refusedURI })
       const app = createApp(framework)
       app.use(
         signInRouter({ db, logger, rateLimit: false, authenticate: () => ({ email: 'a@b.co' }) }),
@@ -98,7 +80,7 @@ describe.each(DB_KINDS)('outage warnings with the %s client', (kind) => {
 
   it('https:// against an http port: 503 and a warning with the TLS error code', async () => {
     const logger = recordingLogger()
-    const db = client(kind, httpsToHttpURI)
+    const db = makeDb(kind, { appId: APP_ID, adminToken: ADMIN, apiURI: httpsToHttpURI })
     const app = createApp('express5')
     app.route('GET', '/me', requireInstantUser({ db, logger }), (_req, res) => json(res, 200, {}))
     const res = await request(app.handler).get('/me').set('token', TOKEN).expect(503)
@@ -140,7 +122,11 @@ describe('wrong app id behind requireInstantUser', () => {
       try {
         const token = await userToken(local, 'real@example.com')
         const logger = recordingLogger()
-        const db = client(kind, local.apiURI, APP_ID, local.adminToken)
+        const db = makeDb(kind, {
+          appId: APP_ID,
+          adminToken: local.adminToken,
+          apiURI: local.apiURI,
+        })
         const app = createApp('express5')
         app.route('GET', '/me', requireInstantUser({ db, logger }), (_req, res) =>
           json(res, 200, {}),
