@@ -180,17 +180,16 @@ function exchange(
     let received = 0
     let onAbort: (() => void) | undefined
     let requestController: Dispatcher.DispatchController | undefined
-    let deadlinePassed = false
+    let deadlinePassed: DeadlinePassed | undefined
     // From the start, so that time queued behind other requests counts too.
     const timer =
       deadlineMs === undefined
         ? undefined
         : setTimeout(() => {
-            deadlinePassed = true
-            const error = new DeadlinePassed(`no answer within ${deadlineMs} ms`)
+            deadlinePassed = new DeadlinePassed(`no answer within ${deadlineMs} ms`)
             // Still queued: fail now; the request is dropped when its turn comes.
-            if (requestController === undefined) reject(error)
-            else requestController.abort(error)
+            if (requestController === undefined) reject(deadlinePassed)
+            else requestController.abort(deadlinePassed)
           }, deadlineMs)
     const settle = (): void => {
       if (timer !== undefined) clearTimeout(timer)
@@ -199,8 +198,8 @@ function exchange(
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         requestController = controller
-        if (deadlinePassed) {
-          controller.abort(new DeadlinePassed(`no answer within ${String(deadlineMs)} ms`))
+        if (deadlinePassed !== undefined) {
+          controller.abort(deadlinePassed)
           return
         }
         if (signal === undefined) return

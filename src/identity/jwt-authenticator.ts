@@ -200,10 +200,12 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
 
   async function verifyToken(token: string): Promise<JWTPayload> {
     try {
+      const { jwtVerify } = await loadJose()
+      // Two calls only because jwtVerify's overloads take a key function or a key, not either.
       const { payload } =
         typeof key === 'function'
-          ? await (await loadJose()).jwtVerify(token, key, verifyOptions)
-          : await (await loadJose()).jwtVerify(token, key, verifyOptions)
+          ? await jwtVerify(token, key, verifyOptions)
+          : await jwtVerify(token, key, verifyOptions)
       return payload
     } catch (err) {
       if (err instanceof JwksUnavailable) {
