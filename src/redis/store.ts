@@ -4,7 +4,8 @@
  * every command has a deadline, and a Redis that is down or slow makes the operation reject
  * with 503 `auth_unavailable` (limits and code checks fail closed) instead of waiting.
  */
-import { KitError } from '../core/errors.js'
+import { KitError, isKitError } from '../core/errors.js'
+import { withTimeout } from '../core/timeout.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { resolveTimeoutMs } from '../core/numbers.js'
 import { resolveLogger, type KitLogger } from '../core/events.js'
@@ -119,23 +120,27 @@ function createRedisStore(
   /** One command with a deadline; a down connection fails at once instead of queueing. */
   function send(args: readonly string[]): Promise<unknown> {
     if (!connection.ready()) return Promise.reject(unavailable(new Error('not connected')))
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(unavailable(new Error(`no answer in ${timeoutMs} ms`))),
-        timeoutMs,
-      )
-      connection.send(args).then(
-        (reply) => {
-          clearTimeout(timer)
-          resolve(reply)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          // NOSCRIPT is Redis answering (an empty script cache after a restart), not an outage.
-          reject(isNoScript(error) ? error : unavailable(error))
-        },
-      )
+    let reply: Promise<unknown>
+    try {
+      reply = connection.send(args)
+    } catch (error) {
+      return Promise.reject(unavailable(error)) // a client that throws instead of rejecting
+    }
+    return withTimeout(reply, timeoutMs, () =>
+      unavailable(new Error(`no answer in ${timeoutMs} ms`)),
+    ).catch((error: unknown) => {
+      // NOSCRIPT is Redis answering (an empty script cache after a restart), not an outage.
+      throw isNoScript(error) || isKitError(error) ? error : unavailable(error)
     })
+  }
+
+  /** A `[number, number]` reply of our scripts; anything else is a broken Redis (503). */
+  function pair(reply: unknown): [number, number] {
+    if (Array.isArray(reply) && reply.length === 2) {
+      const [a, b] = reply.map(Number)
+      if (Number.isFinite(a) && Number.isFinite(b)) return [a as number, b as number]
+    }
+    throw unavailable(new TypeError('unexpected Redis reply'))
   }
 
   async function run(script: Script, key: string, ...args: string[]): Promise<unknown> {
@@ -241,14 +246,6 @@ function createRedisStore(
       await closing?.close()
     },
   }
-}
-
-function pair(reply: unknown): [number, number] {
-  if (Array.isArray(reply) && reply.length === 2) {
-    const [a, b] = reply.map(Number)
-    if (Number.isFinite(a) && Number.isFinite(b)) return [a as number, b as number]
-  }
-  throw new KitError('auth_unavailable', { cause: new TypeError('unexpected Redis reply') })
 }
 
 function isNoScript(error: unknown): boolean {
