@@ -9,10 +9,21 @@
 import { classifyInstantError } from './classify-error.js'
 import type { KitLogger, OnEvent } from './events.js'
 import type { InstantAuthDb } from './instant-db.js'
-import { DEFAULT_INSTANT_TIMEOUT_MS, withInstantTimeout } from './instant-timeout.js'
+import { DEFAULT_INSTANT_TIMEOUT_MS, callInstant } from './instant-timeout.js'
 
 /** A well-formed user id that no user has: the probe only asks whether the call is allowed. */
 const PROBE_USER_ID = '00000000-0000-4000-8000-000000000000'
+
+/**
+ * One admin lookup of a user nobody has: resolves (to `null`) when Instant accepts `db`'s app id
+ * and admin token together, rejects with what the client threw otherwise. Bounded and cancelled
+ * at `timeoutMs` like every other call the kit makes. Also what `checkInstant` asks.
+ */
+export function probeCredentials(db: InstantAuthDb, timeoutMs: number): Promise<unknown> {
+  return callInstant(db, 'getUser', timeoutMs, (call) =>
+    db.auth.getUser({ id: PROBE_USER_ID }, call),
+  )
+}
 
 /** Per db: the running check, or `'done'` once it has an answer. */
 const probes = new WeakMap<object, Promise<void> | 'done'>()
@@ -27,17 +38,7 @@ export function checkAppIdOnce(
   onEvent: OnEvent | undefined,
 ): void {
   if (probes.has(db)) return
-  let call: Promise<unknown>
-  try {
-    call = withInstantTimeout(
-      db.auth.getUser({ id: PROBE_USER_ID }),
-      DEFAULT_INSTANT_TIMEOUT_MS,
-      'getUser',
-    )
-  } catch (error) {
-    call = Promise.reject(error)
-  }
-  const check = call.then(
+  const check = probeCredentials(db, DEFAULT_INSTANT_TIMEOUT_MS).then(
     () => void probes.set(db, 'done'),
     (error: unknown) => {
       const { error: kitError, log } = classifyInstantError(error, 'getUser')

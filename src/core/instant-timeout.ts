@@ -5,7 +5,6 @@
  */
 import { honoursCallTimeouts, type InstantCallOptions } from './instant-db.js'
 import { resolveTimeoutMs } from './numbers.js'
-import { withTimeout } from './timeout.js'
 
 /** How long one call to Instant may take before the kit answers 503, in ms. */
 export const DEFAULT_INSTANT_TIMEOUT_MS = 10_000
@@ -60,21 +59,12 @@ export function isInstantTimeoutError(value: unknown): value is InstantTimeoutEr
   )
 }
 
-/** Settles like `call`, or rejects with a timeout error (an outage) after `timeoutMs`. */
-export function withInstantTimeout<T>(
-  call: T | Promise<T>,
-  timeoutMs: number,
-  operation: string,
-): Promise<T> {
-  return withTimeout(call, timeoutMs, () => new InstantTimeoutError(operation, timeoutMs))
-}
-
 /** Calls that timed out but have not settled yet, per `db`. */
 const abandonedCalls = new WeakMap<object, { count: number }>()
 
 /**
- * Like {@link withInstantTimeout}, but the call is started here, bounded in the cheapest way the
- * client allows. Ours ({@link honoursCallTimeouts}) gets `{ timeoutMs }` and cancels the request
+ * Starts a call to Instant, bounded (past `timeoutMs` it rejects as an outage) in the cheapest
+ * way the client allows. Ours ({@link honoursCallTimeouts}) gets `{ timeoutMs }` and cancels the request
  * itself at the deadline (`INSTANT_TIMEOUT`). Any other client gets `{ signal }`, aborted at the
  * deadline by a timer here; a call that ignores the signal and runs on counts against
  * {@link MAX_ABANDONED_INSTANT_CALLS} for `db` until it settles, and past that bound new calls

@@ -5,7 +5,8 @@
 import { apiErrorShape, outageCode, ADMIN_TOKEN_REQUIRED_CODE } from '../core/classify-error.js'
 import { KitError } from '../core/errors.js'
 import { checkOptionKeys } from '../core/options.js'
-import { withInstantTimeout, DEFAULT_INSTANT_TIMEOUT_MS } from '../core/instant-timeout.js'
+import { probeCredentials } from '../core/app-id-probe.js'
+import { DEFAULT_INSTANT_TIMEOUT_MS } from '../core/instant-timeout.js'
 import { instantOrigin } from '../core/instant-origin.js'
 import type { InstantAuthDb } from '../core/instant-db.js'
 import { resolveTimeoutMs } from '../core/numbers.js'
@@ -16,9 +17,6 @@ export interface CheckInstantOptions {
   /** How long the check may take, in ms. Default `10_000`. */
   timeoutMs?: number
 }
-
-/** A well-formed user id no user has: the check asks only whether the lookup is allowed. */
-const PROBE_USER_ID = '00000000-0000-4000-8000-000000000000'
 
 const SAME_APP =
   'Copy INSTANT_APP_ID and INSTANT_APP_ADMIN_TOKEN from the same app (the dashboard, or the line `npx instant-local` prints).'
@@ -58,7 +56,7 @@ export async function checkInstant(
     throw misconfigured(noAdminToken(), undefined)
   let answer: unknown
   try {
-    answer = await withInstantTimeout(db.auth.getUser({ id: PROBE_USER_ID }), timeoutMs, 'getUser')
+    answer = await probeCredentials(db, timeoutMs)
   } catch (error) {
     throw misconfigured(explain(error, origin, timeoutMs), error)
   }

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
 import { withTimeout } from '../../src/core/timeout.js'
-import { withInstantTimeout } from '../../src/core/instant-timeout.js'
 
 describe('withTimeout', () => {
   it('settles like the call when it is in time, and clears its timer', async () => {
@@ -31,11 +30,5 @@ describe('withTimeout', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled)
     }
-  })
-
-  it('withInstantTimeout times out as a transport error (classified as an outage)', async () => {
-    await expect(
-      withInstantTimeout(new Promise(() => {}), 10, 'verifyToken'),
-    ).rejects.toMatchObject({ name: 'InstantTimeoutError', code: 'INSTANT_TIMEOUT' })
   })
 })
