@@ -28,6 +28,7 @@ import {
 } from './cookie.js'
 import { COMMON_OPTIONS, resolveCommonOptions, type CommonOptions } from './options.js'
 import type { OptionKeys } from '../core/options.js'
+import { setInstant } from './instant-slot.js'
 import { fail } from './respond.js'
 
 /** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
@@ -152,7 +153,7 @@ function build(
       // and refused, on every page load until it expires. Optional pages go on signed out.
       cookieSession.clear(req, res)
       if (optional) {
-        req.instant = null
+        setInstant(req, null)
         try {
           next()
         } catch (downstream) {
@@ -175,7 +176,7 @@ function build(
       reject(req, res, next, new KitError('guest_not_allowed'))
       return
     }
-    req.instant = createInstantContext(user, token, db)
+    setInstant(req, createInstantContext(user, token, db))
     next()
   }
 
@@ -208,7 +209,7 @@ function build(
     }
     if (token === undefined) {
       if (optional) {
-        req.instant = null
+        setInstant(req, null)
         next()
       } else {
         reject(req, res, next, missingTokenError())
