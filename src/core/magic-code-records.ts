@@ -100,7 +100,8 @@ function sameMac(a: string, b: string): boolean {
 /**
  * Builds the records over `store`, written under `key` (see code-secret.ts). Each step is one
  * atomic store operation; counters are hit *before* the comparison, so concurrent guesses cannot
- * overrun a ceiling.
+ * overrun a ceiling. Operations that do not depend on each other go to the store together: a
+ * wrong guess costs two sequential round trips, a right one three, an issue one.
  */
 export function magicCodeRecords(
   store: StateStore,
@@ -129,25 +130,37 @@ export function magicCodeRecords(
       const id = randomBytes(16).toString('base64url')
       const record: CodeRecord = { id, mac: codeMac(id, email, code), issuedAt: Date.now() }
       // The live marker is what a right answer consumes; the record says which code is latest.
-      await store.put(liveKey(id), '1', budget.ttlMs)
-      await store.put(recordKey(emailTag(email)), JSON.stringify(record), budget.ttlMs)
+      // Written together: if only one lands, no code verifies outside the rules. A marker alone
+      // is named by no record and expires with the code; a record alone replaced the previous
+      // code and answers "used" for the new one, so the user asks again (and the route answers
+      // 503 before any email goes out).
+      await Promise.all([
+        store.put(liveKey(id), '1', budget.ttlMs),
+        store.put(recordKey(emailTag(email)), JSON.stringify(record), budget.ttlMs),
+      ])
     },
 
     async check(email, client, code) {
       const tag = emailTag(email)
-      const record = parseRecord(await store.get(recordKey(tag)))
-      if (record === undefined) return { outcome: 'rejected', reason: 'none' }
-      const expiresAt = record.issuedAt + budget.ttlMs
-      if (expiresAt <= Date.now()) return { outcome: 'rejected', reason: 'expired' }
-      const perEmail = await store.hit(`iea:code-attempts-day:e:${tag}`, DAILY_WINDOW_MS)
-      const perClient = await store.hit(
-        `iea:code-attempts-day:c:${mac('client', client, email).slice(0, 32)}`,
-        DAILY_WINDOW_MS,
-      )
+      // The daily counters are hit with the read of the record, whether or not a code is pending
+      // (so a 429 says nothing about one), and before anything is compared.
+      const [raw, perEmail, perClient] = await Promise.all([
+        store.get(recordKey(tag)),
+        store.hit(`iea:code-attempts-day:e:${tag}`, DAILY_WINDOW_MS),
+        store.hit(
+          `iea:code-attempts-day:c:${mac('client', client, email).slice(0, 32)}`,
+          DAILY_WINDOW_MS,
+        ),
+      ])
       if (perEmail.count > budget.dailyAttemptsPerEmail)
         return { outcome: 'limited', resetAt: perEmail.resetAt }
       if (perClient.count > budget.dailyAttemptsPerClient)
         return { outcome: 'limited', resetAt: perClient.resetAt }
+      const record = parseRecord(raw)
+      if (record === undefined) return { outcome: 'rejected', reason: 'none' }
+      const expiresAt = record.issuedAt + budget.ttlMs
+      if (expiresAt <= Date.now()) return { outcome: 'rejected', reason: 'expired' }
+      // The code's own counter is named by the record's id, hence a second round trip.
       const attempt = await store.hit(attemptsKey(record.id), budget.ttlMs)
       if (attempt.count > budget.attemptsPerCode) return { outcome: 'rejected', reason: 'burned' }
       if (!sameMac(record.mac, codeMac(record.id, email, code)))

@@ -113,6 +113,39 @@ function readableStore(): StateStore & { written: Map<string, string> } {
   }
 }
 
+/**
+ * Counts sequential round trips: operations started in the same tick share one round, as
+ * commands sent together share one network round trip to Redis.
+ */
+function roundCountingStore(): StateStore & { rounds(): number } {
+  const base = memoryStore()
+  let rounds = 0
+  let batch: Array<() => void> | undefined
+  const later =
+    <A extends unknown[], T>(op: (...args: A) => Promise<T>) =>
+    (...args: A): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        if (batch === undefined) {
+          const current: Array<() => void> = []
+          batch = current
+          rounds += 1
+          setImmediate(() => {
+            batch = undefined
+            for (const run of current) run()
+          })
+        }
+        batch.push(() => void op(...args).then(resolve, reject))
+      })
+  return {
+    hit: later(base.hit),
+    put: later(base.put),
+    get: later(base.get),
+    take: later(base.take),
+    delete: later(base.delete),
+    rounds: () => rounds,
+  }
+}
+
 describe('what a store reader learns', () => {
   it('no code: the record holds a keyed MAC, matching no unkeyed hash of the code', async () => {
     const store = readableStore()
@@ -193,5 +226,34 @@ describe('what a store reader learns', () => {
       outcome: 'rejected',
       reason: 'none',
     })
+  })
+})
+
+describe('store round trips', () => {
+  it('a send reserves in one, issues in one; a wrong guess costs two, a right one three', async () => {
+    const store = roundCountingStore()
+    const records = magicCodeRecords(store, BUDGET, KEY)
+    const rounds = async (op: () => Promise<unknown>): Promise<number> => {
+      const before = store.rounds()
+      await op()
+      return store.rounds() - before
+    }
+    expect(await rounds(() => records.reserveSend(EMAIL))).toBe(1)
+    expect(await rounds(() => records.issue(EMAIL, '123456'))).toBe(1)
+    expect(await rounds(() => records.check(EMAIL, 'ip', '000000'))).toBe(2)
+    expect(await rounds(() => records.check(EMAIL, 'ip', '123456'))).toBe(3)
+    expect(await rounds(() => records.check('bob@example.com', 'ip', '123456'))).toBe(1)
+  })
+
+  it('guesses with no code pending count against the daily ceilings too (a 429 tells nothing)', async () => {
+    const records = magicCodeRecords(memoryStore(), { ...BUDGET, dailyAttemptsPerEmail: 3 }, KEY)
+    for (let i = 0; i < 3; i++) {
+      expect(await records.check(EMAIL, `ip${i}`, '000000')).toEqual({
+        outcome: 'rejected',
+        reason: 'none',
+      })
+    }
+    await records.issue(EMAIL, '123456')
+    expect(await records.check(EMAIL, 'ip9', '123456')).toMatchObject({ outcome: 'limited' })
   })
 })
