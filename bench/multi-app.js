@@ -51,6 +51,8 @@ app.use(
     ...shared,
     rateLimit: { resendCooldown: HIGH, sendsPerEmail: HIGH, sendsPerIp: HIGH },
     dailyLimits: { sendsPerEmail: 1_000_000_000 },
+    // The same key on every instance (required with the Redis store); bench-only, not a secret.
+    codeSecret: 'bench-only-magic-code-secret-shared-by-instances',
     sendEmail: () => {},
   }),
 )

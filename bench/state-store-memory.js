@@ -4,6 +4,7 @@
 // shapes (a magic-code record and its live marker per email, and the daily counters), through
 // the magic-code records exactly as the router writes them, then adds as many keys again to
 // show the bound holds. Prints one JSON line.
+import { createSecretKey, randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { memoryStore } from '../dist/express/index.js'
 import { magicCodeRecords } from '../dist/core/magic-code-records.js'
@@ -38,7 +39,7 @@ async function fill(records, from, n) {
 gc()
 const before = process.memoryUsage().heapUsed
 const store = memoryStore()
-const records = magicCodeRecords(store, budget)
+const records = magicCodeRecords(store, budget, createSecretKey(randomBytes(32)))
 const EMAILS = Math.ceil(100_000 / 6)
 const started = performance.now()
 await fill(records, 0, EMAILS)

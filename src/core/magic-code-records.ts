@@ -4,10 +4,13 @@
  * of them; the kit receives each code from `generateMagicCode`, so it can be stricter: only the
  * latest code verifies, it expires after `ttlMs`, a few attempts burn it, and daily ceilings cap
  * sends and attempts per email. A guess is checked here first, so a wrong one costs no call to
- * Instant. The store holds a salted SHA-256 of the code, never the code or the email.
+ * Instant.
+ *
+ * The store holds an HMAC-SHA256 of the code under a key it never sees (code-secret.ts), and
+ * its keys name emails and clients by HMACs under the same key: whoever reads the store can
+ * neither try the 10^6 codes against a record nor try a list of emails against its keys.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { clientRateLimitKey, emailRateLimitKey } from './rate-limit-keys.js'
+import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import type { StateStore } from './state-store.js'
 
 /** How long an issued code verifies, in ms (10 minutes). */
@@ -66,12 +69,9 @@ export interface MagicCodeRecords {
 
 interface CodeRecord {
   id: string
-  hash: string
+  /** HMAC-SHA256 of the code, its id and the email; records without one (older versions) never verify. */
+  mac: string
   issuedAt: number
-}
-
-function codeHash(id: string, code: string): string {
-  return createHash('sha256').update(`${id}:${code}`).digest('base64url')
 }
 
 function parseRecord(raw: string | undefined): CodeRecord | undefined {
@@ -80,10 +80,10 @@ function parseRecord(raw: string | undefined): CodeRecord | undefined {
     const value = JSON.parse(raw) as Partial<CodeRecord>
     if (
       typeof value.id === 'string' &&
-      typeof value.hash === 'string' &&
+      typeof value.mac === 'string' &&
       typeof value.issuedAt === 'number'
     ) {
-      return { id: value.id, hash: value.hash, issuedAt: value.issuedAt }
+      return { id: value.id, mac: value.mac, issuedAt: value.issuedAt }
     }
   } catch {
     // A foreign or truncated value: no code verifies, as if none was issued.
@@ -91,25 +91,36 @@ function parseRecord(raw: string | undefined): CodeRecord | undefined {
   return undefined
 }
 
-function sameHash(a: string, b: string): boolean {
+function sameMac(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /**
- * Builds the records over `store`. Each step is one atomic store operation; counters are hit
- * *before* the comparison, so concurrent guesses cannot overrun a ceiling.
+ * Builds the records over `store`, written under `key` (see code-secret.ts). Each step is one
+ * atomic store operation; counters are hit *before* the comparison, so concurrent guesses cannot
+ * overrun a ceiling. Operations that do not depend on each other go to the store together: a
+ * wrong guess costs two sequential round trips, a right one three, an issue one.
  */
-export function magicCodeRecords(store: StateStore, budget: CodeBudget): MagicCodeRecords {
-  const recordKey = (email: string): string => emailRateLimitKey('code', email)
+export function magicCodeRecords(
+  store: StateStore,
+  budget: CodeBudget,
+  key: KeyObject,
+): MagicCodeRecords {
+  // Lines: only the last part (an email) may hold a newline, so no two inputs read the same.
+  const mac = (...parts: string[]): string =>
+    createHmac('sha256', key).update(parts.join('\n')).digest('base64url')
+  const emailTag = (email: string): string => mac('email', email).slice(0, 32)
+  const recordKey = (tag: string): string => `iea:code:e:${tag}`
   const liveKey = (id: string): string => `iea:code-live:${id}`
   const attemptsKey = (id: string): string => `iea:code-attempts:${id}`
+  const codeMac = (id: string, email: string, code: string): string => mac('code', id, code, email)
 
   return {
     async reserveSend(email) {
       const { count, resetAt } = await store.hit(
-        emailRateLimitKey('code-sends-day', email),
+        `iea:code-sends-day:e:${emailTag(email)}`,
         DAILY_WINDOW_MS,
       )
       return count > budget.dailySendsPerEmail ? { allowed: false, resetAt } : { allowed: true }
@@ -117,32 +128,42 @@ export function magicCodeRecords(store: StateStore, budget: CodeBudget): MagicCo
 
     async issue(email, code) {
       const id = randomBytes(16).toString('base64url')
-      const record: CodeRecord = { id, hash: codeHash(id, code), issuedAt: Date.now() }
+      const record: CodeRecord = { id, mac: codeMac(id, email, code), issuedAt: Date.now() }
       // The live marker is what a right answer consumes; the record says which code is latest.
-      await store.put(liveKey(id), '1', budget.ttlMs)
-      await store.put(recordKey(email), JSON.stringify(record), budget.ttlMs)
+      // Written together: if only one lands, no code verifies outside the rules. A marker alone
+      // is named by no record and expires with the code; a record alone replaced the previous
+      // code and answers "used" for the new one, so the user asks again (and the route answers
+      // 503 before any email goes out).
+      await Promise.all([
+        store.put(liveKey(id), '1', budget.ttlMs),
+        store.put(recordKey(emailTag(email)), JSON.stringify(record), budget.ttlMs),
+      ])
     },
 
     async check(email, client, code) {
-      const record = parseRecord(await store.get(recordKey(email)))
-      if (record === undefined) return { outcome: 'rejected', reason: 'none' }
-      const expiresAt = record.issuedAt + budget.ttlMs
-      if (expiresAt <= Date.now()) return { outcome: 'rejected', reason: 'expired' }
-      const perEmail = await store.hit(
-        emailRateLimitKey('code-attempts-day', email),
-        DAILY_WINDOW_MS,
-      )
-      const perClient = await store.hit(
-        clientRateLimitKey('code-attempts-day', email, client),
-        DAILY_WINDOW_MS,
-      )
+      const tag = emailTag(email)
+      // The daily counters are hit with the read of the record, whether or not a code is pending
+      // (so a 429 says nothing about one), and before anything is compared.
+      const [raw, perEmail, perClient] = await Promise.all([
+        store.get(recordKey(tag)),
+        store.hit(`iea:code-attempts-day:e:${tag}`, DAILY_WINDOW_MS),
+        store.hit(
+          `iea:code-attempts-day:c:${mac('client', client, email).slice(0, 32)}`,
+          DAILY_WINDOW_MS,
+        ),
+      ])
       if (perEmail.count > budget.dailyAttemptsPerEmail)
         return { outcome: 'limited', resetAt: perEmail.resetAt }
       if (perClient.count > budget.dailyAttemptsPerClient)
         return { outcome: 'limited', resetAt: perClient.resetAt }
+      const record = parseRecord(raw)
+      if (record === undefined) return { outcome: 'rejected', reason: 'none' }
+      const expiresAt = record.issuedAt + budget.ttlMs
+      if (expiresAt <= Date.now()) return { outcome: 'rejected', reason: 'expired' }
+      // The code's own counter is named by the record's id, hence a second round trip.
       const attempt = await store.hit(attemptsKey(record.id), budget.ttlMs)
       if (attempt.count > budget.attemptsPerCode) return { outcome: 'rejected', reason: 'burned' }
-      if (!sameHash(record.hash, codeHash(record.id, code)))
+      if (!sameMac(record.mac, codeMac(record.id, email, code)))
         return { outcome: 'rejected', reason: 'wrong' }
       if ((await store.take(liveKey(record.id))) === undefined)
         return { outcome: 'rejected', reason: 'used' }

@@ -68,6 +68,13 @@ export const DEFAULT_MEMORY_STORE_MAX_KEYS = 100_000
 /** A full store sweeps expired keys at most this often, in ms; between sweeps it drops the oldest. */
 const SWEEP_INTERVAL_MS = 1_000
 
+/**
+ * Marks the stores {@link memoryStore} makes. `Symbol.for`, so two copies of the package agree;
+ * non-enumerable, so a wrapper spread from a memory store (`{ ...memoryStore(), get }`, which
+ * may send its keys anywhere) is not taken for one.
+ */
+const MEMORY_STORE = Symbol.for('instant-express-auth.memoryStore')
+
 interface Entry {
   value: string
   expiresAt: number
@@ -136,7 +143,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
     }
   }
 
-  return {
+  const store: StateStore = {
     async hit(key, windowMs) {
       const now = Date.now()
       const entry = live(key, now)
@@ -167,6 +174,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
       counters.delete(key)
     },
   }
+  return Object.defineProperty(store, MEMORY_STORE, { value: true })
+}
+
+/**
+ * True for a store made by {@link memoryStore}: its keys never leave this process, so nothing
+ * outside it can read them.
+ */
+export function isMemoryStore(store: StateStore): boolean {
+  return (store as { [MEMORY_STORE]?: unknown })[MEMORY_STORE] === true
 }
 
 /** True when `value` has the five methods of a {@link StateStore}. */

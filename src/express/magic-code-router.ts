@@ -22,6 +22,7 @@ import {
   magicCodeRecords,
 } from '../core/magic-code-records.js'
 import { resolveStateStore, type StateStore } from '../core/state-store.js'
+import { resolveCodeSecret, type CodeSecret } from '../core/code-secret.js'
 import { resolvePositiveInt, resolveTimeoutMs } from '../core/numbers.js'
 import { withTimeout } from '../core/timeout.js'
 import { upstreamError } from '../core/upstream-error.js'
@@ -87,6 +88,19 @@ export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptio
    * holds the rate-limit counters.
    */
   store?: StateStore
+  /**
+   * Key of the HMACs the store holds instead of codes and emails: a string or bytes, at least
+   * 32 bytes (`openssl rand -base64 32`). **Required with any store but `memoryStore()`**, the
+   * same on every instance; a memory store gets a random key of its own. Without it, whoever
+   * reads a shared store could try all 10^6 codes against a record. Changing it invalidates
+   * pending codes (users ask for a new one) and starts the daily ceilings over.
+   *
+   * @example
+   * ```ts
+   * magicCodeRouter({ db, sendEmail, store: redisStore({ client }), codeSecret: process.env.MAGIC_CODE_SECRET })
+   * ```
+   */
+  codeSecret?: CodeSecret
   /** How long a code verifies, in ms. Default `600_000` (10 minutes); at most 24 h. */
   codeTtlMs?: number
   /** Verification attempts one code accepts; the last wrong one burns it. Default `5`. */
@@ -132,6 +146,7 @@ const MAGIC_CODE_ROUTER_OPTIONS = {
   verifyPath: true,
   bodyLimit: true,
   store: true,
+  codeSecret: true,
   codeTtlMs: true,
   codeAttempts: true,
   dailyLimits: { sendsPerEmail: true, attemptsPerEmail: true, attemptsPerClient: true },
@@ -189,6 +204,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   })
   const bodyLimit = resolveBodyLimit(options.bodyLimit, FACTORY)
   const store = resolveStateStore(options.store)
+  const codeKey = resolveCodeSecret(options.codeSecret, store, FACTORY)
   const cookieSession = resolveCookieSession(options, FACTORY)
   const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
   const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
@@ -221,13 +237,17 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     default: DEFAULT_CODE_ATTEMPTS,
   })
   const daily = resolveDailyLimits(options.dailyLimits)
-  const records = magicCodeRecords(store, {
-    ttlMs: codeTtlMs,
-    attemptsPerCode: codeAttempts,
-    dailySendsPerEmail: daily.sendsPerEmail,
-    dailyAttemptsPerEmail: daily.attemptsPerEmail,
-    dailyAttemptsPerClient: daily.attemptsPerClient,
-  })
+  const records = magicCodeRecords(
+    store,
+    {
+      ttlMs: codeTtlMs,
+      attemptsPerCode: codeAttempts,
+      dailySendsPerEmail: daily.sendsPerEmail,
+      dailyAttemptsPerEmail: daily.attemptsPerEmail,
+      dailyAttemptsPerClient: daily.attemptsPerClient,
+    },
+    codeKey,
+  )
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })
 

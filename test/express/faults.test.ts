@@ -18,6 +18,7 @@ import {
   DEFAULT_CODE_TTL_MS,
   magicCodeRecords,
 } from '../../src/core/magic-code-records.js'
+import { resolveCodeSecret } from '../../src/core/code-secret.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
 import type { LocalInstant } from '../../src/local/index.js'
 import {
@@ -155,13 +156,18 @@ describe.each(FRAMEWORKS)('Instant faults on %s', (framework) => {
       )
       // A code the kit issued (Instant could not have): only such a code is sent on to Instant.
       const store = memoryStore()
-      await magicCodeRecords(store, {
-        ttlMs: DEFAULT_CODE_TTL_MS,
-        attemptsPerCode: DEFAULT_CODE_ATTEMPTS,
-        dailySendsPerEmail: 20,
-        dailyAttemptsPerEmail: 50,
-        dailyAttemptsPerClient: 20,
-      }).issue('a@b.co', '123456')
+      await magicCodeRecords(
+        store,
+        {
+          ttlMs: DEFAULT_CODE_TTL_MS,
+          attemptsPerCode: DEFAULT_CODE_ATTEMPTS,
+          dailySendsPerEmail: 20,
+          dailyAttemptsPerEmail: 50,
+          dailyAttemptsPerClient: 20,
+        },
+        // The key the router will find for this store (a memory store has one of its own).
+        resolveCodeSecret(undefined, store, 'test'),
+      ).issue('a@b.co', '123456')
       app.use(
         magicCodeRouter({
           db,

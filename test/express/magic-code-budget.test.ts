@@ -69,6 +69,9 @@ function countedDb(): InstantAuthDb {
   return init({ appId, adminToken, apiURI: proxyURI }) as unknown as InstantAuthDb
 }
 
+/** A stand-in for the `openssl rand -base64 32` an app keeps with its secrets. */
+const CODE_SECRET = 'test-only-magic-code-secret-0123456789abcdef'
+
 let serial = 0
 const freshEmail = (name: string): string => `${name}-${++serial}@example.com`
 
@@ -260,7 +263,7 @@ describe('magic-code records', () => {
       take: (key) => (keys.push(key), base.take(key)),
       delete: (key) => (keys.push(key), base.delete(key)),
     }
-    const { send, verify, lastCode, wrongFor } = codeApp({ store })
+    const { send, verify, lastCode, wrongFor } = codeApp({ store, codeSecret: CODE_SECRET })
     const email = freshEmail('opaque')
     await send(email).expect(200)
     const code = lastCode()
@@ -271,10 +274,10 @@ describe('magic-code records', () => {
     const all = [...keys, ...values].join('\n')
     expect(all).not.toContain(email.split('@')[0])
     expect(all).not.toContain('10.0.0.1')
-    // Values are the live marker and the record: an id, a salted hash and the issue time.
+    // Values are the live marker and the record: an id, a keyed MAC and the issue time.
     const records = values.filter((v) => v !== '1').map((v) => JSON.parse(v))
     expect(records).toEqual([
-      { id: expect.any(String), hash: expect.any(String), issuedAt: expect.any(Number) },
+      { id: expect.any(String), mac: expect.any(String), issuedAt: expect.any(Number) },
     ])
     expect(Object.values(records[0]).map(String)).not.toContain(code)
     expect(keys.join('\n')).not.toContain(code)
@@ -288,7 +291,7 @@ describe('magic-code records', () => {
       hit: () => Promise.reject(failing),
       get: () => Promise.reject(failing),
     }
-    const { send, verify } = codeApp({ store, logger })
+    const { send, verify } = codeApp({ store, logger, codeSecret: CODE_SECRET })
     const email = freshEmail('store-down')
     const sendRes = await send(email).expect(503)
     expect(sendRes.body.code).toBe('auth_unavailable')
@@ -357,6 +360,22 @@ describe('magic-code records', () => {
       )
     }
     expect(make({ store: { get: () => undefined } })).toThrow(/`store` must be a state store/)
+    // A store other than memoryStore() needs the shared key; a short one is refused unseen.
+    const shared = { ...memoryStore() }
+    expect(make({ store: shared })).toThrow(
+      /^magicCodeRouter\(\): `codeSecret` is required with a store other than memoryStore\(\)/,
+    )
+    const short = 'only-twenty-six-bytes-long'
+    expect(make({ store: shared, codeSecret: short })).toThrow(
+      /`codeSecret` must be a string or Uint8Array of at least 32 bytes; got 26 bytes\. Make one with `openssl rand -base64 32`/,
+    )
+    try {
+      make({ store: shared, codeSecret: short })()
+    } catch (error) {
+      expect(String(error)).not.toContain(short)
+    }
+    expect(make({ store: shared, codeSecret: CODE_SECRET })).not.toThrow()
+    expect(make({ store: memoryStore() })).not.toThrow()
     expect(make({ codeTtlMs: 1, codeAttempts: 1, dailyLimits: { sendsPerEmail: 1 } })).not.toThrow()
   })
 })

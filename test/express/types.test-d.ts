@@ -60,6 +60,13 @@ describe('types', () => {
     magicCodeRouter({ db, sendEmail: () => {}, store: { get: async () => undefined } })
     // @ts-expect-error: daily limits are numbers
     magicCodeRouter({ db, sendEmail: () => {}, dailyLimits: { sendsPerEmail: '20' } })
+    // The key of a shared store: a string or bytes, never a number or a key list.
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: 'x'.repeat(44) })
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: new Uint8Array(32) })
+    // @ts-expect-error: a number is no key material
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: 12345 })
+    // @ts-expect-error: no rotation list
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: ['a', 'b'] })
   })
 
   it('requireInstantUser provides a context; optionalInstantUser a context or null', () => {

@@ -66,6 +66,8 @@ app.use(
     db,
     logger,
     ...shared,
+    // Every instance holds the same key, as an app's would come from its secrets.
+    codeSecret: 'test-only-magic-code-secret-shared-by-instances',
     // The test counts guesses, not send limits.
     rateLimit: { resendCooldown: false },
     sendEmail: ({ email, code }) =>
