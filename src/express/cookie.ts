@@ -117,7 +117,6 @@ const DOMAIN =
   /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/
 const COOKIE_PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/ // visible ASCII without ';'
 const HOST_HEADER = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/
-const COOKIE_KEYS = new Set(['name', 'maxAgeMs', 'sameSite', 'secure', 'domain', 'path'])
 const EXPIRED = 'Thu, 01 Jan 1970 00:00:00 GMT'
 
 /**
@@ -166,14 +165,8 @@ function resolveCookieOptions(setting: unknown, factory: string): ResolvedCookie
   let options: Record<string, unknown>
   if (typeof setting === 'string') options = { name: setting }
   else if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
+    // Its keys were checked with the factory's (`COOKIE_OPTIONS`, through checkOptionKeys).
     options = setting as Record<string, unknown>
-    for (const key of Object.keys(options)) {
-      if (!COOKIE_KEYS.has(key)) {
-        throw new TypeError(
-          `\`cookie.${key}\` is not an option; use name, maxAgeMs, sameSite, secure, domain or path.`,
-        )
-      }
-    }
   } else {
     throw new TypeError(
       '`cookie` must be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }.',
