@@ -3,6 +3,7 @@
  * needs no static-file copy step and no front-end build. The HTML and CSS carry no inline
  * script or style, so the page runs under a strict `script-src 'self'` CSP.
  */
+import { escapeHtml } from '../email/index.js'
 
 export interface DemoAccountHint {
   email: string
@@ -29,9 +30,6 @@ export interface BrowserInstantConfig {
   apiURI: string
   websocketURI: string
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** The page's HTML; everything dynamic is filled in by `/app.js` with `textContent`. */
 export function renderPage(options: RenderPageOptions): string {
