@@ -14,7 +14,7 @@ import { invalidTokenError } from './token-source.js'
 /** Sent with 503 `auth_unavailable`: a short retry hint, in seconds. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5
 /** Sent with 429 `rate_limited` when Instant limited us and gave no hint, in seconds. */
-export const UPSTREAM_RATE_LIMIT_RETRY_AFTER_S = 60
+const UPSTREAM_RATE_LIMIT_RETRY_AFTER_S = 60
 
 /** What the kit was doing when Instant failed; decides what a 400 from Instant means. */
 export type InstantOperation =
@@ -33,7 +33,7 @@ export interface Classified {
 }
 
 /** The fields of an Instant API error the classifiers read. */
-export interface ApiErrorShape {
+interface ApiErrorShape {
   status: number
   type: string | undefined
   recordType: string | undefined

@@ -26,7 +26,7 @@ export function isSmtpAuthFailure(code: string | undefined, reply: number | unde
 const SAFE_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
 
 /** How one `sendEmail` failure is answered and reported. */
-export interface EmailFailure {
+interface EmailFailure {
   /** The error to answer with. */
   error: KitError
   /** The operator's log line (error level), without the address, code or any key. */

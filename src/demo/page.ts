@@ -5,12 +5,12 @@
  */
 import { escapeHtml } from '../email/index.js'
 
-export interface DemoAccountHint {
+interface DemoAccountHint {
   email: string
   password: string
 }
 
-export interface RenderPageOptions {
+interface RenderPageOptions {
   /** Show the dev-mailbox panel (only in dev mode, against Local Instant). */
   devMailbox: boolean
   /** Password accounts to list as a hint under the password form. */
