@@ -1,21 +1,19 @@
 // @ts-check
 // The multi-instance section of `npm run bench` (issue 14), in its own process:
-// `node bench/multi-instance.js` prints one JSON line. It starts Debian's redis-server (temp dir,
-// free port, no persistence), Local Instant behind the counting proxy (bench/proxy.js) and app
-// instances (bench/multi-app.js), then measures:
+// `node bench/multi-instance.js` prints one JSON line. It starts Debian's redis-server
+// (bench/redis-server.js: temp dir, free port, no persistence), Local Instant behind the counting
+// proxy (bench/proxy.js) and app instances (bench/multi-app.js), then measures:
 //   1. upstream verifications for one token used on 3 instances, with and without the Redis store;
 //   2. revocation propagation: from the 204 of a sign-out on instance A to the first 401 on B and
 //      on C (polled at the same time), p50/p99 over 2 × MULTI_TRIALS samples;
 //   3. throughput of POST /custom-send-magic-code and of GET /me (warm cache) on one instance,
 //      Redis store vs memory store, interleaved ABBA over rounds (ratio = median per-round ratio).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { request } from 'undici'
+import { startRedisServer } from './redis-server.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const TRIALS = Number(process.env.MULTI_TRIALS ?? 200)
@@ -23,7 +21,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 3)
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const live = new Set()
@@ -79,14 +76,6 @@ function stop(child) {
   })
 }
 
-async function freePort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
-  const { port } = /** @type {net.AddressInfo} */ (server.address())
-  await new Promise((resolve) => server.close(() => resolve(undefined)))
-  return port
-}
-
 /** @param {number[]} xs @param {number} q */
 function quantile(xs, q) {
   const sorted = [...xs].sort((a, b) => a - b)
@@ -133,25 +122,7 @@ async function load(config) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(os.tmpdir(), 'iea-bench-redis-'))
-  const redisPort = await freePort()
-  const redis = await start(
-    REDIS_SERVER,
-    [
-      '--port',
-      String(redisPort),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    {},
-    (line) => (line.includes('Ready to accept connections') ? true : undefined),
-  )
+  const redis = await startRedisServer()
   const local = await start(process.execPath, [join(here, 'local.js')], {}, (line) =>
     JSON.parse(line),
   )
@@ -172,7 +143,7 @@ async function main() {
         API_URI: proxyURL,
         APP_ID: local.value.appId,
         ADMIN_TOKEN: local.value.adminToken,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        REDIS_URL: redis.url,
         STORE: store,
       },
       (line) => JSON.parse(line),
@@ -293,8 +264,7 @@ async function main() {
   } finally {
     await stop(proxy.child)
     await stop(local.child)
-    await stop(redis.child)
-    rmSync(dir, { recursive: true, force: true })
+    await redis.close()
   }
 }
 

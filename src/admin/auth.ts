@@ -1,19 +1,14 @@
+import { adminTokenRequiredError } from '../core/admin-token-required.js'
 import { InstantTransportError } from './errors.js'
 import type { RequestOptions, User, UserLookup } from './user.js'
 import type { Transport } from './transport.js'
 import type { SchemaLike, UpdateParams } from './schema-types.js'
 
-/** The SDK's message, so code matching on it keeps working. */
+/** The SDK's messages for a call that needs `adminToken`, so code matching on them keeps working. */
 export const ADMIN_TOKEN_REQUIRED =
   'Admin token required. To run this operation pass `adminToken` to `init`, or use `db.asUser`.'
-
-/**
- * The error a call that needs `adminToken` rejects with before the network: the SDK's plain
- * `Error` and message, plus a stable `code` (`INSTANT_ADMIN_TOKEN_REQUIRED`) to match on.
- */
-export function adminTokenRequired(message: string = ADMIN_TOKEN_REQUIRED): Error {
-  return Object.assign(new Error(message), { code: 'INSTANT_ADMIN_TOKEN_REQUIRED' })
-}
+export const ADMIN_TOKEN_REQUIRED_AS_EMAIL =
+  'Admin token required. To impersonate users with an email you must pass `adminToken` to `init`.'
 
 /**
  * `db.auth`: Instant's admin auth endpoints. Same names, arguments and results as
@@ -151,7 +146,7 @@ export function createAuth<S extends SchemaLike | undefined>(
     body: string | undefined,
     options: RequestOptions | undefined,
   ): Promise<Json> {
-    if (!hasAdminToken) throw adminTokenRequired()
+    if (!hasAdminToken) throw adminTokenRequiredError(ADMIN_TOKEN_REQUIRED)
     return (await transport.send(method, path, adminHeaders, body, options, maxBytes)) as Json
   }
 

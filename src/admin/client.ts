@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { createAuth, adminTokenRequired, ADMIN_TOKEN_REQUIRED } from './auth.js'
+import { createAuth, ADMIN_TOKEN_REQUIRED, ADMIN_TOKEN_REQUIRED_AS_EMAIL } from './auth.js'
 import type { InstantAdminAuth } from './auth.js'
 import { adminHeaders, publicHeaders } from './headers.js'
 import { MAX_AUTH_RESPONSE_BYTES, resolveOptions } from './options.js'
@@ -9,6 +9,7 @@ import { createTransport } from './transport.js'
 import { createTx, stepsOf } from './tx.js'
 import type { TransactInput, TxBuilder } from './tx.js'
 import type { RequestOptions } from './user.js'
+import { adminTokenRequiredError } from '../core/admin-token-required.js'
 import { HONOURS_CALL_TIMEOUTS } from '../core/instant-db.js'
 
 /** Who an `asUser` scope acts as. Exactly one key; `{ guest: true }` for a signed-out user. */
@@ -133,7 +134,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
   ): InstantAdminDatabase<S> {
     const db = {
       query: async (query: object, queryOptions?: QueryOptions) => {
-        if (missingToken !== undefined) throw adminTokenRequired(missingToken)
+        if (missingToken !== undefined) throw adminTokenRequiredError(missingToken)
         // Same rule as the SDK: a `ruleParams` key (even undefined) becomes `$$ruleParams`.
         const q =
           queryOptions && 'ruleParams' in queryOptions
@@ -143,7 +144,7 @@ export function init<S extends SchemaLike | undefined = undefined>(
         return transport.send('POST', queryPath, headers, body, queryOptions, maxResponseBytes)
       },
       transact: async (chunks: TransactInput, transactOptions?: TransactOptions) => {
-        if (missingToken !== undefined) throw adminTokenRequired(missingToken)
+        if (missingToken !== undefined) throw adminTokenRequiredError(missingToken)
         const body = JSON.stringify({
           steps: stepsOf(chunks),
           'throw-on-missing-attrs?': hasSchema,
@@ -177,11 +178,8 @@ export function init<S extends SchemaLike | undefined = undefined>(
   function asUser(as: AsUserOptions): InstantAdminDatabase<S> {
     const header = impersonationHeader(as)
     const kind = header[0].slice('as-'.length)
-    let missingToken: string | undefined
-    if (!hasAdminToken && kind === 'email') {
-      missingToken =
-        'Admin token required. To impersonate users with an email you must pass `adminToken` to `init`.'
-    }
+    const missingToken =
+      !hasAdminToken && kind === 'email' ? ADMIN_TOKEN_REQUIRED_AS_EMAIL : undefined
     return scope(adminHeaders(appId, adminToken, header), missingToken, kind)
   }
 

@@ -3,7 +3,7 @@
  * `@instantdb/admin` wire protocol this client reproduces, so server-side handling keyed on
  * them sees what it would see from that SDK. Instant records them only for tracing.
  */
-export const WIRE_PROTOCOL_VERSION = 'v1.0.67'
+const WIRE_PROTOCOL_VERSION = 'v1.0.67'
 
 const VERSION_HEADERS = {
   'Instant-Admin-Version': WIRE_PROTOCOL_VERSION,

@@ -120,8 +120,3 @@ export type UpdateParams<S extends SchemaLike | undefined, NS> = S extends Schem
 export type LinkParams<S extends SchemaLike | undefined, NS> = S extends SchemaLike
   ? { [K in keyof LinksOf<S, NS>]?: string | readonly string[] }
   : { [link: string]: string | readonly string[] }
-
-/** The names of a schema's namespaces, or `string` without a schema. */
-export type NamespaceOf<S extends SchemaLike | undefined> = S extends SchemaLike
-  ? keyof Entities<S> & string
-  : string

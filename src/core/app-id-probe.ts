@@ -6,6 +6,7 @@
  * that needs the app id and admin token to agree) and, if Instant refuses the credentials, logs
  * the fix-it line once. The 401 itself is never changed: a real invalid token stays a 401.
  */
+import { isAdminTokenRequired } from './admin-token-required.js'
 import { classifyInstantError } from './classify-error.js'
 import type { KitLogger, OnEvent } from './events.js'
 import type { InstantAuthDb } from './instant-db.js'
@@ -49,10 +50,8 @@ export function checkAppIdOnce(
       }
       probes.set(db, 'done')
       if (kitError.code !== 'instant_misconfigured' || log === undefined) return
-      if (
-        (kitError.cause as { code?: unknown } | undefined)?.code === 'INSTANT_ADMIN_TOKEN_REQUIRED'
-      )
-        return // no admin token: verification works without one, and there is nothing to check
+      // No admin token: verification works without one, and there is nothing to check.
+      if (isAdminTokenRequired(kitError.cause)) return
       logger.error(
         `${log} requireInstantUser answers every token 401 invalid_token until this is fixed: with a wrong app id Instant knows none of your users.`,
       )

@@ -7,13 +7,14 @@
  * everyone out.
  */
 import { KitError, isKitError } from './errors.js'
+import { isAdminTokenRequired } from './admin-token-required.js'
 import { isInstantTimeoutError } from './instant-timeout.js'
 import { invalidTokenError } from './token-source.js'
 
 /** Sent with 503 `auth_unavailable`: a short retry hint, in seconds. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5
 /** Sent with 429 `rate_limited` when Instant limited us and gave no hint, in seconds. */
-export const UPSTREAM_RATE_LIMIT_RETRY_AFTER_S = 60
+const UPSTREAM_RATE_LIMIT_RETRY_AFTER_S = 60
 
 /** What the kit was doing when Instant failed; decides what a 400 from Instant means. */
 export type InstantOperation =
@@ -31,6 +32,7 @@ export interface Classified {
   outage?: string
 }
 
+/** The fields of an Instant API error the classifiers read. */
 interface ApiErrorShape {
   status: number
   type: string | undefined
@@ -43,29 +45,55 @@ export const FIX_CONFIG =
 
 /** Classifies an error thrown by `db.auth.*` during `operation`. */
 export function classifyInstantError(error: unknown, operation: InstantOperation): Classified {
-  if (isKitError(error)) return { error }
-  const api = apiErrorShape(error)
-  if (api !== undefined) return classifyApiError(error, api, operation)
-  const outage = outageCode(error)
-  if (outage !== undefined) return { error: unavailable(error), outage }
-  if (errorCode(error) === ADMIN_TOKEN_REQUIRED_CODE) {
-    return misconfigured(error, `the Instant client has no admin token (${operation}).`)
-  }
-  // Anything else from the client (a bug, an odd runtime error) is not the user's fault: 503.
-  return {
-    error: unavailable(error),
-    log: `instant-express-auth: unexpected ${errorName(error)} from db.auth.${operation}; answering 503 auth_unavailable.`,
-  }
+  return (
+    classifyKnownError(error, operation, (api) => authRefusal(error, api, operation)) ?? {
+      // Anything else from the client (a bug, an odd runtime error) is not the user's fault: 503.
+      error: unavailable(error),
+      log: `instant-express-auth: unexpected ${errorName(error)} from db.auth.${operation}; answering 503 auth_unavailable.`,
+    }
+  )
 }
 
-/** The `code` this kit's admin client gives the error of a call that needs `adminToken`. */
-export const ADMIN_TOKEN_REQUIRED_CODE = 'INSTANT_ADMIN_TOKEN_REQUIRED'
+/**
+ * The mapping every caller shares: kit errors pass through; Instant's answers, outages and a
+ * client without an admin token become the kit's error. `what` names the call in log lines
+ * (`verifyToken`, `a query or transaction`); `refusal` reads the 4xx answers whose meaning
+ * depends on the call, after the ones that mean the same everywhere (misconfiguration, rate
+ * limits). `undefined` when the error is none of these: the caller decides.
+ */
+export function classifyKnownError(
+  error: unknown,
+  what: string,
+  refusal: (api: ApiErrorShape) => Classified | undefined,
+  unavailableDetail?: string,
+): Classified | undefined {
+  if (isKitError(error)) return { error }
+  const api = apiErrorShape(error)
+  if (api !== undefined) {
+    const { status, type } = api
+    return (
+      sharedAnswer(error, api, what, unavailableDetail) ??
+      refusal(api) ?? {
+        error: unavailable(error, unavailableDetail),
+        log: `instant-express-auth: Instant answered ${status} ${type ?? '(no type)'} to ${what}; answering 503 auth_unavailable.`,
+        outage: `HTTP ${status} ${type ?? '(no type)'}`,
+      }
+    )
+  }
+  const outage = outageCode(error)
+  if (outage !== undefined) return { error: unavailable(error, unavailableDetail), outage }
+  if (isAdminTokenRequired(error))
+    return misconfigured(error, `the Instant client has no admin token (${what}).`)
+  return undefined
+}
 
-function classifyApiError(
+/** Answers that mean the same whatever the call: rate limits, outages, wrong credentials. */
+function sharedAnswer(
   error: unknown,
   api: ApiErrorShape,
-  operation: InstantOperation,
-): Classified {
+  what: string,
+  unavailableDetail: string | undefined,
+): Classified | undefined {
   const { status, type, recordType } = api
   if (status === 429 || type === 'rate-limited') {
     return {
@@ -75,13 +103,16 @@ function classifyApiError(
       }),
     }
   }
-  if (status >= 500 || type === 'timeout' || type === 'operation-timed-out')
-    return { error: unavailable(error), outage: `HTTP ${status}${type ? ` ${type}` : ''}` }
-
+  if (status >= 500 || type === 'timeout' || type === 'operation-timed-out') {
+    return {
+      error: unavailable(error, unavailableDetail),
+      outage: `HTTP ${status}${type ? ` ${type}` : ''}`,
+    }
+  }
   if (status === 404 && type === undefined) {
     return misconfigured(
       error,
-      `Instant answered 404 to ${operation}: the API URI does not point at an Instant server.`,
+      `Instant answered 404 to ${what}: the API URI does not point at an Instant server.`,
     )
   }
   if (recordType === 'app-admin-token' || recordType === 'app') {
@@ -99,10 +130,22 @@ function classifyApiError(
       `Instant rejected the request parameters (${type}: app id or admin token).`,
     )
   }
+  // Instant refuses a rule's check with 400 `permission-denied`, and bad admin credentials with
+  // 400 too; a 401 or 403 comes from a dashboard token in the admin token's place or from a
+  // proxy's authentication in front of Instant: a setting to fix, never the user's fault.
   if (status === 401 || status === 403) {
-    return misconfigured(error, `Instant answered ${status} to ${operation}.`)
+    return misconfigured(error, `Instant answered ${status} to ${what}.`)
   }
+  return undefined
+}
 
+/** What the 4xx answers left after {@link sharedAnswer} mean for an auth call. */
+function authRefusal(
+  error: unknown,
+  api: ApiErrorShape,
+  operation: InstantOperation,
+): Classified | undefined {
+  const { type } = api
   switch (operation) {
     case 'verifyToken':
       if (
@@ -151,16 +194,13 @@ function classifyApiError(
       }
       break
   }
-  return {
-    error: unavailable(error),
-    log: `instant-express-auth: Instant answered ${status} ${type ?? '(no type)'} to ${operation}; answering 503 auth_unavailable.`,
-    outage: `HTTP ${status} ${type ?? '(no type)'}`,
-  }
+  return undefined
 }
 
-function unavailable(cause: unknown): KitError {
+function unavailable(cause: unknown, detail?: string): KitError {
   return new KitError('auth_unavailable', {
     cause,
+    ...(detail === undefined ? {} : { detail }),
     headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
   })
 }

@@ -26,7 +26,7 @@ export const CSRF_REJECTED_DETAIL =
 export const CSRF_TEXT_PLAIN_DETAIL =
   'A JSON body sent as text/plain is refused here; send Content-Type: application/json.'
 
-export function csrfRejectedError(detail: string = CSRF_REJECTED_DETAIL): KitError {
+function csrfRejectedError(detail: string = CSRF_REJECTED_DETAIL): KitError {
   return new KitError('csrf_rejected', { detail })
 }
 
@@ -78,7 +78,7 @@ export function isSafeMethod(method: string | undefined): boolean {
 }
 
 /** What the check needs to know about one request. */
-export interface CsrfRequest extends RequestLike {
+interface CsrfRequest extends RequestLike {
   /**
    * The app's own origin as this request addressed it (`http://localhost:3000`), derived by the
    * framework layer from the protocol and `Host`; `undefined` when it cannot be told.

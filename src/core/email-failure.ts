@@ -9,14 +9,24 @@ import { KitError, isKitError } from './errors.js'
 
 const EMAIL_PROVIDER_ERROR = Symbol.for('instant-express-auth.EmailProviderError')
 
-/** nodemailer's codes for refused SMTP credentials (for a `sendEmail` that uses it directly). */
+/** nodemailer's codes for refused SMTP credentials. */
 const SMTP_AUTH_CODES: ReadonlySet<string> = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2'])
+
+/**
+ * True when an SMTP failure means the server refused the app's credentials: one of nodemailer's
+ * auth codes, or reply 530 (authentication required) or 535 (credentials invalid) to any
+ * command. `smtpEmail` calls these `EMAIL_UNAUTHORIZED`; {@link emailFailure} reads a
+ * nodemailer error thrown by an app's own `sendEmail` the same way.
+ */
+export function isSmtpAuthFailure(code: string | undefined, reply: number | undefined): boolean {
+  return (code !== undefined && SMTP_AUTH_CODES.has(code)) || reply === 530 || reply === 535
+}
 
 /** A code is only logged when it looks like an identifier, never free text. */
 const SAFE_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
 
 /** How one `sendEmail` failure is answered and reported. */
-export interface EmailFailure {
+interface EmailFailure {
   /** The error to answer with. */
   error: KitError
   /** The operator's log line (error level), without the address, code or any key. */
@@ -42,8 +52,9 @@ export function emailFailure(
     (error as Record<symbol, unknown>)[EMAIL_PROVIDER_ERROR] === true
   const permanent =
     timedOutAfterMs === undefined &&
-    ((branded && (error as { permanent?: unknown }).permanent === true) ||
-      (code !== undefined && SMTP_AUTH_CODES.has(code)))
+    (branded
+      ? (error as { permanent?: unknown }).permanent === true
+      : isSmtpAuthFailure(code, smtpReply(error)))
   const name = isKitError(error) ? 'KitError' : error instanceof Error ? error.name : typeof error
   const what =
     timedOutAfterMs !== undefined
@@ -64,4 +75,11 @@ function safeCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { code } = error as { code?: unknown }
   return typeof code === 'string' && SAFE_CODE.test(code) ? code : undefined
+}
+
+/** nodemailer's `responseCode`: the SMTP server's reply. */
+function smtpReply(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const { responseCode } = error as { responseCode?: unknown }
+  return typeof responseCode === 'number' ? responseCode : undefined
 }

@@ -1,7 +1,7 @@
 /** Email normalisation: trimmed, lower-cased, shaped like an address (Instant does the same). */
 
 /** RFC 5321 caps a path at 254 octets. */
-export const MAX_EMAIL_LENGTH = 254
+const MAX_EMAIL_LENGTH = 254
 
 const EMAIL = /^[^\s@"<>()[\],;:\\]+@[^\s@"<>()[\],;:\\]+\.[^\s@"<>()[\],;:\\.]+$/
 

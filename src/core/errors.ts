@@ -99,7 +99,7 @@ export function setProblemTypeBase(base: string | undefined): void {
 }
 
 /** The problem `type` URI for a code under the current base. */
-export function problemType(code: KitErrorCode): string {
+function problemType(code: KitErrorCode): string {
   return `${problemTypeBase}${code}`
 }
 

@@ -37,7 +37,7 @@ export type OnEvent = (event: KitEvent) => void
 export type KitLogger = Pick<Logger, 'warn' | 'error'>
 
 /** The default logger: `console`. */
-export const consoleLogger: KitLogger = {
+const consoleLogger: KitLogger = {
   warn: (message) => console.warn(message),
   error: (message) => console.error(message),
 }

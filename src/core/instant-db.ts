@@ -28,7 +28,7 @@ export interface InstantUser {
 }
 
 /** Who to look up or sign out. */
-export type UserLookup = { email: string } | { id: string } | { refresh_token: string }
+type UserLookup = { email: string } | { id: string } | { refresh_token: string }
 
 /** What the kit passes to calls it may cancel (our client honours it; the SDK ignores it). */
 export interface InstantCallOptions {
@@ -49,7 +49,7 @@ export function honoursCallTimeouts(db: object): boolean {
 }
 
 /** The `db.auth` methods the kit calls. */
-export interface InstantAuthApi {
+interface InstantAuthApi {
   verifyToken(token: string, options?: InstantCallOptions): Promise<InstantUserRecord>
   createToken(
     input: { email: string } | { id: string },

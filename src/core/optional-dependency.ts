@@ -10,10 +10,10 @@ import { createRequire } from 'node:module'
 const requireFromHere = createRequire(import.meta.url)
 
 /** The `code` of the error thrown when an optional dependency is not installed. */
-export const MISSING_DEPENDENCY = 'INSTANT_MISSING_DEPENDENCY'
+const MISSING_DEPENDENCY = 'INSTANT_MISSING_DEPENDENCY'
 
 /** What needs the dependency and how to install it, for the error message. */
-export interface OptionalDependencyUse {
+interface OptionalDependencyUse {
   /** Who needs it, e.g. `'Local Instant'` or `'smtpEmail()'`. */
   feature: string
   /** The exact command that installs everything `feature` needs. */

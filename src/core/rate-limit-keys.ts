@@ -5,7 +5,7 @@
 import { hash } from 'node:crypto'
 
 /** Prefix of every key the kit writes to a rate-limit store. */
-export const RATE_LIMIT_KEY_PREFIX = 'iea'
+const RATE_LIMIT_KEY_PREFIX = 'iea'
 
 /** The store key for a normalised email under `limiter`. */
 export function emailRateLimitKey(limiter: string, email: string): string {

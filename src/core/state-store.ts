@@ -63,7 +63,7 @@ export interface MemoryStoreOptions {
  * Default bound of {@link memoryStore}, in keys: about 27 MB of heap with the kit's records and
  * counters (bench/state-store-memory.js).
  */
-export const DEFAULT_MEMORY_STORE_MAX_KEYS = 100_000
+const DEFAULT_MEMORY_STORE_MAX_KEYS = 100_000
 
 /** A full store sweeps expired keys at most this often, in ms; between sweeps it drops the oldest. */
 const SWEEP_INTERVAL_MS = 1_000
@@ -186,7 +186,7 @@ export function isMemoryStore(store: StateStore): boolean {
 }
 
 /** True when `value` has the five methods of a {@link StateStore}. */
-export function isStateStore(value: unknown): value is StateStore {
+function isStateStore(value: unknown): value is StateStore {
   if (typeof value !== 'object' || value === null) return false
   const store = value as Record<string, unknown>
   return ['hit', 'put', 'get', 'take', 'delete'].every((name) => typeof store[name] === 'function')

@@ -24,7 +24,7 @@ export interface InstantStats {
 }
 
 /** The mutable counters the verifier increments. */
-export interface StatsCounters {
+interface StatsCounters {
   cacheHits: number
   cacheMisses: number
   verifications: number
@@ -32,7 +32,7 @@ export interface StatsCounters {
 }
 
 /** A cache and in-flight table of the db: read when a snapshot is taken. */
-export interface StatsSource {
+interface StatsSource {
   cacheSize(): number
   cacheMax: number
   inflight(): number

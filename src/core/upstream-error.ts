@@ -11,7 +11,7 @@ import type { InstantAuthDb } from './instant-db.js'
 import { warnUpstream } from './upstream-warning.js'
 
 /** Where the report goes. */
-export interface UpstreamHooks {
+interface UpstreamHooks {
   logger: KitLogger
   onEvent: OnEvent | undefined
   /**

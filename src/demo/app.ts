@@ -4,12 +4,12 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express'
 import helmet from 'helmet'
-import { id, tx } from '../admin/index.js'
 import { isKitError, KitError } from '../core/errors.js'
 import { consoleEmail, type EmailProvider, type MemoryEmailProvider } from '../email/index.js'
 import {
   instantHandler,
   magicCodeRouter,
+  optionalInstantUser,
   requireInstantUser,
   signInRouter,
   signOutRouter,
@@ -18,9 +18,15 @@ import {
 import { PAGE_CSS, PAGE_JS, renderPage, type BrowserInstantConfig } from './page.js'
 import { createPasswordAuthenticator, type DemoAccount } from './passwords.js'
 import { accountRoutes } from './server-rendered.js'
+import {
+  MAX_TODO_TITLE_LENGTH,
+  addTodo,
+  listTodos,
+  todoChunk,
+  todoTitle,
+  type Todo,
+} from './todos.js'
 
-/** Longest todo title the API accepts, in characters. */
-export const MAX_TODO_TITLE_LENGTH = 200
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** How many recent codes the dev mailbox shows. */
 const DEV_MAILBOX_SIZE = 10
@@ -28,9 +34,9 @@ const DEV_MAILBOX_SIZE = 10
  * The session cookie for server-rendered pages. The demo is served over plain http on
  * localhost, where `secure: false` leaves `Secure` out; on any other host it is still Secure.
  */
-export const DEMO_COOKIE = { name: 'instant_demo_token', secure: false } as const
+const DEMO_COOKIE = { name: 'instant_demo_token', secure: false } as const
 
-export interface DemoAppOptions {
+interface DemoAppOptions {
   /** The admin client (this kit's or `@instantdb/admin`) the kit verifies tokens with. */
   db: InstantAuthDb
   /**
@@ -49,13 +55,6 @@ export interface DemoAppOptions {
    * (src/demo/bundle.ts) served as `/todos.js`. Without it the page uses `/api/todos`.
    */
   browser?: { instant: BrowserInstantConfig; bundle: string }
-}
-
-interface Todo {
-  id: string
-  title: string
-  ownerId: string
-  createdAt: number
 }
 
 /**
@@ -84,6 +83,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   })
   const cookie = DEMO_COOKIE
   const requireUser = requireInstantUser({ db, cookie })
+  const optionalUser = optionalInstantUser({ db, cookie })
 
   const app = express()
   app.disable('x-powered-by')
@@ -124,7 +124,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.use(signInRouter({ db, cookie, authenticate: createPasswordAuthenticator(accounts) }))
   app.use(magicCodeRouter({ db, cookie, sendEmail }))
   app.use(signOutRouter({ db, cookie }))
-  app.use(accountRoutes({ db, cookie, maxTitleLength: MAX_TODO_TITLE_LENGTH }))
+  app.use(accountRoutes({ requireUser, optionalUser }))
 
   if (mailbox) {
     // Dev only: shows the codes the server "sent". Never mount this against a real app.
@@ -157,8 +157,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   api.get(
     '/todos',
     instantHandler(async (req, res) => {
-      const { todos } = (await req.instant.db.query({ todos: {} })) as { todos: Todo[] }
-      todos.sort((a, b) => a.createdAt - b.createdAt)
+      const todos = await listTodos(req.instant.db)
       res.json({ todos: todos.map(publicTodo) })
     }),
   )
@@ -166,24 +165,13 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   api.post(
     '/todos',
     instantHandler(async (req, res) => {
-      const title = (req.body as { title?: unknown } | undefined)?.title
-      if (
-        typeof title !== 'string' ||
-        title.trim() === '' ||
-        title.length > MAX_TODO_TITLE_LENGTH
-      ) {
+      const title = todoTitle((req.body as { title?: unknown } | undefined)?.title)
+      if (title === undefined) {
         throw new KitError('invalid_request', {
           detail: `A todo needs a title of 1 to ${MAX_TODO_TITLE_LENGTH} characters.`,
         })
       }
-      const todo: Todo = {
-        id: id(),
-        title: title.trim(),
-        ownerId: req.instant.user.id,
-        createdAt: Date.now(),
-      }
-      const { id: todoId, ...attrs } = todo
-      await req.instant.db.transact([todoChunk(todoId).update(attrs)])
+      const todo = await addTodo(req.instant.db, req.instant.user.id, title)
       res.status(201).json(publicTodo(todo))
     }),
   )
@@ -213,11 +201,6 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   })
   app.use(demoErrorHandler)
   return app
-}
-
-/** `tx.todos[todoId]`; with `noUncheckedIndexedAccess` each index may be undefined. */
-function todoChunk(todoId: string) {
-  return tx.todos![todoId]!
 }
 
 function publicTodo({ id: todoId, title, createdAt }: Todo) {

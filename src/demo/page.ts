@@ -3,13 +3,14 @@
  * needs no static-file copy step and no front-end build. The HTML and CSS carry no inline
  * script or style, so the page runs under a strict `script-src 'self'` CSP.
  */
+import { escapeHtml } from '../email/index.js'
 
-export interface DemoAccountHint {
+interface DemoAccountHint {
   email: string
   password: string
 }
 
-export interface RenderPageOptions {
+interface RenderPageOptions {
   /** Show the dev-mailbox panel (only in dev mode, against Local Instant). */
   devMailbox: boolean
   /** Password accounts to list as a hint under the password form. */
@@ -29,9 +30,6 @@ export interface BrowserInstantConfig {
   apiURI: string
   websocketURI: string
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** The page's HTML; everything dynamic is filled in by `/app.js` with `textContent`. */
 export function renderPage(options: RenderPageOptions): string {

@@ -4,84 +4,63 @@
  * plain HTML form that posts a todo to `POST /account/todos`. That form is what a cross-site
  * page would forge; the kit refuses such a post with 403 `csrf_rejected`.
  */
-import express, { type Router } from 'express'
-import { id, tx } from '../admin/index.js'
-import {
-  instantHandler,
-  optionalInstantUser,
-  requireInstantUser,
-  type CookieSetting,
-  type InstantAuthDb,
-  type OptionalInstantRequest,
-} from '../express/index.js'
+import express, { type RequestHandler, type Router } from 'express'
+import { instantHandler, type OptionalInstantRequest } from '../express/index.js'
+import { escapeHtml } from '../email/index.js'
+import { MAX_TODO_TITLE_LENGTH, addTodo, listTodos, todoTitle, type Todo } from './todos.js'
 
-export interface AccountRoutesOptions {
-  db: InstantAuthDb
-  /** The session cookie the kit's routers set. */
-  cookie: CookieSetting
-  /** Longest todo title accepted, in characters. */
-  maxTitleLength: number
+interface AccountRoutesOptions {
+  /** The app's `requireInstantUser({ db, cookie })`: the form's post needs a signed-in user. */
+  requireUser: RequestHandler
+  /** The app's `optionalInstantUser({ db, cookie })`: the page renders signed out too. */
+  optionalUser: RequestHandler
 }
-
-interface Todo {
-  id: string
-  title: string
-  createdAt: number
-}
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
- * Builds the `/account` routes.
+ * Builds the `/account` routes on the app's own middleware (one verification per request, the
+ * app's cache and limits).
  *
  * @example
  * ```ts
- * app.use(accountRoutes({ db, cookie: { name: 'instant_demo_token', secure: false }, maxTitleLength: 200 }))
+ * app.use(accountRoutes({ requireUser, optionalUser }))
  * ```
  */
 export function accountRoutes(options: AccountRoutesOptions): Router {
-  const { db, cookie, maxTitleLength } = options
+  const { requireUser, optionalUser } = options
   const router = express.Router()
 
-  router.get(
-    '/account',
-    optionalInstantUser({ db, cookie }),
-    async (req: OptionalInstantRequest, res) => {
-      res.set('Cache-Control', 'no-store')
-      if (!req.instant) {
-        res.type('html').send(accountPage(undefined, [], maxTitleLength))
-        return
-      }
-      const { todos } = (await req.instant.db.query({ todos: {} })) as { todos: Todo[] }
-      todos.sort((a, b) => a.createdAt - b.createdAt)
-      res.type('html').send(accountPage(req.instant.user.email ?? 'guest', todos, maxTitleLength))
-    },
-  )
+  router.get('/account', optionalUser, async (req: OptionalInstantRequest, res) => {
+    res.set('Cache-Control', 'no-store')
+    if (!req.instant) {
+      res.type('html').send(accountPage(undefined, []))
+      return
+    }
+    const todos = await listTodos(req.instant.db)
+    res.type('html').send(accountPage(req.instant.user.email ?? 'guest', todos))
+  })
 
   // Authenticate (and CSRF-check) before reading the body: a forged post costs no parsing.
   router.post(
     '/account/todos',
-    requireInstantUser({ db, cookie }),
+    requireUser,
     express.urlencoded({ extended: false, limit: '2kb' }),
     instantHandler(async (req, res) => {
-      const title = String((req.body as { title?: unknown } | undefined)?.title ?? '').trim()
-      if (title === '' || title.length > maxTitleLength) {
+      const title = todoTitle((req.body as { title?: unknown } | undefined)?.title ?? '')
+      if (title === undefined) {
         res
           .status(400)
           .type('text')
-          .send(`A todo needs a title of 1 to ${maxTitleLength} characters.`)
+          .send(`A todo needs a title of 1 to ${MAX_TODO_TITLE_LENGTH} characters.`)
         return
       }
-      const todo = { title, ownerId: req.instant.user.id, createdAt: Date.now() }
-      await req.instant.db.transact([tx.todos![id()]!.update(todo)])
+      await addTodo(req.instant.db, req.instant.user.id, title)
       res.redirect(303, '/account')
     }),
   )
   return router
 }
 
-function accountPage(email: string | undefined, todos: Todo[], maxTitleLength: number): string {
+function accountPage(email: string | undefined, todos: Todo[]): string {
   const body =
     email === undefined
       ? `<p data-testid="ssr-signed-out">Not signed in. <a href="/">Sign in on the main page</a>, then come back.</p>`
@@ -89,7 +68,7 @@ function accountPage(email: string | undefined, todos: Todo[], maxTitleLength: n
     <ul data-testid="ssr-todos">${todos.map((t) => `<li data-testid="ssr-todo">${escapeHtml(t.title)}</li>`).join('')}</ul>
     <form method="post" action="/account/todos" class="row">
       <label for="ssr-title" class="visually-hidden">New todo</label>
-      <input id="ssr-title" name="title" data-testid="ssr-title" required maxlength="${maxTitleLength}" placeholder="A todo, posted by a plain form">
+      <input id="ssr-title" name="title" data-testid="ssr-title" required maxlength="${MAX_TODO_TITLE_LENGTH}" placeholder="A todo, posted by a plain form">
       <button data-testid="ssr-add">Add</button>
     </form>`
   return `<!doctype html>

@@ -16,26 +16,26 @@ import { randomPassword, type DemoAccount } from './passwords.js'
 import { DEMO_RULES } from './rules.js'
 
 /** Where `npm start` keeps Local Instant's data between runs. */
-export const DEFAULT_DEMO_DB_PATH = '.instant-local/demo.db'
+const DEFAULT_DEMO_DB_PATH = '.instant-local/demo.db'
 /** Instant Cloud's API, the browser SDK's default. */
 const INSTANT_CLOUD_API_URI = 'https://api.instantdb.com'
 /** The demo's port when `PORT` is not set. */
-export const DEFAULT_DEMO_PORT = 3000
+const DEFAULT_DEMO_PORT = 3000
 
 /** The demo accounts against Local Instant; against a real app the passwords are random. */
-export const LOCAL_DEMO_ACCOUNTS: readonly DemoAccount[] = [
+const LOCAL_DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { email: 'alice@example.com', password: 'alice-demo-password' },
   { email: 'bob@example.com', password: 'bob-demo-password' },
 ]
 
-export interface InstantConnection {
+interface InstantConnection {
   appId: string
   adminToken: string
   /** Default Instant Cloud. */
   apiURI?: string | undefined
 }
 
-export interface StartDemoOptions {
+interface StartDemoOptions {
   /** Default {@link DEFAULT_DEMO_PORT}; `0` picks a free port. */
   port?: number
   /** Default `'localhost'`. */

@@ -34,7 +34,7 @@ export const HTTP_EMAIL_PROVIDER_OPTIONS = {
 } as const satisfies OptionKeys<HttpEmailProviderOptions>
 
 /** What one HTTP provider sends where; built once by {@link httpEmailClient}. */
-export interface HttpEmailClientConfig {
+interface HttpEmailClientConfig {
   /** The provider's id, e.g. `'resend'`, used as `EmailProviderError.provider`. */
   provider: string
   /** The provider's display name, used in error messages. */
@@ -49,7 +49,7 @@ export interface HttpEmailClientConfig {
 }
 
 /** Sends one JSON body; rejects with an `EmailProviderError`. `code` is redacted from errors. */
-export type HttpEmailPost = (body: unknown, code: string | undefined) => Promise<void>
+type HttpEmailPost = (body: unknown, code: string | undefined) => Promise<void>
 
 /** Validates the shared HTTP options once and returns the function that posts a message. */
 export function httpEmailClient(

@@ -5,6 +5,7 @@ import type * as Nodemailer from 'nodemailer'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import { resolveTimeoutMs } from '../core/numbers.js'
 import { requireOptional } from '../core/optional-dependency.js'
+import { isSmtpAuthFailure } from '../core/email-failure.js'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import type { EmailProvider } from './message.js'
 import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
@@ -166,7 +167,6 @@ function credentialsOf(transport: unknown): string[] {
 }
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT'])
-const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2'])
 const REJECT_CODES = new Set(['EENVELOPE', 'EMESSAGE', 'EMAXRECIPIENTS'])
 
 function smtpError(err: unknown, secrets: (string | undefined)[]): EmailProviderError {
@@ -198,8 +198,7 @@ function smtpError(err: unknown, secrets: (string | undefined)[]): EmailProvider
 }
 
 function classify(code: string | undefined, reply: number | undefined): EmailErrorCode {
-  if (code !== undefined && AUTH_CODES.has(code)) return 'EMAIL_UNAUTHORIZED'
-  if (reply === 530 || reply === 535) return 'EMAIL_UNAUTHORIZED'
+  if (isSmtpAuthFailure(code, reply)) return 'EMAIL_UNAUTHORIZED'
   if (code !== undefined && TIMEOUT_CODES.has(code)) return 'EMAIL_TIMEOUT'
   // RFC 5321: 5yz is permanent (this message will not go through), 4yz transient.
   if (reply !== undefined && reply >= 500 && reply !== 503) return 'EMAIL_REJECTED'

@@ -7,7 +7,7 @@ import { KitError } from '../core/errors.js'
 import { resolveBytes } from '../core/numbers.js'
 
 /** Largest body the kit reads itself, in bytes. */
-export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024
+const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024
 
 type RequestWithBody = IncomingMessage & { body?: unknown; _body?: boolean }
 

@@ -2,7 +2,8 @@
  * `checkInstant(db)`: one call at startup that proves the app id, admin token and API URI work
  * together, so a typo shows up as a clear message before the first user gets a 401 or a 503.
  */
-import { apiErrorShape, outageCode, ADMIN_TOKEN_REQUIRED_CODE } from '../core/classify-error.js'
+import { isAdminTokenRequired } from '../core/admin-token-required.js'
+import { apiErrorShape, outageCode } from '../core/classify-error.js'
 import { KitError } from '../core/errors.js'
 import { checkOptionKeys } from '../core/options.js'
 import { probeCredentials } from '../core/app-id-probe.js'
@@ -96,8 +97,7 @@ function explain(error: unknown, origin: string, timeoutMs: number): string {
   }
   const api = apiErrorShape(error)
   if (api === undefined) {
-    if ((error as { code?: unknown } | null)?.code === ADMIN_TOKEN_REQUIRED_CODE)
-      return noAdminToken()
+    if (isAdminTokenRequired(error)) return noAdminToken()
     return `the client failed before reaching Instant (${error instanceof Error ? error.name : typeof error}): check the options passed to init().`
   }
   const { status, type, recordType, hintIn } = api

@@ -21,7 +21,7 @@ import { resolveNumber } from '../core/numbers.js'
 /** How long the session cookie lives when `maxAgeMs` is not given, in ms: 7 days. */
 export const DEFAULT_COOKIE_MAX_AGE_MS = 7 * 24 * 60 * 60_000
 /** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), in ms. */
-export const MAX_COOKIE_MAX_AGE_MS = 400 * 24 * 60 * 60_000
+const MAX_COOKIE_MAX_AGE_MS = 400 * 24 * 60 * 60_000
 /** The shortest `maxAgeMs`, in ms: one second, since `Max-Age` counts whole seconds. */
 const MIN_COOKIE_MAX_AGE_MS = 1_000
 
@@ -95,7 +95,7 @@ export const TOKEN_ISSUING_OPTIONS = {
 } as const satisfies OptionKeys<TokenIssuingOptions>
 
 /** A resolved `cookie` option: what a factory needs per request. */
-export interface CookieSession {
+interface CookieSession {
   readonly name: string
   /**
    * CSRF check for a request whose token may have come from the cookie: 403 `csrf_rejected`
@@ -117,7 +117,6 @@ const DOMAIN =
   /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/
 const COOKIE_PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/ // visible ASCII without ';'
 const HOST_HEADER = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/
-const COOKIE_KEYS = new Set(['name', 'maxAgeMs', 'sameSite', 'secure', 'domain', 'path'])
 const EXPIRED = 'Thu, 01 Jan 1970 00:00:00 GMT'
 
 /**
@@ -166,14 +165,8 @@ function resolveCookieOptions(setting: unknown, factory: string): ResolvedCookie
   let options: Record<string, unknown>
   if (typeof setting === 'string') options = { name: setting }
   else if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
+    // Its keys were checked with the factory's (`COOKIE_OPTIONS`, through checkOptionKeys).
     options = setting as Record<string, unknown>
-    for (const key of Object.keys(options)) {
-      if (!COOKIE_KEYS.has(key)) {
-        throw new TypeError(
-          `\`cookie.${key}\` is not an option; use name, maxAgeMs, sameSite, secure, domain or path.`,
-        )
-      }
-    }
   } else {
     throw new TypeError(
       '`cookie` must be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }.',
@@ -280,7 +273,7 @@ type RequestWithProtocol = IncomingMessage & { protocol?: unknown }
  * `X-Forwarded-Proto`), or the socket's TLS state on Connect, plus the `Host` header.
  * `undefined` when `Host` is missing or not a host.
  */
-export function requestOrigin(req: RequestWithProtocol): string | undefined {
+function requestOrigin(req: RequestWithProtocol): string | undefined {
   const host = req.headers.host
   if (host === undefined || !HOST_HEADER.test(host)) return undefined
   const protocol =

@@ -44,7 +44,7 @@ const ERROR_HANDLER_OPTIONS = {
  * | Instant refused the query or transaction as malformed | 400 `invalid_query` |
  * | Instant unreachable, timing out, 5xx or garbage | 503 `auth_unavailable`, `Retry-After: 5` |
  * | Instant rate-limited the app | 429 `rate_limited`, `Retry-After` |
- * | wrong app id or admin token | 500 `instant_misconfigured` (and a fix-it log line) |
+ * | wrong app id or admin token, or any 401/403 (rules refuse with 400) | 500 `instant_misconfigured` (and a fix-it log line) |
  * | a `KitError` (e.g. from `onError: 'next'`) | its own status, code and headers |
  * | body-parser's 400 (e.g. `express.json()` given malformed JSON) | 400 `invalid_request` |
  * | any other error with a 4xx `status` (body-parser's 413, http-errors) | passed on with `next(err)` |

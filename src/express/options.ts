@@ -31,7 +31,7 @@ export const COMMON_OPTIONS = {
 } as const satisfies OptionKeys<CommonOptions>
 
 /** {@link CommonOptions}, validated, with the helpers every factory builds from them. */
-export interface CommonSettings {
+interface CommonSettings {
   db: InstantAuthDb
   logger: KitLogger
   onEvent: OnEvent | undefined

@@ -25,7 +25,7 @@ export type LimiterOptions = Partial<
 export type LimiterSetting = false | LimiterOptions
 
 /** A kit limiter, ready to run against a request. */
-export interface KitLimiter {
+interface KitLimiter {
   readonly name: string
   /** Counts the request; rejects with 429 `rate_limited` when over the limit. */
   check(req: IncomingMessage, res: ServerResponse, key: LimiterKey): Promise<void>
@@ -35,7 +35,7 @@ export interface KitLimiter {
  * What a limiter counts by: the client's IP, an email, or the pair (one client of one email,
  * which an attacker without the victim's IP cannot share).
  */
-export type LimiterKey = { ip: true } | { email: string; ip?: true }
+type LimiterKey = { ip: true } | { email: string; ip?: true }
 
 interface LimiterDefaults {
   windowMs: number
@@ -73,7 +73,7 @@ function appendHeader(this: ServerResponse, name: string, value: string): Server
  * Builds a limiter once (at factory time, as express-rate-limit requires).
  * `setting === false` returns `undefined` (no limiter).
  */
-export function createLimiter(
+function createLimiter(
   name: string,
   option: string,
   setting: LimiterSetting | undefined,
@@ -173,7 +173,7 @@ export function createLimiter(
  * Builds one of a router's limiters: its name, its key in `rateLimit`, its default window and
  * limit, and whether it counts only failures (401s).
  */
-export type LimiterBuilder<Key extends string> = (
+type LimiterBuilder<Key extends string> = (
   name: string,
   key: Key,
   defaults: { readonly windowMs: number; readonly limit: number },

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fail, type Failure, type Middleware, type Next } from './respond.js'
 
 /** One route's work; rejects with the error to answer. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 /** Builds the named middleware serving `POST <path>` for each `[path, handler]`. */
 export function postRoutes(
@@ -32,7 +32,7 @@ export function postRoutes(
 }
 
 /** True when `url` (as mounted: Express and Connect strip the mount prefix) is `path`. */
-export function matchesPath(url: string | undefined, path: string): boolean {
+function matchesPath(url: string | undefined, path: string): boolean {
   if (url === undefined) return false
   const query = url.indexOf('?')
   const pathname = query === -1 ? url : url.slice(0, query)

@@ -30,14 +30,14 @@ export type SignInIdentity = { email: string } | { id: string }
 export type SignInRequest = IncomingMessage & { body: Record<string, unknown> }
 
 /** Default sign-in failure limits: per IP, per client of an email, per email; 15 minutes. */
-export const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as const
+const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as const
 /** Failures per `body.email` from one IP: the low limit. */
-export const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
+const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
 /**
  * Failures per `body.email` from all clients together: a ceiling four times the per-client
  * limit, so an attacker without the victim's IP needs four addresses to lock the email out.
  */
-export const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
+const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
 
 /** Options of {@link signInRouter}. */
 export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions {

@@ -16,6 +16,7 @@ import { publishRevocation } from '../core/shared-verification.js'
 import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import {
+  DEFAULT_NEGATIVE_CACHE_TTL_MS,
   VERIFY_CACHE_OPTIONS,
   hashToken,
   resolveCacheSetting,
@@ -90,7 +91,9 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
-  const negativeTtlMs = cache === false ? 0 : cache.negativeTtlMs
+  // The "invalid" entry a revocation leaves in the shared store lives as long as the one the
+  // verifier shares for an unknown token: with `cache: false` both use the default.
+  const negativeTtlMs = cache === false ? DEFAULT_NEGATIVE_CACHE_TTL_MS : cache.negativeTtlMs
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers, req.rawHeaders)

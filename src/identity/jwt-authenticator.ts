@@ -27,7 +27,7 @@ export const DEFAULT_CLOCK_TOLERANCE_SEC = 5
 export const DEFAULT_JWKS_TIMEOUT_MS = 5_000
 
 /** The shortest `jwksCacheMaxAgeMs` accepted, in ms. */
-export const MIN_JWKS_CACHE_MAX_AGE_MS = 1_000
+const MIN_JWKS_CACHE_MAX_AGE_MS = 1_000
 
 /** How long a fetched JWKS is trusted before it is fetched again, in ms (jose's default). */
 export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000

@@ -15,8 +15,6 @@ export interface Subscriber {
 
 /** One Redis connection, either client. */
 export interface Connection {
-  /** `'node-redis'` or `'ioredis'`. */
-  readonly kind: string
   /** True when a command sent now would go out at once (connected, not reconnecting). */
   ready(): boolean
   /** Sends one command; replies as the client decodes them (strings, numbers, arrays, null). */

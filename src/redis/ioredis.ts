@@ -28,7 +28,6 @@ export function isIoredisClient(value: unknown): value is IoredisClientLike {
 
 export function ioredisConnection(client: IoredisClientLike): Connection {
   return {
-    kind: 'ioredis',
     ready: () => client.status === 'ready',
     send: ([command, ...args]) => client.call(command ?? 'PING', ...args),
     subscriber(onMessage, onError): Subscriber {

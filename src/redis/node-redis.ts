@@ -29,7 +29,6 @@ export function isNodeRedisClient(value: unknown): value is NodeRedisClientLike 
 
 export function nodeRedisConnection(client: NodeRedisClientLike): Connection {
   return {
-    kind: 'node-redis',
     ready: () => client.isReady,
     send: (args) => client.sendCommand(args),
     subscriber(onMessage, onError): Subscriber {

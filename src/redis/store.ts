@@ -19,7 +19,7 @@ import { COUNT, DECREMENT, HIT, type Script } from './scripts.js'
 /** Deadline of one Redis command, in ms. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500
 /** At most one "Redis unavailable" warning per this many ms. */
-export const REDIS_WARNING_INTERVAL_MS = 60_000
+const REDIS_WARNING_INTERVAL_MS = 60_000
 
 /** What `client` may be: a node-redis 5 client or an ioredis 5 client (structural types). */
 export type RedisClientLike = NodeRedisClientLike | IoredisClientLike

@@ -32,6 +32,31 @@ describe('classifyDataError', () => {
     expect(result?.log).toContain('INSTANT_APP_ADMIN_TOKEN')
   })
 
+  it('401 and 403 are wrong credentials (Instant refuses rules with 400), whatever the body says', () => {
+    for (const status of [401, 403]) {
+      for (const body of [{}, { type: 'permission-denied' }]) {
+        const result = classifyDataError(apiError(status, body))
+        expect(result?.error.code).toBe('instant_misconfigured')
+        expect(result?.log).toBe(
+          `instant-express-auth: Instant answered ${status} to a query or transaction. Check INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN and INSTANT_API_URI: the admin token must belong to the app id, and the API URI must point at your Instant server.`,
+        )
+      }
+    }
+    expect(codeOf(apiError(400, { type: 'permission-denied' }))).toBe('permission_denied')
+  })
+
+  it('a client without an admin token is instant_misconfigured', () => {
+    const noToken = Object.assign(new Error('Admin token required.'), {
+      code: 'INSTANT_ADMIN_TOKEN_REQUIRED',
+    })
+    expect(classifyDataError(noToken)).toMatchObject({
+      error: { code: 'instant_misconfigured', cause: noToken },
+      log: expect.stringMatching(
+        /^instant-express-auth: the Instant client has no admin token \(a query or transaction\)\. Check INSTANT_APP_ID/,
+      ),
+    })
+  })
+
   it('an unknown 400 type is a 503 with a log line naming only the type', () => {
     const result = classifyDataError(apiError(400, { type: 'app-disabled', message: 'secret' }))
     expect(result?.error.code).toBe('auth_unavailable')

@@ -61,7 +61,7 @@ it('the form posts a todo (303 back to /account), visible through the API too', 
     .expect(303)
   expect(res.headers['location']).toBe('/account')
   const page = await request(app).get('/account').set('cookie', cookie).expect(200)
-  expect(page.text).toContain('<li data-testid="ssr-todo">From &#60;the&#62; form</li>')
+  expect(page.text).toContain('<li data-testid="ssr-todo">From &lt;the&gt; form</li>')
   const api = await request(app).get('/api/todos').set('cookie', cookie).expect(200)
   expect(api.body.todos.map((t: { title: string }) => t.title)).toEqual(['From <the> form'])
 })

@@ -121,6 +121,21 @@ describe('emailFailure', () => {
     expect(emailFailure(unauthorized, 'example.com').error.code).toBe('email_misconfigured')
     const eauth = Object.assign(new Error('Invalid login: 535'), { code: 'EAUTH' })
     expect(emailFailure(eauth, 'example.com')).toMatchObject({ code: 'EAUTH', permanent: true })
+    // As smtpEmail reads it: 530 "authentication required" refused at MAIL FROM is an auth failure.
+    const envelope = Object.assign(new Error('Mail command failed'), {
+      code: 'EENVELOPE',
+      responseCode: 530,
+    })
+    expect(emailFailure(envelope, 'example.com')).toMatchObject({
+      code: 'EENVELOPE',
+      permanent: true,
+      error: { code: 'email_misconfigured' },
+    })
+    const mailbox = Object.assign(new Error('No such user'), {
+      code: 'EENVELOPE',
+      responseCode: 550,
+    })
+    expect(emailFailure(mailbox, 'example.com').permanent).toBe(false)
     expect(emailFailure(unauthorized, 'example.com', 100).error.code).toBe('email_unavailable')
   })
 

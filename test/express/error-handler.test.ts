@@ -40,6 +40,9 @@ let local: LocalInstant
 let token: string
 let rateLimited: Server
 let rateLimitedURI: string
+/** Answers every call with the status its path starts with: `/401/admin/query` → 401. */
+let refusing: Server
+let refusingURI: string
 
 beforeAll(async () => {
   local = await startLocal()
@@ -49,11 +52,18 @@ beforeAll(async () => {
     json(res, 429, { type: 'rate-limited', message: 'Too many requests' }),
   )
   rateLimitedURI = await listen(rateLimited)
+  refusing = createServer((req, res) => {
+    const status = Number(req.url?.split('/')[1])
+    // A 403 whose body even says `permission-denied`: the status decides, not the body.
+    json(res, status, status === 403 ? { type: 'permission-denied' } : { message: 'Unauthorized' })
+  })
+  refusingURI = await listen(refusing)
 })
 
 afterAll(async () => {
   await local.close()
   await close(rateLimited)
+  await close(refusing)
 })
 
 type Req = IncomingMessage & { instant: { db: any; user: { id: string } } }
@@ -182,6 +192,33 @@ describe.each(FRAMEWORKS)('instantErrorHandler on %s', (framework) => {
       expectProblem(res, 429, 'rate_limited')
       expect(res.headers['retry-after']).toBe('60')
     })
+    it.each([401, 403])(
+      'Instant (or a proxy before it) answers %i to a query → 500 instant_misconfigured, fix-it log',
+      async (status) => {
+        const config = {
+          appId: local.appId,
+          adminToken: local.adminToken,
+          apiURI: `${refusingURI}/${status}`,
+        }
+        const refused = (kind === 'ours'
+          ? init(config)
+          : sdkInit(config)) as unknown as InstantAuthDb
+        const logger = recordingLogger()
+        const app = createApp(framework)
+        app.route(
+          'GET',
+          '/refused',
+          handler(() => (refused.asUser({ token }) as any).query({ todos: {} })),
+        )
+        app.useErrorHandler(instantErrorHandler({ logger }))
+        const res = await request(app.handler).get('/refused')
+        expectProblem(res, 500, 'instant_misconfigured')
+        expect(logger.lines).toEqual([
+          `error: instant-express-auth: Instant answered ${status} to a query or transaction. Check INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN and INSTANT_API_URI: the admin token must belong to the app id, and the API URI must point at your Instant server.`,
+        ])
+        expect(JSON.stringify(res.body)).not.toContain(local.adminToken)
+      },
+    )
   })
 
   it("a kit error handed on with onError: 'next' keeps its status, code and headers", async () => {

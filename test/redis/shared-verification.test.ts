@@ -16,8 +16,9 @@ import {
   signOutRouter,
 } from 'instant-express-auth'
 import { redisStore, type RedisStore } from 'instant-express-auth/redis'
+import { hashToken } from '../../src/core/verify-cache.js'
 import { connectClient, type TestClient } from './clients.js'
-import { startRedisServer, type RedisServer } from './redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
 import { startUpstream, type Upstream } from './instances.js'
 
 let redis: RedisServer
@@ -54,6 +55,7 @@ async function instance(kind: 'node-redis' | 'ioredis' = 'node-redis'): Promise<
   )
   app.use(signOutRouter({ db, store, path: '/sign-out-all', scope: 'all' }))
   app.use(signOutRouter({ db, store, cookie: 'sid' }))
+  app.use(signOutRouter({ db, store, path: '/sign-out-uncached', cache: false }))
   const me = instantHandler((req, res) => void res.json(req.instant.user))
   app.get('/me', requireInstantUser({ db, store }), me)
   app.get('/cookie-me', requireInstantUser({ db, store, cookie: 'sid' }), me)
@@ -130,6 +132,29 @@ describe('shared verification', () => {
     const late = await instance()
     expect(await me(late, unseen)).toMatchObject({ status: 401, body: { code: 'invalid_token' } })
     expect(await me(b, unseen)).toMatchObject({ status: 401, body: { code: 'invalid_token' } })
+  })
+
+  it('a sign-out with cache: false leaves the shared "invalid" entry its verifier would (5 s)', async () => {
+    const a = await instance()
+    const token = await signIn(a, 'uncached@example.com')
+    expect((await me(a, token)).status).toBe(200)
+    const signedOut = await fetch(`${a}/sign-out-uncached`, { method: 'POST', headers: { token } })
+    expect(signedOut.status).toBe(204)
+    const client = await connectClient('node-redis', redis.url)
+    try {
+      const key = `iea:v:${hashToken(token)}`
+      expect(await client.command('GET', key)).toBe('{"x":1}')
+      const ttl = Number(await client.command('PTTL', key))
+      expect(ttl).toBeGreaterThan(0)
+      expect(ttl).toBeLessThanOrEqual(5_000)
+    } finally {
+      await client.close()
+    }
+    // A new instance answers from that entry: no upstream call to learn the token is dead.
+    const late = await instance()
+    const before = upstream.verifications()
+    expect(await me(late, token)).toMatchObject({ status: 401, body: { code: 'invalid_token' } })
+    expect(upstream.verifications() - before).toBe(0)
   })
 
   it('a cookie session signed out on one instance is refused by the others', async () => {

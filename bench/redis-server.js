@@ -1,43 +1,46 @@
-/**
- * Starts Debian's `redis-server` for a test: a free port on 127.0.0.1, a temp dir, no
- * persistence, no system service. `stop()` and `start()` again on the same port let a test kill
- * Redis mid-traffic and bring it back.
- */
-import { spawn, type ChildProcess } from 'node:child_process'
+// @ts-check
+// Starts Debian's `redis-server` for a test or a bench: a free port on 127.0.0.1, a temp dir, no
+// persistence, no system service. `stop()` and `start()` again on the same port let a test kill
+// Redis mid-traffic and bring it back. Plain JS so `node bench/multi-instance.js` runs it as is;
+// the tests import it too (types in redis-server.d.ts).
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export const REDIS_SERVER = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server'
+const REDIS_SERVER = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server'
 
 /** How long redis-server may take to print that it is ready, in ms. */
 const READY_TIMEOUT_MS = 10_000
 
-export interface RedisServer {
-  readonly port: number
-  readonly url: string
-  /** Starts it again (same port, empty data) after `stop()`. */
-  start(): Promise<void>
-  /** SIGKILL (as a crash would) and wait for the exit. */
-  stop(): Promise<void>
-  /** SIGSTOP / SIGCONT: Redis stops answering but keeps its connections (a "slow" Redis). */
-  pause(): void
-  resume(): void
-  close(): Promise<void>
-}
+/**
+ * Every redis-server still running, killed if the process exits without closing it.
+ * @type {Set<import('node:child_process').ChildProcess>}
+ */
+const live = new Set()
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
 
-/** A port nobody listens on right now (the kernel's choice for port 0). */
-async function freePort(): Promise<number> {
+/**
+ * A port nobody listens on right now (the kernel's choice for port 0).
+ * @returns {Promise<number>}
+ */
+async function freePort() {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
   const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise((resolve) => server.close(() => resolve(undefined)))
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/**
+ * @param {number} port @param {string} dir
+ * @returns {Promise<import('node:child_process').ChildProcess>}
+ */
+function launch(port, dir) {
   const child = spawn(
     REDIS_SERVER,
     [
@@ -56,13 +59,16 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   return new Promise((resolve, reject) => {
     let output = ''
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`redis-server not ready after ${READY_TIMEOUT_MS} ms:\n${output}`))
     }, READY_TIMEOUT_MS)
-    const onData = (chunk: Buffer): void => {
+    /** @param {Buffer} chunk */
+    const onData = (chunk) => {
       output += chunk.toString()
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer)
@@ -72,7 +78,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
       }
     }
     child.stdout?.on('data', onData)
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr?.on('data', (/** @type {Buffer} */ chunk) => (output += chunk.toString()))
     child.once('error', (error) => {
       clearTimeout(timer)
       reject(error)
@@ -84,26 +90,37 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   })
 }
 
-function exited(child: ChildProcess): Promise<void> {
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<void>}
+ */
+function exited(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** @returns {Promise<import('./redis-server.js').RedisServer>} */
+export async function startRedisServer() {
   const dir = mkdtempSync(join(tmpdir(), 'iea-redis-'))
   let port = await freePort()
-  let child: ChildProcess | undefined
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child
   // Another process may take the port between freePort() and redis-server's bind: retry a few.
   for (let attempt = 0; child === undefined; attempt += 1) {
     try {
       child = await launch(port, dir)
     } catch (error) {
-      if (attempt >= 3) throw error
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true })
+        throw error
+      }
       port = await freePort()
     }
   }
-  let current: ChildProcess | undefined = child
-  const server: RedisServer = {
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let current = child
+  /** @type {import('./redis-server.js').RedisServer} */
+  const server = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
