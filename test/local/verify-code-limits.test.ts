@@ -90,6 +90,33 @@ describe("runtime verify_magic_code: limits equivalent to the kit's", () => {
     expect((await verify(local, 'four@example.com', code)).status).toBe(200)
   })
 
+  it("a flood of wrong guesses at other emails never resets a code's count", async () => {
+    // With the per-email verify limits off, the attempt count is the only guard on a code; it
+    // used to live in a map of `rateLimitMaxKeys` entries whose oldest a flood evicted.
+    const { local, db } = await start({
+      rateLimitMaxKeys: 2,
+      magicCodeVerifiesPerHour: Infinity,
+      magicCodeVerifiesPerDay: Infinity,
+    })
+    const { code } = await db.auth.generateMagicCode('victim@example.com')
+    for (let i = 0; i < 4; i++) await verify(local, 'victim@example.com', wrong(code, i))
+    for (let n = 0; n < 10; n++) {
+      const email = `flood${n}@example.com`
+      const { code: other } = await db.auth.generateMagicCode(email)
+      expect((await verify(local, email, wrong(other))).body.type).toBe('record-not-found')
+    }
+    expect((await verify(local, 'victim@example.com', wrong(code, 4))).status).toBe(400)
+    const burned = await verify(local, 'victim@example.com', code)
+    expect(burned.status).toBe(400)
+    expect(burned.body).toEqual(
+      recordNotFound('app-user-magic-code', {
+        'app-id': local.appId,
+        code,
+        email: 'victim@example.com',
+      }),
+    )
+  })
+
   it('the admin route shares the count (the kit verifies through it)', async () => {
     const { local, db } = await start({ magicCodeAttempts: 2 })
     const { code } = await db.auth.generateMagicCode('admin@example.com')
