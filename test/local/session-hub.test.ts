@@ -27,7 +27,6 @@ function setup() {
     verifiesPerHour: 100,
     verifiesPerDay: 100,
     codeAttempts: 5,
-    guestSignInsPerHour: 100,
     rateLimitMaxKeys: 1_000,
     signup: engine,
     deliver: () => {},
