@@ -316,6 +316,8 @@ class QueryRun {
   private readonly request = celRequest()
   private readonly viewable = new Map<string, boolean>()
   private readonly fieldsSeen = new Map<string, boolean>()
+  /** The last entity's `data` for rules: its field checks come one after another. */
+  private lastData: { ns: string; e: StoredEntity; data: CelMap } | undefined
   private readonly whereEnv: WhereEnv
 
   constructor(
@@ -408,13 +410,21 @@ class QueryRun {
     if (ok === undefined) {
       ok = permissions.check(program, {
         auth: this.auth,
-        data: celEntity(ns, e, this.reader, this.deps.attrs),
+        data: this.dataOf(ns, e),
         ruleParams: this.ruleParams,
         request: this.request,
       })
       this.fieldsSeen.set(key, ok)
     }
     return ok
+  }
+
+  private dataOf(ns: string, e: StoredEntity): CelMap {
+    const last = this.lastData
+    if (last !== undefined && last.e === e && last.ns === ns) return last.data
+    const data = celEntity(ns, e, this.reader, this.deps.attrs)
+    this.lastData = { ns, e, data }
+    return data
   }
 
   /** The sort key of a form's order: its value (hidden ones as missing) and the id. */
@@ -474,17 +484,9 @@ class QueryRun {
   private toObject(form: Form, e: StoredEntity): Record<string, unknown> {
     const out: Record<string, unknown> = { id: e.id }
     let size = 10 + e.id.length
-    const { permissions } = this.deps
-    const fieldChecks = this.caller.kind !== 'admin' && permissions.hasFieldRules(form.ns)
-    let data: CelMap | undefined
     for (const [k, v] of Object.entries(e.attrs)) {
       if (k === 'id' || (form.fields && !form.fields.includes(k))) continue
-      const program = fieldChecks ? permissions.fieldProgram(form.ns, k) : undefined
-      if (program) {
-        data ??= celEntity(form.ns, e, this.reader, this.deps.attrs)
-        const vars = { auth: this.auth, data, ruleParams: this.ruleParams, request: this.request }
-        if (!permissions.check(program, vars)) continue
-      }
+      if (!this.fieldVisible(form.ns, e, k)) continue
       out[k] = v
       size += k.length + 4 + jsonSizeOf(v)
     }
