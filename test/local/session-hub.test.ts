@@ -44,9 +44,9 @@ function setup() {
   let queries = 0
   const counted: DataEngine = {
     ...engine,
-    query: (body, caller) => {
+    query: (body, caller, querySize) => {
       queries++
-      return engine.query(body, caller)
+      return engine.query(body, caller, querySize)
     },
   }
   return { db, engine, counted, auth, hub, queries: () => queries }

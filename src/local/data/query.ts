@@ -79,15 +79,23 @@ export interface QueryDeps {
   budget: QueryBudget
 }
 
-/** Runs one `/admin/query` body for a caller and returns the response body. */
-export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record<string, unknown> {
+/**
+ * Runs one `/admin/query` body for a caller and returns the response body. `querySize` is the
+ * length of the query's JSON when the caller knows it (a live query re-run); else it is measured.
+ */
+export function runQuery(
+  deps: QueryDeps,
+  body: unknown,
+  caller: Caller,
+  querySize?: number,
+): Record<string, unknown> {
   if (!isRecord(body) || body['query'] === undefined || body['query'] === null) {
     throw paramMissing(['body', 'query'])
   }
   const raw = body['query']
   if (!isRecord(raw)) throw paramMalformed(['body', 'query'], raw)
   assertSafeInput('query', raw)
-  const meter = startQueryMeter(deps.budget, raw)
+  const meter = startQueryMeter(deps.budget, querySize ?? JSON.stringify(raw).length)
   const inference = body['inference?'] === true
   const { $$ruleParams: ruleParamsRaw, ...query } = raw
   const forms = Object.entries(query).map(([ns, v]) =>
