@@ -31,8 +31,6 @@ export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
  * wins with probability ≤ 50 / 10^6 a day, ≤ 0.035% in a week.
  */
 export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
-/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
-export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
 
 export interface AuthOptions {
   appId: string
@@ -42,8 +40,7 @@ export interface AuthOptions {
   verifiesPerDay: number
   /** Wrong guesses that burn a live code. */
   codeAttempts: number
-  guestSignInsPerHour: number
-  /** Cap on keys (emails, IPs) held by each rate limiter. */
+  /** Cap on keys (emails) held by each rate limiter. */
   rateLimitMaxKeys: number
   /** The data engine's signup checks: `extra-fields` and the `$users.allow.create` rule. */
   signup: Pick<DataEngine, 'checkUserFields' | 'checkSignup'>
@@ -72,8 +69,7 @@ export interface Auth extends MagicCodes {
     user: UserWithToken
     created: boolean
   }
-  /** `clientIp` (runtime route only) is rate-limited; admin calls are not. */
-  signInGuest(extraFields: unknown, admin: boolean, clientIp?: string): UserWithToken
+  signInGuest(extraFields: unknown, admin: boolean): UserWithToken
   signOutToken(token: string): void
   signOutUser(userId: string): void
   deleteUser(userId: string): DbUser | null
@@ -86,7 +82,7 @@ export function createAuth(db: Database, options: AuthOptions): Auth {
   const users = createUserRecords(db, appId, options.signup, now)
   const tokens = createTokens(db, users, now)
   const codes = createMagicCodes(db, users, tokens, { ...options, now })
-  const guests = createGuests(db, users, tokens, { ...options, now })
+  const guests = createGuests(db, users, tokens)
   const dbUser = (r: ReturnType<typeof users.byId>): DbUser | undefined =>
     r === undefined ? undefined : users.toDbUser(r)
 

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import { loadSqlite } from './dependencies.js'
-import { DATA_MIGRATIONS } from './data/migrations.js'
+import { DATA_TABLES } from './data/migrations.js'
 
 /** Schema version 1: the auth side's tables. `users` is also read by the data engine. */
 const AUTH_V1 = `
@@ -35,8 +35,20 @@ CREATE TABLE magic_codes (
 CREATE INDEX magic_codes_email_hash ON magic_codes(email, code_hash);
 `
 
-/** Every migration, in order; entry `i` brings the database to `user_version = i + 1`. */
-export const MIGRATIONS: readonly string[] = [AUTH_V1, ...DATA_MIGRATIONS]
+/**
+ * Schema version 3: a code's wrong guesses are counted on its row. They were counted in memory,
+ * in a bounded map whose oldest entries a flood of guesses at other emails could evict, handing
+ * the victim's code a fresh set of attempts; on the row they also survive a restart.
+ */
+const MAGIC_CODE_WRONG_GUESSES = `
+ALTER TABLE magic_codes ADD COLUMN wrong_guesses INTEGER NOT NULL DEFAULT 0;
+`
+
+/**
+ * Every migration, in the order they were written; entry `i` brings the database to
+ * `user_version = i + 1`. Append only: a file on disk keeps the versions it has run.
+ */
+export const MIGRATIONS: readonly string[] = [AUTH_V1, DATA_TABLES, MAGIC_CODE_WRONG_GUESSES]
 
 /**
  * Opens (creating if needed) the database at `dbPath` (`':memory:'` or a file path whose parent

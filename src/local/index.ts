@@ -12,13 +12,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createAuth,
-  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
   DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
 } from './auth.js'
+import { DEFAULT_GUEST_SIGN_INS_PER_HOUR } from './http/runtime-routes.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import {
   DEFAULT_MAX_QUERY_BYTES,
@@ -220,7 +220,6 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       verifiesPerHour: opts.magicCodeVerifiesPerHour,
       verifiesPerDay: opts.magicCodeVerifiesPerDay,
       codeAttempts: opts.magicCodeAttempts,
-      guestSignInsPerHour: opts.guestSignInsPerHour,
       rateLimitMaxKeys: opts.rateLimitMaxKeys,
       signup: engine,
       deliver(email, code) {
@@ -240,6 +239,8 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       engine,
       adminToken,
       maxBodyBytes: opts.maxBodyBytes,
+      guestSignInsPerHour: opts.guestSignInsPerHour,
+      rateLimitMaxKeys: opts.rateLimitMaxKeys,
       logger,
     })
     server = createServer({ keepAliveTimeout: 65_000 }, listener)

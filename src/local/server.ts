@@ -19,12 +19,12 @@ import {
   type Handler,
   type Request,
 } from './http/request.js'
-import { runtimeRoutes } from './http/runtime-routes.js'
+import { runtimeRoutes, type RuntimeRouteLimits } from './http/runtime-routes.js'
 import { sendError, sendJson, type LocalInstantLogger } from './http/send.js'
 
 export type { LocalInstantLogger } from './http/send.js'
 
-export interface ServerContext {
+export interface ServerContext extends RuntimeRouteLimits {
   auth: Auth
   engine: DataEngine
   adminToken: string
@@ -41,7 +41,7 @@ export function createRequestListener(
   const { auth, engine, logger } = ctx
   const credentials = createCredentials(auth, ctx.adminToken)
   const routes = new Map<string, Handler>([
-    ...runtimeRoutes(auth, credentials),
+    ...runtimeRoutes(auth, credentials, ctx),
     ...adminAuthRoutes(auth, credentials),
     ...dataRoutes(auth, engine, credentials),
   ])

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startLocalInstant } from 'instant-express-auth/local'
 import { MIGRATIONS } from '../../src/local/database.js'
-import { rejectionOf } from './helpers.js'
+import { sha256Hex } from '../../src/local/auth/hash.js'
+import { post, rejectionOf } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'instant-local-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -45,6 +46,61 @@ describe('a file database survives restarts', () => {
     expect((await rejectionOf(db2.auth.verifyToken(signedOut))).body.type).toBe('record-not-found')
     expect((await db2.auth.checkMagicCode('keep@example.com', code)).created).toBe(false)
     await second.close()
+  })
+
+  it('wrong guesses at a code survive a restart', async () => {
+    const dbPath = join(dir, 'guesses.db')
+    const first = await startLocalInstant({ dbPath, logger: false })
+    const db1 = init({ appId: first.appId, adminToken: first.adminToken, apiURI: first.apiURI })
+    const { code } = await db1.auth.generateMagicCode('guess@example.com')
+    const wrong = (n: number) => String((Number(code) + 1 + n) % 1_000_000).padStart(6, '0')
+    const verify = (local: typeof first, guess: string) =>
+      post(local, '/runtime/auth/verify_magic_code', {
+        'app-id': local.appId,
+        email: 'guess@example.com',
+        code: guess,
+      })
+    for (let i = 0; i < 4; i++) expect((await verify(first, wrong(i))).status).toBe(400)
+    await first.close()
+
+    const second = await startLocalInstant({ dbPath, logger: false })
+    expect((await verify(second, wrong(4))).status).toBe(400)
+    const burned = await verify(second, code)
+    expect(burned.status).toBe(400)
+    expect(burned.body.type).toBe('record-not-found')
+    await second.close()
+  })
+
+  it('a file from before schema version 3 gains the wrong-guess column and keeps its codes', async () => {
+    const dbPath = join(dir, 'v2.db')
+    const old = new Database(dbPath)
+    for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql)
+    old.pragma('user_version = 2')
+    const now = Date.now()
+    old
+      .prepare(
+        'INSERT INTO magic_codes (email, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      )
+      .run('old@example.com', sha256Hex('123456'), now, now + 600_000)
+    old.close()
+
+    const local = await startLocalInstant({ dbPath, logger: false })
+    const db = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
+    expect((await db.auth.checkMagicCode('old@example.com', '123456')).created).toBe(true)
+    await local.close()
+
+    const raw = new Database(dbPath, { readonly: true })
+    expect(raw.pragma('user_version', { simple: true })).toBe(3)
+    const columns = raw.prepare('PRAGMA table_info(magic_codes)').all() as { name: string }[]
+    expect(columns.map((c) => c.name)).toEqual([
+      'id',
+      'email',
+      'code_hash',
+      'created_at',
+      'expires_at',
+      'wrong_guesses',
+    ])
+    raw.close()
   })
 
   it('explicit app id and admin token win and are kept for the next start', async () => {

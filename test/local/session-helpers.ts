@@ -3,13 +3,24 @@ import { init } from '@instantdb/core'
 import WebSocket from 'ws'
 import type { LocalInstant } from 'instant-express-auth/local'
 
+/** Node's own WebSocket (Node 22 and later), before `ws` replaces it below; undefined on Node 20. */
+export const BUILT_IN_WEBSOCKET = (globalThis as { WebSocket?: unknown }).WebSocket
+
 // The SDK gets `ws`'s WebSocket on every Node version, as a Node app of its users would on
-// Node 20 (no global one). Node 22's built-in WebSocket (undici) missed a live push in
-// session-sdk's "another client's write" test, which passes with `ws` and on Node 24's built-in
-// one: left to investigate, so the suite runs the same client on 20, 22 and 24.
+// Node 20 (no global one), so the suite runs the same client on 20, 22 and 24. Node 22's
+// built-in one never fires `close` after close() on a socket still connecting, which the SDK
+// waits for to reconnect after a sign-in (session-sdk-built-in-websocket.test.ts).
 ;(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket
 // The SDK only starts its socket where `window` exists ("isClient"); it reads nothing else of it here.
 ;(globalThis as { window?: unknown }).window ??= globalThis
+
+/** Rules for a namespace whose entities only their owner (`ownerId`) reads and writes. */
+export const OWNER_ONLY = {
+  view: 'auth.id != null && auth.id == data.ownerId',
+  create: 'auth.id != null && auth.id == newData.ownerId',
+  update: 'auth.id != null && auth.id == data.ownerId && auth.id == newData.ownerId',
+  delete: 'auth.id != null && auth.id == data.ownerId',
+}
 
 /** The SDK's storage interface, in memory (IndexedDB does not exist in Node). */
 class MemoryStorage {

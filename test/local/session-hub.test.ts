@@ -27,7 +27,6 @@ function setup() {
     verifiesPerHour: 100,
     verifiesPerDay: 100,
     codeAttempts: 5,
-    guestSignInsPerHour: 100,
     rateLimitMaxKeys: 1_000,
     signup: engine,
     deliver: () => {},
@@ -45,9 +44,9 @@ function setup() {
   let queries = 0
   const counted: DataEngine = {
     ...engine,
-    query: (body, caller) => {
+    query: (body, caller, querySize) => {
       queries++
-      return engine.query(body, caller)
+      return engine.query(body, caller, querySize)
     },
   }
   return { db, engine, counted, auth, hub, queries: () => queries }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { init as kitAdmin } from '../../src/admin/index.js'
 import { signInRouter } from '../../src/express/index.js'
 import { localInstants } from './helpers.js'
-import { nextResult, sdkClient, signInAndWait, waitFor } from './session-helpers.js'
+import { nextResult, OWNER_ONLY, sdkClient, signInAndWait, waitFor } from './session-helpers.js'
 
 const schema = i.schema({
   entities: {
@@ -26,13 +26,7 @@ const schema = i.schema({
   rooms: {},
 })
 
-const owned = {
-  view: 'auth.id != null && auth.id == data.ownerId',
-  create: 'auth.id != null && auth.id == newData.ownerId',
-  update: 'auth.id != null && auth.id == data.ownerId && auth.id == newData.ownerId',
-  delete: 'auth.id != null && auth.id == data.ownerId',
-}
-const rules = { todos: { allow: owned }, projects: { allow: owned } }
+const rules = { todos: { allow: OWNER_ONLY }, projects: { allow: OWNER_ONLY } }
 
 const instants = localInstants()
 

@@ -21,6 +21,15 @@ function verify(local: LocalInstant, email: string, code: string) {
 /** A six-digit code that is not `code`. */
 const wrong = (code: string, n = 0) => String((Number(code) + 1 + n) % 1_000_000).padStart(6, '0')
 
+/** The right code of a burned one answers as an unknown code. */
+async function expectBurned(local: LocalInstant, email: string, code: string): Promise<void> {
+  const res = await verify(local, email, code)
+  expect(res.status).toBe(400)
+  expect(res.body).toEqual(
+    recordNotFound('app-user-magic-code', { 'app-id': local.appId, code, email }),
+  )
+}
+
 describe("runtime verify_magic_code: limits equivalent to the kit's", () => {
   it('defaults: 10-minute codes, 5 wrong guesses burn a code, 50 attempts per email per day', () => {
     expect(DEFAULT_MAGIC_CODE_EXPIRY_MINUTES).toBe(10)
@@ -68,15 +77,7 @@ describe("runtime verify_magic_code: limits equivalent to the kit's", () => {
       expect(res.status).toBe(400)
       expect(res.body.type).toBe('record-not-found')
     }
-    const burned = await verify(local, 'burn@example.com', code)
-    expect(burned.status).toBe(400)
-    expect(burned.body).toEqual(
-      recordNotFound('app-user-magic-code', {
-        'app-id': local.appId,
-        code,
-        email: 'burn@example.com',
-      }),
-    )
+    await expectBurned(local, 'burn@example.com', code)
     const { code: fresh } = await db.auth.generateMagicCode('burn@example.com')
     expect((await verify(local, 'burn@example.com', fresh)).status).toBe(200)
   })
@@ -88,6 +89,25 @@ describe("runtime verify_magic_code: limits equivalent to the kit's", () => {
     for (let i = 0; i < 4; i++) await verify(local, 'four@example.com', wrong(code, i))
     for (let i = 0; i < 5; i++) await verify(local, 'other@example.com', wrong(other, i))
     expect((await verify(local, 'four@example.com', code)).status).toBe(200)
+  })
+
+  it("a flood of wrong guesses at other emails never resets a code's count", async () => {
+    // With the per-email verify limits off, the attempt count is the only guard on a code; it
+    // used to live in a map of `rateLimitMaxKeys` entries whose oldest a flood evicted.
+    const { local, db } = await start({
+      rateLimitMaxKeys: 2,
+      magicCodeVerifiesPerHour: Infinity,
+      magicCodeVerifiesPerDay: Infinity,
+    })
+    const { code } = await db.auth.generateMagicCode('victim@example.com')
+    for (let i = 0; i < 4; i++) await verify(local, 'victim@example.com', wrong(code, i))
+    for (let n = 0; n < 10; n++) {
+      const email = `flood${n}@example.com`
+      const { code: other } = await db.auth.generateMagicCode(email)
+      expect((await verify(local, email, wrong(other))).body.type).toBe('record-not-found')
+    }
+    expect((await verify(local, 'victim@example.com', wrong(code, 4))).status).toBe(400)
+    await expectBurned(local, 'victim@example.com', code)
   })
 
   it('the admin route shares the count (the kit verifies through it)', async () => {

@@ -59,54 +59,39 @@ export function createMagicCodes(
   const sendLimiter = createFixedWindowLimiter(options.sendsPerHour, HOUR_MS, maxKeys)
   const verifyLimiter = createFixedWindowLimiter(options.verifiesPerHour, HOUR_MS, maxKeys)
   const verifyDailyLimiter = createFixedWindowLimiter(options.verifiesPerDay, DAY_MS, maxKeys)
-  /** Wrong guesses against each email's live code; in memory (a restart resets them). */
-  const wrongGuesses = new Map<string, { codeId: number; count: number }>()
-
   const st = {
     insert: db.prepare(
       'INSERT INTO magic_codes (email, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
     ),
-    find: db.prepare(
-      'SELECT id, expires_at FROM magic_codes WHERE email = ? AND code_hash = ? ORDER BY expires_at DESC LIMIT 1',
+    // The right code is consumed, expired or not: an expired one answers record-expired once.
+    take: db.prepare(
+      'DELETE FROM magic_codes WHERE email = ? AND code_hash = ? RETURNING expires_at',
+    ),
+    // Counted on the row, not in memory: no flood of other emails can reset it, nor a restart.
+    countWrongGuess: db.prepare(
+      'UPDATE magic_codes SET wrong_guesses = wrong_guesses + 1 WHERE email = ? AND expires_at >= ? RETURNING id, wrong_guesses',
     ),
     delete: db.prepare('DELETE FROM magic_codes WHERE id = ?'),
     deleteOfEmail: db.prepare('DELETE FROM magic_codes WHERE email = ?'),
-    live: db.prepare(
-      'SELECT id FROM magic_codes WHERE email = ? AND expires_at >= ? ORDER BY id DESC LIMIT 1',
-    ),
     purge: db.prepare('DELETE FROM magic_codes WHERE expires_at < ?'),
   }
 
+  /**
+   * One statement for the right code. A wrong one is a second, the write that counts it against
+   * the email's live code (an email has at most one code: each new one replaces the last).
+   */
   function consumeCode(email: string, code: string): void {
     const args = [{ 'app-id': appId, code, email }]
-    const found = st.find.get(email, sha256Hex(code)) as
-      { id: number; expires_at: number } | undefined
-    if (found === undefined) {
-      countWrongGuess(email)
+    const t = now()
+    const taken = st.take.get(email, sha256Hex(code)) as { expires_at: number } | undefined
+    if (taken === undefined) {
+      const live = st.countWrongGuess.get(email, t) as
+        { id: number; wrong_guesses: number } | undefined
+      // Enough wrong guesses burn the code: a new one must be requested.
+      if (live !== undefined && live.wrong_guesses >= options.codeAttempts) st.delete.run(live.id)
       throw recordNotFound('app-user-magic-code', args)
     }
-    wrongGuesses.delete(email)
-    st.delete.run(found.id)
-    if (found.expires_at < now()) throw recordExpired('app-user-magic-code', args)
-  }
-
-  /** A wrong guess counts against the email's live code; enough of them burn it. */
-  function countWrongGuess(email: string): void {
-    const live = st.live.get(email, now()) as { id: number } | undefined
-    if (live === undefined) return
-    let entry = wrongGuesses.get(email)
-    if (entry === undefined || entry.codeId !== live.id) {
-      // Bounded like the limiters: the oldest counter goes first (the daily limit still holds).
-      if (wrongGuesses.size >= maxKeys)
-        wrongGuesses.delete(wrongGuesses.keys().next().value as string)
-      entry = { codeId: live.id, count: 0 }
-      wrongGuesses.set(email, entry)
-    }
-    entry.count++
-    if (entry.count >= options.codeAttempts) {
-      st.delete.run(live.id)
-      wrongGuesses.delete(email)
-    }
+    if (taken.expires_at < t) throw recordExpired('app-user-magic-code', args)
   }
 
   const signInTx = db.transaction(
@@ -140,7 +125,6 @@ export function createMagicCodes(
     st.purge.run(t - EXPIRED_CODE_GRACE_MS)
     // Only the latest code verifies: every send does not add one more code to guess.
     st.deleteOfEmail.run(email)
-    wrongGuesses.delete(email)
     st.insert.run(email, sha256Hex(code), t, t + expiryMs)
     return code
   }

@@ -1,6 +1,7 @@
 /**
- * SQL migrations of the data engine's tables, appended after the auth tables' migrations by
- * src/local/database.ts. Append only: each entry is one schema version.
+ * The data engine's tables: one schema version, listed in src/local/database.ts's `MIGRATIONS`
+ * (which orders every version of the file, auth and data alike). A later change to these tables
+ * is a new migration appended there, never an edit here.
  *
  * Layout (an EAV store, like Instant's triples table):
  * - `data_attrs`: one row per attribute or link, its definition as JSON (see attrs.ts).
@@ -11,8 +12,7 @@
  * - `data_meta`: counters (the last tx-id).
  * `$users` entities are not here: they live in the auth side's `users` table.
  */
-export const DATA_MIGRATIONS: readonly string[] = [
-  `
+export const DATA_TABLES = `
   CREATE TABLE data_attrs (
     id TEXT PRIMARY KEY,
     ns TEXT NOT NULL,
@@ -47,5 +47,4 @@ export const DATA_MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   INSERT INTO data_meta (key, value) VALUES ('tx_id', 0);
-  `,
-]
+  `

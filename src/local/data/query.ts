@@ -79,15 +79,23 @@ export interface QueryDeps {
   budget: QueryBudget
 }
 
-/** Runs one `/admin/query` body for a caller and returns the response body. */
-export function runQuery(deps: QueryDeps, body: unknown, caller: Caller): Record<string, unknown> {
+/**
+ * Runs one `/admin/query` body for a caller and returns the response body. `querySize` is the
+ * length of the query's JSON when the caller knows it (a live query re-run); else it is measured.
+ */
+export function runQuery(
+  deps: QueryDeps,
+  body: unknown,
+  caller: Caller,
+  querySize?: number,
+): Record<string, unknown> {
   if (!isRecord(body) || body['query'] === undefined || body['query'] === null) {
     throw paramMissing(['body', 'query'])
   }
   const raw = body['query']
   if (!isRecord(raw)) throw paramMalformed(['body', 'query'], raw)
   assertSafeInput('query', raw)
-  const meter = startQueryMeter(deps.budget, raw)
+  const meter = startQueryMeter(deps.budget, querySize ?? JSON.stringify(raw).length)
   const inference = body['inference?'] === true
   const { $$ruleParams: ruleParamsRaw, ...query } = raw
   const forms = Object.entries(query).map(([ns, v]) =>
@@ -316,6 +324,8 @@ class QueryRun {
   private readonly request = celRequest()
   private readonly viewable = new Map<string, boolean>()
   private readonly fieldsSeen = new Map<string, boolean>()
+  /** The last entity's `data` for rules: its field checks come one after another. */
+  private lastData: { ns: string; e: StoredEntity; data: CelMap } | undefined
   private readonly whereEnv: WhereEnv
 
   constructor(
@@ -408,13 +418,21 @@ class QueryRun {
     if (ok === undefined) {
       ok = permissions.check(program, {
         auth: this.auth,
-        data: celEntity(ns, e, this.reader, this.deps.attrs),
+        data: this.dataOf(ns, e),
         ruleParams: this.ruleParams,
         request: this.request,
       })
       this.fieldsSeen.set(key, ok)
     }
     return ok
+  }
+
+  private dataOf(ns: string, e: StoredEntity): CelMap {
+    const last = this.lastData
+    if (last !== undefined && last.e === e && last.ns === ns) return last.data
+    const data = celEntity(ns, e, this.reader, this.deps.attrs)
+    this.lastData = { ns, e, data }
+    return data
   }
 
   /** The sort key of a form's order: its value (hidden ones as missing) and the id. */
@@ -474,17 +492,9 @@ class QueryRun {
   private toObject(form: Form, e: StoredEntity): Record<string, unknown> {
     const out: Record<string, unknown> = { id: e.id }
     let size = 10 + e.id.length
-    const { permissions } = this.deps
-    const fieldChecks = this.caller.kind !== 'admin' && permissions.hasFieldRules(form.ns)
-    let data: CelMap | undefined
     for (const [k, v] of Object.entries(e.attrs)) {
       if (k === 'id' || (form.fields && !form.fields.includes(k))) continue
-      const program = fieldChecks ? permissions.fieldProgram(form.ns, k) : undefined
-      if (program) {
-        data ??= celEntity(form.ns, e, this.reader, this.deps.attrs)
-        const vars = { auth: this.auth, data, ruleParams: this.ruleParams, request: this.request }
-        if (!permissions.check(program, vars)) continue
-      }
+      if (!this.fieldVisible(form.ns, e, k)) continue
       out[k] = v
       size += k.length + 4 + jsonSizeOf(v)
     }

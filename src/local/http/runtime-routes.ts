@@ -3,14 +3,37 @@
  * and verify magic codes, guest sign-in, sign-out. They trust the app id in the body.
  */
 import type { Auth } from '../auth.js'
+import { rateLimited } from '../auth/rate-limited.js'
 import { recordNotFound } from '../errors.js'
 import { coerceEmail, coerceUuid, getParam } from '../params.js'
+import { createFixedWindowLimiter } from '../rate-limit.js'
 import type { Credentials } from './credentials.js'
 import { PreEncoded, type Routes } from './request.js'
 import { verifyMagicCodeRoute } from './verify-magic-code.js'
 
-export function runtimeRoutes(auth: Auth, credentials: Credentials): Routes {
+/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
+export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
+
+const HOUR_MS = 3_600_000
+
+export interface RuntimeRouteLimits {
+  guestSignInsPerHour: number
+  /** Cap on client IPs the guest limiter holds. */
+  rateLimitMaxKeys: number
+}
+
+export function runtimeRoutes(
+  auth: Auth,
+  credentials: Credentials,
+  limits: RuntimeRouteLimits,
+): Routes {
   const { bodyAppId, assertKnownApp } = credentials
+  // Keyed by the client IP, which only this route knows; the admin route is not limited.
+  const guestLimiter = createFixedWindowLimiter(
+    limits.guestSignInsPerHour,
+    HOUR_MS,
+    limits.rateLimitMaxKeys,
+  )
   return [
     [
       'POST /runtime/auth/verify_refresh_token',
@@ -41,8 +64,10 @@ export function runtimeRoutes(auth: Auth, credentials: Credentials): Routes {
       'POST /runtime/auth/sign_in_guest',
       (r) => {
         assertKnownApp(bodyAppId(r, 'app-id'))
-        const ip = r.req.socket.remoteAddress
-        return { user: auth.signInGuest(r.body['extra-fields'], false, ip) }
+        if (!guestLimiter.tryConsume(r.req.socket.remoteAddress ?? '', Date.now())) {
+          throw rateLimited('Too many guest sign-ins from this address. Please try again later.')
+        }
+        return { user: auth.signInGuest(r.body['extra-fields'], false) }
       },
     ],
     [

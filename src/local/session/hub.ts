@@ -48,7 +48,7 @@ export interface SessionHub {
 
 interface LiveQuery {
   q: unknown
-  namespaces: Set<string>
+  namespaces: ReadonlySet<string>
   /** The last result sent, and its JSON for change detection. */
   result: InstaqlResult
   json: string
@@ -114,6 +114,10 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
     if (namespaces === 'all' || namespaces.has('$users')) refreshUsers()
     // Sessions of one user (or all guests) share a recomputed result within a flush.
     const memo = new Map<string, { result: InstaqlResult; json: string } | LocalInstantError>()
+    // New rules or attrs can change what a query's rules and paths read: its namespaces are
+    // recomputed then (only then), once per query however many sessions hold it.
+    const rescan = namespaces === 'all' || commit.attrsChanged
+    const rescanned = new Map<string, Set<string>>()
     // Pre-encoded once: the same attrs go to every session.
     const attrsJson = attrs === undefined ? '' : `,"attrs":${JSON.stringify(attrs)}`
     for (const s of sessions) {
@@ -124,17 +128,21 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
       const computations: string[] = []
       const own = s.ownTx > 0 && s.ownTx <= txId
       for (const [key, live] of s.queries) {
-        // New rules or attrs can change what a query's rules and paths read.
-        if (namespaces === 'all' || commit.attrsChanged)
-          live.namespaces = namespacesOf(engine, live.q)
-        const affected =
-          namespaces === 'all' || [...live.namespaces].some((ns) => namespaces.has(ns))
-        if (affected) {
+        if (rescan) {
+          let reads = rescanned.get(key)
+          if (reads === undefined) {
+            reads = namespacesOf(engine, live.q)
+            rescanned.set(key, reads)
+          }
+          live.namespaces = reads
+        }
+        if (namespaces === 'all' || wroteAny(namespaces, live.namespaces)) {
           const memoKey = `${callerKey(s.caller)}\u0000${key}`
           let fresh = memo.get(memoKey)
           if (fresh === undefined) {
             try {
-              const result = runInstaql(engine, live.q, s.caller)
+              // The query's size was checked at subscribe; its key is that JSON.
+              const result = runInstaql(engine, live.q, s.caller, key.length)
               fresh = { result, json: JSON.stringify(result) }
             } catch (err) {
               fresh = err instanceof LocalInstantError ? err : unexpected(err)
@@ -257,7 +265,7 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
       })
     }
     const txId = engine.session.lastTxId()
-    const result = runInstaql(engine, q, caller)
+    const result = runInstaql(engine, q, caller, key.length)
     s.queries.set(key, {
       q,
       namespaces: namespacesOf(engine, q),
@@ -369,6 +377,12 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
       for (const s of [...sessions]) end(s)
     },
   }
+}
+
+/** Whether a commit wrote a namespace a query reads (a commit writes few: loop over those). */
+function wroteAny(written: ReadonlySet<string>, reads: ReadonlySet<string>): boolean {
+  for (const ns of written) if (reads.has(ns)) return true
+  return false
 }
 
 function callerKey(caller: Caller): string {

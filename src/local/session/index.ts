@@ -79,9 +79,8 @@ export function withSessionNotices(
       notice.usersChanged()
       return out
     },
-    signInGuest(extraFields, admin, clientIp) {
-      // The client IP keys the runtime guest limit: dropping it would make one bucket for all.
-      const out = auth.signInGuest(extraFields, admin, clientIp)
+    signInGuest(extraFields, admin) {
+      const out = auth.signInGuest(extraFields, admin)
       notice.usersChanged()
       return out
     },

@@ -32,9 +32,17 @@ export type InstaqlResult = [
 
 type Tree = Record<string, unknown>
 
-/** Runs `q` for `caller` and returns Instant's result with its triples. */
-export function runInstaql(engine: DataEngine, q: unknown, caller: Caller): InstaqlResult {
-  const tree = engine.query({ query: q }, caller) as Record<string, unknown>
+/**
+ * Runs `q` for `caller` and returns Instant's result with its triples. `querySize` is the length
+ * of `q`'s JSON, measured once when the query was subscribed.
+ */
+export function runInstaql(
+  engine: DataEngine,
+  q: unknown,
+  caller: Caller,
+  querySize: number,
+): InstaqlResult {
+  const tree = engine.query({ query: q }, caller, querySize) as Record<string, unknown>
   const out = new TripleSet(engine)
   const forms = q as Record<string, unknown>
   const pageInfo: Record<string, PageInfo> = {}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import { createDataEngine, type Caller, type DataEngine } from '../../../src/local/data/index.js'
-import { DATA_MIGRATIONS } from '../../../src/local/data/migrations.js'
+import { DATA_TABLES } from '../../../src/local/data/migrations.js'
 import { LocalInstantError } from '../../../src/local/errors.js'
 import { toDbUser } from '../../../src/local/users.js'
 
@@ -10,7 +10,7 @@ export const ADMIN: Caller = { kind: 'admin' }
 export const GUEST: Caller = { kind: 'guest' }
 export const APP_ID = '00000000-0000-4000-8000-000000000000'
 
-/** Opens a database shaped like src/local/database.ts leaves it: users table, then our migrations. */
+/** Opens a database shaped like src/local/database.ts leaves it: users table, then the data tables. */
 export function openTestDb(path = ':memory:'): SqliteDatabase {
   const db = new Database(path)
   db.pragma('foreign_keys = ON')
@@ -19,8 +19,8 @@ export function openTestDb(path = ':memory:'): SqliteDatabase {
     db.exec(`CREATE TABLE users (
       id TEXT PRIMARY KEY, email TEXT UNIQUE, type TEXT,
       created_at INTEGER NOT NULL, extra TEXT NOT NULL DEFAULT '{}')`)
-    for (const m of DATA_MIGRATIONS) db.exec(m)
-    db.pragma(`user_version = ${DATA_MIGRATIONS.length + 1}`)
+    db.exec(DATA_TABLES)
+    db.pragma('user_version = 2')
   }
   return db
 }
