@@ -31,11 +31,10 @@ import type { StateStore } from './state-store.js'
 import { invalidTokenError } from './token-source.js'
 import { upstreamError } from './upstream-error.js'
 import {
-  DEFAULT_CACHE_TTL_MS,
-  DEFAULT_NEGATIVE_CACHE_TTL_MS,
   INVALID,
   createVerifyCache,
   resolveCacheSetting,
+  sharedTtls,
   type VerifyCache,
   type VerifyCacheOptions,
 } from './verify-cache.js'
@@ -143,9 +142,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       else evictUser(db, revocation.userId)
     })
   }
-  const sharedTtlMs = cache === undefined ? DEFAULT_CACHE_TTL_MS : cache.ttlMs
-  const sharedNegativeTtlMs =
-    cache === undefined ? DEFAULT_NEGATIVE_CACHE_TTL_MS : cache.negativeTtlMs
+  const { ttlMs: sharedTtlMs, negativeTtlMs: sharedNegativeTtlMs } = sharedTtls(cache ?? false)
   const counters = statsCounters(db)
   const report = (error: unknown): KitError =>
     upstreamError(error, 'verifyToken', { logger, onEvent, db })

@@ -77,6 +77,23 @@ export interface VerifyCache {
 }
 
 /**
+ * How long entries shared through a store (Redis) live: the cache's TTLs, or the defaults with
+ * `cache: false` (the other instances may cache). The verifier and sign-out both use this, so a
+ * revocation's "invalid" entry lives as long as an unknown token's.
+ */
+export function sharedTtls(cache: false | Pick<VerifyCacheOptions, 'ttlMs' | 'negativeTtlMs'>): {
+  ttlMs: number
+  negativeTtlMs: number
+} {
+  return cache === false
+    ? { ttlMs: DEFAULT_CACHE_TTL_MS, negativeTtlMs: DEFAULT_NEGATIVE_CACHE_TTL_MS }
+    : {
+        ttlMs: cache.ttlMs ?? DEFAULT_CACHE_TTL_MS,
+        negativeTtlMs: cache.negativeTtlMs ?? DEFAULT_NEGATIVE_CACHE_TTL_MS,
+      }
+}
+
+/**
  * Validates cache options (TypeError naming `factory` and the option) and fills defaults. TTLs
  * are bounded like timeouts; sizes are whole numbers.
  */

@@ -16,10 +16,10 @@ import { publishRevocation } from '../core/shared-verification.js'
 import { resolveStateStore, type StateStore } from '../core/state-store.js'
 import { createVerifier, evictToken, evictUser } from '../core/verifier.js'
 import {
-  DEFAULT_NEGATIVE_CACHE_TTL_MS,
   VERIFY_CACHE_OPTIONS,
   hashToken,
   resolveCacheSetting,
+  sharedTtls,
   type VerifyCacheOptions,
 } from '../core/verify-cache.js'
 import {
@@ -92,8 +92,8 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
   // The "invalid" entry a revocation leaves in the shared store lives as long as the one the
-  // verifier shares for an unknown token: with `cache: false` both use the default.
-  const negativeTtlMs = cache === false ? DEFAULT_NEGATIVE_CACHE_TTL_MS : cache.negativeTtlMs
+  // verifier shares for an unknown token.
+  const { negativeTtlMs } = sharedTtls(cache)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers, req.rawHeaders)
