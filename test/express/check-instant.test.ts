@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { init } from '../../src/admin/index.js'
 import type { InstantAuthDb } from '../../src/core/instant-db.js'
 import { checkInstant, isKitError } from '../../src/express/index.js'
-import { DB_KINDS, close, json, listen, useLocalInstant, type DbKind } from './helpers.js'
+import {
+  DB_KINDS,
+  REFUSED_URI,
+  close,
+  json,
+  listen,
+  useLocalInstant,
+  type DbKind,
+} from './helpers.js'
 
 const OTHER_APP = '12345678-1234-4234-8234-123456789012'
 const OTHER_ADMIN = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
@@ -43,9 +51,7 @@ let hangs: Server
 let hangsURI: string
 
 beforeAll(async () => {
-  const refused = createServer()
-  refusedURI = await listen(refused)
-  await close(refused)
+  refusedURI = REFUSED_URI
   notInstant = createServer((req, res) => {
     if (req.url?.startsWith('/ok')) json(res, 200, { hello: 'world' })
     else json(res, 404, { message: 'Not Found' })

@@ -27,6 +27,7 @@ import {
   createApp,
   json,
   listen,
+  REFUSED_URI,
   recordingLogger,
   startLocal,
 } from './helpers.js'
@@ -43,9 +44,7 @@ const uris: Record<string, string> = {}
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
-  const refused = createServer()
-  uris['refused'] = await listen(refused)
-  await close(refused)
+  uris['refused'] = REFUSED_URI
   const make = async (name: string, handler: Parameters<typeof createServer>[1]) => {
     const server = createServer(handler)
     servers.push(server)

@@ -170,6 +170,14 @@ export function recordingLogger() {
 }
 
 /** Listens on 127.0.0.1:0 and resolves once listening. */
+/**
+ * An origin that refuses connections: port 2 on loopback, where nothing listens, which
+ * `listen(0)` never hands out, and which fetch does not block (it blocks port 1). A port freed by
+ * closing a server is no good: the next server of any test running alongside may get it, and then
+ * it answers instead of refusing.
+ */
+export const REFUSED_URI = 'http://127.0.0.1:2'
+
 export async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`

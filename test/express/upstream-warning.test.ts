@@ -20,6 +20,7 @@ import {
   json,
   listen,
   makeDb,
+  REFUSED_URI,
   recordingLogger,
   startLocal,
   userToken,
@@ -34,9 +35,7 @@ let httpServer: Server
 let httpsToHttpURI: string
 
 beforeAll(async () => {
-  const refused = createServer()
-  refusedURI = await listen(refused)
-  await close(refused)
+  refusedURI = REFUSED_URI
   httpServer = createServer((_req, res) => json(res, 200, {}))
   httpsToHttpURI = (await listen(httpServer)).replace('http://', 'https://')
 })
