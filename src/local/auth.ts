@@ -32,7 +32,7 @@ export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
  */
 export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
 
-export interface AuthOptions {
+interface AuthOptions {
   appId: string
   magicCodeExpiryMinutes: number
   sendsPerHour: number

@@ -5,7 +5,7 @@
  */
 
 /** The `type` strings Instant's server answers with. */
-export type InstantErrorType =
+type InstantErrorType =
   | 'param-missing'
   | 'param-malformed'
   | 'validation-failed'
@@ -19,7 +19,7 @@ export type InstantErrorType =
   | 'timeout'
   | 'unknown'
 
-export type ErrorHint = Record<string, unknown>
+type ErrorHint = Record<string, unknown>
 
 /** A typed Local Instant error; thrown anywhere inside a handler, rendered by the server. */
 export class LocalInstantError extends Error {
@@ -44,7 +44,7 @@ export class LocalInstantError extends Error {
 }
 
 /** Clojure-style vector rendering used in Instant messages: `["headers" "authorization"]`. */
-export function clojureVector(path: readonly string[]): string {
+function clojureVector(path: readonly string[]): string {
   return `[${path.map((p) => JSON.stringify(p)).join(' ')}]`
 }
 

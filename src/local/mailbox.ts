@@ -18,7 +18,7 @@ export interface Mailbox {
   clear(): void
 }
 
-export interface MailboxWriter extends Mailbox {
+interface MailboxWriter extends Mailbox {
   deliver(message: MailboxMessage): void
 }
 

@@ -8,10 +8,9 @@
 /** Default cap on keys held by one limiter. */
 export const DEFAULT_RATE_LIMIT_MAX_KEYS = 100_000
 
-export interface FixedWindowLimiter {
+interface FixedWindowLimiter {
   /** Counts one attempt for `key`; false when the key is over its limit in this window. */
   tryConsume(key: string, now: number): boolean
-  clear(): void
   /** Keys currently held (never more than `maxKeys`). */
   readonly size: number
 }
@@ -49,10 +48,6 @@ export function createFixedWindowLimiter(
       if (entry.used >= limit) return false
       entry.used++
       return true
-    },
-    clear() {
-      windows.clear()
-      nothingExpiresBefore = -Infinity
     },
     get size() {
       return windows.size

@@ -18,9 +18,9 @@ import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../c
 const MAX_CLI_EXPIRY_MINUTES = 525_600
 
 /** Default port of the CLI (the library default is 0, a free port). */
-export const DEFAULT_CLI_PORT = 8888
+const DEFAULT_CLI_PORT = 8888
 /** Default database file of the CLI, relative to the working directory. */
-export const DEFAULT_CLI_DB = '.instant-local/app.db'
+const DEFAULT_CLI_DB = '.instant-local/app.db'
 
 export const USAGE = `Usage: instant-local [options]
 
@@ -38,7 +38,7 @@ Options:
   -h, --help                      show this help
 `
 
-export interface CliIo {
+interface CliIo {
   stdout(text: string): void
   stderr(text: string): void
   /** Receives Local Instant's log lines (default: stderr). */

@@ -24,7 +24,7 @@ import { sendError, sendJson, type LocalInstantLogger } from './http/send.js'
 
 export type { LocalInstantLogger } from './http/send.js'
 
-export interface ServerContext extends RuntimeRouteLimits {
+interface ServerContext extends RuntimeRouteLimits {
   auth: Auth
   engine: DataEngine
   adminToken: string

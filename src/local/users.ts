@@ -19,7 +19,7 @@ export interface UserRow {
  * Instant's JSON encoder (Cheshire) writes dates as `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC, without
  * milliseconds; `created_at` is a `java.util.Date`, so it goes out in that format.
  */
-export function formatCreatedAt(ms: number): string {
+function formatCreatedAt(ms: number): string {
   const iso = new Date(ms).toISOString()
   return iso.slice(0, 19) + 'Z'
 }

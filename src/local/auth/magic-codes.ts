@@ -18,7 +18,7 @@ const DAY_MS = 24 * HOUR_MS
 /** Expired codes are kept this long so that using one answers record-expired, not not-found. */
 const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
 
-export interface MagicCodeOptions {
+interface MagicCodeOptions {
   appId: string
   magicCodeExpiryMinutes: number
   sendsPerHour: number

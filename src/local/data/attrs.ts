@@ -40,7 +40,7 @@ export interface LinkAttr {
 export type Attr = DataAttr | LinkAttr
 
 /** A link label resolved from one namespace: which attr, and which side we stand on. */
-export interface ResolvedLink {
+interface ResolvedLink {
   attr: LinkAttr
   /** True when the label is the forward label (we are the source). */
   forward: boolean

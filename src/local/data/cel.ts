@@ -12,7 +12,7 @@ import { loadCel, loadRe2 } from '../dependencies.js'
 export type CompiledRule = (vars: Record<string, unknown>) => unknown
 
 /** Resolves `x.ref('path')` for a map built by `toCelMap`. */
-export type RefResolver = (path: string) => unknown[]
+type RefResolver = (path: string) => unknown[]
 
 const refResolvers = new WeakMap<object, RefResolver>()
 
@@ -29,7 +29,7 @@ function nullDefaultMap(entries: [string, unknown][]): CelMap {
 }
 
 /** Converts a JSON value for CEL: integral numbers become `bigint` so `data.n + 1` type-checks. */
-export function toCelValue(v: unknown): unknown {
+function toCelValue(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v
   if (Array.isArray(v)) return v.map(toCelValue)
   if (v instanceof Date) return v // a CEL timestamp

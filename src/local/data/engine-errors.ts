@@ -53,7 +53,7 @@ export function validationError(
 }
 
 /** How deep a query or the steps of a transaction may nest; Instant's shapes need far less. */
-export const MAX_INPUT_DEPTH = 64
+const MAX_INPUT_DEPTH = 64
 
 /**
  * Checks request JSON before it is walked recursively: nesting no deeper than

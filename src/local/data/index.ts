@@ -28,7 +28,7 @@ export interface Commit {
 }
 
 /** What the realtime sessions (src/local/session) read from the engine, besides query/transact. */
-export interface SessionFacet {
+interface SessionFacet {
   /** The attr registry, to map attr ids and labels (read only). */
   readonly attrs: AttrRegistry
   /** Every attr in Instant's shape, after giving each namespace its primary `id` attr. */
@@ -47,7 +47,7 @@ export interface SessionFacet {
 
 export type { Caller, DbUser } from './caller.js'
 
-export interface DataEngineOptions {
+interface DataEngineOptions {
   appId: string
   /** The object `i.schema({ entities, links })` returns, or its JSON. */
   schema?: unknown

@@ -11,7 +11,7 @@ import type { StoredEntity } from './store.js'
 import { isRecord } from './is-record.js'
 
 /** The object-level actions a rule can allow. */
-export type RuleAction = 'view' | 'create' | 'update' | 'delete'
+type RuleAction = 'view' | 'create' | 'update' | 'delete'
 
 /** A rule ready to run. */
 export interface Program {
@@ -49,7 +49,7 @@ export interface Permissions {
 }
 
 /** A `ref` path in a rule, without its final attribute: the links it walks. */
-export interface RefPath {
+interface RefPath {
   from: 'data' | 'auth'
   links: string[]
 }

@@ -72,7 +72,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ])
 
 /** What a query run needs from the engine. */
-export interface QueryDeps {
+interface QueryDeps {
   store: Store
   attrs: AttrRegistry
   permissions: Permissions

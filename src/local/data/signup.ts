@@ -11,7 +11,7 @@ import type { GraphReader } from './graph.js'
 import type { Permissions } from './permissions.js'
 
 /** What the checks need from the engine. */
-export interface SignupDeps {
+interface SignupDeps {
   attrs: AttrRegistry
   permissions: Permissions
   reader: GraphReader

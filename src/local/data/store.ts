@@ -40,7 +40,7 @@ export interface Store {
 }
 
 /** Encodes a value for `data_triples.value`; JSON text so equality is text equality. */
-export function encodeValue(value: unknown): string {
+function encodeValue(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 

@@ -23,7 +23,7 @@ export interface TransactDeps {
 }
 
 /** A link or unlink whose permission check waits until every write is done. */
-export interface DeferredLink {
+interface DeferredLink {
   kind: 'link' | 'unlink'
   ns: string
   id: string

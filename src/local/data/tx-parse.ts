@@ -6,7 +6,7 @@ import { validationError } from './engine-errors.js'
 import { parseEntityRef, type EntityRef } from './ids.js'
 import { isRecord } from './is-record.js'
 
-export const ENTITY_ACTIONS: ReadonlySet<string> = new Set([
+const ENTITY_ACTIONS: ReadonlySet<string> = new Set([
   'create',
   'update',
   'merge',
@@ -15,7 +15,7 @@ export const ENTITY_ACTIONS: ReadonlySet<string> = new Set([
   'delete',
   'ruleParams',
 ])
-export const ATTR_ACTIONS: ReadonlySet<string> = new Set(['add-attr', 'update-attr', 'delete-attr'])
+const ATTR_ACTIONS: ReadonlySet<string> = new Set(['add-attr', 'update-attr', 'delete-attr'])
 export const OBJECT_ACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'merge'])
 
 /** An entity step: `[action, ns, ref, args?, opts?]`. */

@@ -13,7 +13,7 @@ import type { StoredEntity, Store } from './store.js'
 import { isRecord } from './is-record.js'
 import { compileLike, type LikePattern } from './like.js'
 
-export type WhereOp =
+type WhereOp =
   | { op: 'eq'; value: unknown }
   | { op: 'in'; values: unknown[] }
   | { op: 'not'; value: unknown }
@@ -27,7 +27,7 @@ export type Where =
   | { kind: 'cond'; path: string[]; ops: WhereOp[] }
 
 /** Where a validation error points: the whole query and the path to this `where`. */
-export interface WhereContext {
+interface WhereContext {
   root: unknown
   in: (string | number)[]
 }

@@ -17,10 +17,10 @@ import { createRooms, type Rooms } from './rooms.js'
 import { toAdminSteps } from './tx-steps.js'
 
 /** Most live queries one session may hold; Instant caps them too. */
-export const MAX_QUERIES_PER_SESSION = 1_000
+const MAX_QUERIES_PER_SESSION = 1_000
 
 /** What the hub needs from a connected socket. */
-export interface SessionSocket {
+interface SessionSocket {
   send(text: string): void
   close(code: number, reason: string): void
 }
@@ -54,7 +54,7 @@ interface LiveQuery {
   json: string
 }
 
-export interface Session {
+interface Session {
   readonly id: string
   readonly socket: SessionSocket
   caller: Caller | undefined

@@ -11,7 +11,7 @@ import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub
 export { createSessionHub, type SessionHub } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
-export const SESSION_PATH = '/runtime/session'
+const SESSION_PATH = '/runtime/session'
 
 /**
  * Serves sessions on `server`. Resolves to the hub, or to undefined (after one log line) when the

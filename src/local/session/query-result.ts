@@ -12,7 +12,7 @@ import type { DataEngine } from '../data/index.js'
 import { isRecord } from '../data/is-record.js'
 
 /** `[entity, attrId, value, createdAtMs]`. */
-export type Triple = [string, string, unknown, number]
+type Triple = [string, string, unknown, number]
 
 interface PageInfo {
   /** Null on an empty page: the SDK then shows no rows for a page that does not lead. */
