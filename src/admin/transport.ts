@@ -8,7 +8,7 @@ import type { RequestOptions } from './user.js'
 import { TIMEOUT_RULE, fitsNumberRule, resolveTimeoutMs } from '../core/numbers.js'
 
 /** HTTP methods the admin API uses. */
-export type HttpMethod = 'GET' | 'POST' | 'DELETE'
+type HttpMethod = 'GET' | 'POST' | 'DELETE'
 
 /**
  * Sends one request to Instant and returns the parsed 200 body, or throws our errors. An answer

@@ -28,7 +28,7 @@ export interface InstantScopedDb {
 }
 
 /** The type of `db.asUser({ token })` for the registered db (see {@link Register}). */
-export type RegisteredScopedDb = Register extends { db: { asUser(opts: any): infer Scoped } }
+type RegisteredScopedDb = Register extends { db: { asUser(opts: any): infer Scoped } }
   ? Scoped
   : InstantScopedDb
 

@@ -5,7 +5,7 @@
  * iteration order is always the least recently used. A hit costs one lookup and one re-insert.
  * This replaced the `lru-cache` package (3.6 MB installed) on the warm-cache hot path.
  */
-export interface Lru<K, V> {
+interface Lru<K, V> {
   /** The value for `key`, now the most recently used; `undefined` when absent. */
   get(key: K): V | undefined
   /** Sets `key`, the most recently used; evicts the least recently used beyond `max`. */

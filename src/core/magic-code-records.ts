@@ -44,7 +44,7 @@ export interface CodeBudget {
 }
 
 /** What a verification attempt came to. */
-export type CodeCheck =
+type CodeCheck =
   /** The code is the latest one, unexpired, unburned, and now consumed (only this caller got it). */
   | { outcome: 'accepted'; id: string; expiresAt: number }
   /** No code verifies: none issued, expired, burned, used, or a wrong guess. */
@@ -53,7 +53,7 @@ export type CodeCheck =
   | { outcome: 'limited'; resetAt: number }
 
 /** A send refused by the daily ceiling. */
-export type SendReservation = { allowed: true } | { allowed: false; resetAt: number }
+type SendReservation = { allowed: true } | { allowed: false; resetAt: number }
 
 /** Reads and writes the records; built once per router. */
 export interface MagicCodeRecords {

@@ -15,9 +15,9 @@ import type { InstantUser } from './instant-db.js'
 import type { StateStore } from './state-store.js'
 
 /** Channel of revocation messages. */
-export const REVOCATION_CHANNEL = 'iea:revoked'
+const REVOCATION_CHANNEL = 'iea:revoked'
 /** How long a user's "signed out everywhere" marker stays, in ms: past any sane cache TTL. */
-export const USER_REVOCATION_TTL_MS = 24 * 60 * 60_000
+const USER_REVOCATION_TTL_MS = 24 * 60 * 60_000
 /** Most a shared entry may live, in ms, however long the caches' TTL (the marker must outlive it). */
 const MAX_SHARED_TTL_MS = USER_REVOCATION_TTL_MS
 
@@ -25,7 +25,7 @@ const tokenKey = (tokenHash: string): string => `iea:v:${tokenHash}`
 const userKey = (userId: string): string => `iea:v:u:${userId}`
 
 /** A shared answer: a user until `expiresAt` (ms since the epoch), or "invalid". */
-export type SharedAnswer = { user: InstantUser; expiresAt: number } | 'invalid'
+type SharedAnswer = { user: InstantUser; expiresAt: number } | 'invalid'
 
 /** True when `store` is shared between processes, so verification results go through it. */
 export function isSharedStore(store: StateStore | undefined): store is StateStore {
@@ -74,7 +74,7 @@ export function writeSharedInvalid(store: StateStore, tokenHash: string, ttlMs: 
 }
 
 /** What a revocation message names. */
-export type Revocation = { tokenHash: string } | { userId: string }
+type Revocation = { tokenHash: string } | { userId: string }
 
 /**
  * Tells every instance that a token (or every token of a user) is revoked. Resolves when the

@@ -16,9 +16,9 @@ export interface RequestLike {
 export const MAX_TOKEN_LENGTH = 1024
 
 /** `WWW-Authenticate` values per RFC 6750 §3. */
-export const WWW_AUTHENTICATE_MISSING = DEFAULT_CHALLENGE
-export const WWW_AUTHENTICATE_INVALID = 'Bearer realm="instant", error="invalid_token"'
-export const WWW_AUTHENTICATE_BAD_REQUEST = 'Bearer realm="instant", error="invalid_request"'
+const WWW_AUTHENTICATE_MISSING = DEFAULT_CHALLENGE
+const WWW_AUTHENTICATE_INVALID = 'Bearer realm="instant", error="invalid_token"'
+const WWW_AUTHENTICATE_BAD_REQUEST = 'Bearer realm="instant", error="invalid_request"'
 
 export function missingTokenError(): KitError {
   return new KitError('missing_token', {
@@ -45,7 +45,7 @@ function conflictingTokensError(): KitError {
  * when there is none. Throws `invalid_request`. Pass `rawHeaders` (Node's `req.rawHeaders`) so
  * that two different `Authorization` lines are refused: Node keeps only the first in `headers`.
  */
-export type TokenExtractor = (
+type TokenExtractor = (
   headers: RequestLike['headers'],
   rawHeaders?: RequestLike['rawHeaders'],
 ) => string | undefined
@@ -60,7 +60,7 @@ export function canonicalToken(token: string): string {
   return token.toLowerCase()
 }
 
-export interface TokenSourceOptions {
+interface TokenSourceOptions {
   /** Cookie to read the token from, after the headers. Default: none (cookies are not read). */
   cookie?: string | undefined
 }

@@ -103,7 +103,7 @@ export function evictUser(db: object, userId: string): void {
   }
 }
 
-export interface VerifierOptions {
+interface VerifierOptions {
   db: InstantAuthDb
   /** The factory's `cache` option as {@link resolveCacheSetting} resolved it. Default: all defaults. */
   cache?: false | Required<VerifyCacheOptions> | undefined
@@ -115,7 +115,7 @@ export interface VerifierOptions {
   store?: StateStore | undefined
 }
 
-export interface Verifier {
+interface Verifier {
   /** The cached answer, synchronously: a user, `INVALID`, or `undefined` on a miss. */
   peek(tokenHash: string): InstantUser | typeof INVALID | undefined
   /** Asks Instant (one call per token however many requests wait). Rejects with a KitError. */

@@ -50,21 +50,21 @@ export interface MagicCodeEmail {
 }
 
 /** Default limits (express-rate-limit windows). */
-export const RESEND_COOLDOWN = { windowMs: 30_000, limit: 1 } as const
-export const SENDS_PER_EMAIL = { windowMs: 60 * 60_000, limit: 10 } as const
-export const SENDS_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
+const RESEND_COOLDOWN = { windowMs: 30_000, limit: 1 } as const
+const SENDS_PER_EMAIL = { windowMs: 60 * 60_000, limit: 10 } as const
+const SENDS_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 /**
  * Wrong codes per email, all clients together: a ceiling above what one client may try
  * ({@link VERIFY_FAILURES_PER_CLIENT}), so an attacker without the victim's IP cannot lock the
  * victim out from one address.
  */
-export const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
+const VERIFY_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
 /** Wrong codes per email from one client (IP): the low limit. */
-export const VERIFY_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
-export const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
+const VERIFY_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
+const VERIFY_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 30 } as const
 
 /** How long `sendEmail` may take before the send route answers 503 `email_unavailable`, in ms. */
-export const DEFAULT_SEND_EMAIL_TIMEOUT_MS = 15_000
+const DEFAULT_SEND_EMAIL_TIMEOUT_MS = 15_000
 
 /** Options of {@link magicCodeRouter}. */
 export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptions {
