@@ -22,7 +22,7 @@ import {
   type OptionalInstantRequest,
 } from 'instant-express-auth'
 import { id, init, tx } from 'instant-express-auth/admin'
-import { consoleEmail } from 'instant-express-auth/email'
+import { consoleEmail, escapeHtml } from 'instant-express-auth/email'
 
 /** Each user sees and writes only their own notes. */
 export const RULES = {
@@ -40,9 +40,6 @@ interface Note {
   ownerId: string
   createdAt: number
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export function createApp({
   db,
