@@ -21,16 +21,16 @@ function loadJose(): Promise<typeof Jose> {
 }
 
 /** Allowed clock skew, in seconds, for `exp` and `nbf`, unless `clockToleranceSec` says otherwise. */
-export const DEFAULT_CLOCK_TOLERANCE_SEC = 5
+const DEFAULT_CLOCK_TOLERANCE_SEC = 5
 
 /** How long a JWKS fetch may take, in ms, unless `jwksTimeoutMs` says otherwise. */
-export const DEFAULT_JWKS_TIMEOUT_MS = 5_000
+const DEFAULT_JWKS_TIMEOUT_MS = 5_000
 
 /** The shortest `jwksCacheMaxAgeMs` accepted, in ms. */
 const MIN_JWKS_CACHE_MAX_AGE_MS = 1_000
 
 /** How long a fetched JWKS is trusted before it is fetched again, in ms (jose's default). */
-export const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000
+const DEFAULT_JWKS_CACHE_MAX_AGE_MS = 600_000
 
 const FACTORY = 'jwtAuthenticator'
 
@@ -50,15 +50,15 @@ const ASYMMETRIC_ALGORITHMS = [
 ] as const
 
 /** A JWS algorithm for an HMAC secret. */
-export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
+type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
 /** A JWS algorithm for a public key or a JWKS. */
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number]
+type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number]
 
 /** The smallest HMAC secret accepted, in bytes (RFC 7518 §3.2: at least the hash size of HS256). */
 const MIN_SECRET_BYTES = 32
 
 /** Options every key source shares. */
-export interface JwtAuthenticatorBaseOptions {
+interface JwtAuthenticatorBaseOptions {
   /** The expected `iss` (or any of several). Required. */
   issuer: string | readonly string[]
   /** The expected `aud` (or any of several), e.g. your client id or API identifier. Required. */
@@ -77,7 +77,7 @@ export interface JwtAuthenticatorBaseOptions {
 }
 
 /** Verify with the keys an identity provider publishes (`…/.well-known/jwks.json`). */
-export interface JwksKeySource {
+interface JwksKeySource {
   /** The JWKS URL; `https:` except for loopback hosts. Fetched once, cached, refreshed on a new `kid`. */
   jwksUri: string | URL
   /** Accepted algorithms, e.g. `['RS256']`. Required. */
@@ -91,7 +91,7 @@ export interface JwksKeySource {
 }
 
 /** Verify with one public key. */
-export interface PublicKeySource {
+interface PublicKeySource {
   /** An SPKI PEM string, a public JWK, or a Node `KeyObject`. */
   publicKey: string | JWK | KeyObject
   /** Accepted algorithms, e.g. `['ES256']`. Required. */
@@ -101,7 +101,7 @@ export interface PublicKeySource {
 }
 
 /** Verify with a shared HMAC secret. */
-export interface SecretKeySource {
+interface SecretKeySource {
   /** The shared secret, at least 32 bytes (a string is UTF-8 encoded). */
   secret: string | Uint8Array
   /** Accepted algorithms, e.g. `['HS256']`. Required. */
@@ -131,7 +131,7 @@ const JWT_AUTHENTICATOR_OPTIONS = {
 } as const satisfies OptionKeys<JwtAuthenticatorOptions>
 
 /** What `authenticate` reads: Express's `req`, or any `{ headers, body }`. */
-export interface AuthenticateRequest {
+interface AuthenticateRequest {
   headers: Record<string, string | string[] | undefined>
   body?: unknown
 }

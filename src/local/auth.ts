@@ -12,9 +12,6 @@ import { createMagicCodes, type MagicCodes } from './auth/magic-codes.js'
 import { createTokens, type UserWithToken } from './auth/tokens.js'
 import { createUserRecords } from './auth/user-records.js'
 
-export { sha256Hex } from './auth/hash.js'
-export type { UserWithToken } from './auth/tokens.js'
-
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
 /** Instant uses the same bucket size for verification attempts per email. */

@@ -45,8 +45,6 @@ interface SessionFacet {
   notifyWrite(namespaces: Iterable<string>): void
 }
 
-export type { Caller, DbUser } from './caller.js'
-
 interface DataEngineOptions {
   appId: string
   /** The object `i.schema({ entities, links })` returns, or its JSON. */

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import type { Auth } from '../auth.js'
 import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub.js'
 
-export { createSessionHub, type SessionHub } from './hub.js'
+export type { SessionHub } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
 const SESSION_PATH = '/runtime/session'
