@@ -42,12 +42,14 @@ function conflictingTokensError(): KitError {
 
 /**
  * Reads the token of a request, in its canonical spelling ({@link canonicalToken}); `undefined`
- * when there is none. Throws `invalid_request`. Pass `rawHeaders` (Node's `req.rawHeaders`) so
- * that two different `Authorization` lines are refused: Node keeps only the first in `headers`.
+ * when there is none. Throws `invalid_request`. Pass the request as `raw` so that two different
+ * `Authorization` lines are refused (Node keeps only the first in `headers`): its `rawHeaders`
+ * are read only when there is an `Authorization` header, since on Express every property read
+ * from a request is a slow, uncached lookup (its hidden class is new for each request).
  */
 type TokenExtractor = (
   headers: RequestLike['headers'],
-  rawHeaders?: RequestLike['rawHeaders'],
+  raw?: Pick<RequestLike, 'rawHeaders'>,
 ) => string | undefined
 
 /**
@@ -84,11 +86,12 @@ export function createTokenExtractor(options: TokenSourceOptions = {}): TokenExt
   }
   const cookiePrefix = cookieName === undefined ? undefined : `${cookieName}=`
 
-  return function extractToken(headers, rawHeaders) {
+  return function extractToken(headers, raw) {
     let token = single(headers['token'])
     const authorization = headers['authorization']
-    if (rawHeaders !== undefined && authorization !== undefined) assertOneAuthorization(rawHeaders)
     if (authorization !== undefined) {
+      const rawHeaders = raw?.rawHeaders
+      if (rawHeaders !== undefined) assertOneAuthorization(rawHeaders)
       const bearer = bearerToken(authorization)
       if (bearer !== undefined) {
         if (token !== undefined && token !== bearer) throw conflictingTokensError()

@@ -20,10 +20,10 @@ import type { InstantContext } from '../core/instant-context.js'
 type Slot = InstantContext | null | undefined
 
 const values = new WeakMap<object, Slot>()
-/** Marks a prototype chain whose accessor is ours. */
-const INSTALLED = Symbol('instant-express-auth.slot')
+/** Request prototypes (an app's `app.request`) whose chain carries our accessor. */
+const ready = new WeakSet<object>()
 
-const accessor: PropertyDescriptor = {
+const accessor = {
   configurable: true,
   enumerable: false,
   get(this: object): Slot {
@@ -32,34 +32,42 @@ const accessor: PropertyDescriptor = {
   set(this: object, value: Slot): void {
     values.set(this, value)
   },
-}
+} satisfies PropertyDescriptor
 
 /**
- * Makes sure `req.instant = …` on this request goes to the side table when it can: installs the
- * accessor on the prototype right above `IncomingMessage.prototype` (Express's `request`) the
- * first time a request of that chain passes. Never touches `IncomingMessage.prototype` itself,
- * nor a prototype that already has an `instant` of someone else's.
+ * Installs the accessor on the prototype right above `IncomingMessage.prototype` in `proto`'s
+ * chain (Express's `request`) and remembers `proto` as ready. Never touches
+ * `IncomingMessage.prototype` itself, nor an `instant` of someone else's.
  */
-function prepareInstantSlot(req: object): void {
-  if ((req as { [INSTALLED]?: true })[INSTALLED] === true) return
-  let base = Object.getPrototypeOf(req) as object | null
-  if (base === null || base === IncomingMessage.prototype) return
+function install(proto: object): void {
+  if (proto === IncomingMessage.prototype) return
+  let base = proto
   for (;;) {
     const parent = Object.getPrototypeOf(base) as object | null
     if (parent === IncomingMessage.prototype) break
     if (parent === null) return
     base = parent
   }
-  if (Object.prototype.hasOwnProperty.call(base, 'instant')) return
-  Object.defineProperty(base, 'instant', accessor)
-  Object.defineProperty(base, INSTALLED, { value: true })
+  const existing = Object.getOwnPropertyDescriptor(base, 'instant')
+  if (existing === undefined) Object.defineProperty(base, 'instant', accessor)
+  else if (existing.get !== accessor.get) return
+  ready.add(proto)
 }
 
-/** `req.instant = value`, through the side table where {@link prepareInstantSlot} could install it. */
+/**
+ * `req.instant = value`. On a request whose prototype is known to carry the accessor the value
+ * goes straight to the table: an assignment would be one more uncached property lookup on a
+ * request whose hidden class is new (reading `Object.getPrototypeOf` is not a property lookup).
+ */
 export function setInstant(
   req: { instant?: InstantContext | null | undefined },
   value: InstantContext | null,
 ): void {
-  prepareInstantSlot(req)
+  const proto = Object.getPrototypeOf(req) as object | null
+  if (proto !== null && ready.has(proto)) {
+    values.set(req, value)
+    return
+  }
+  if (proto !== null) install(proto)
   req.instant = value
 }

@@ -202,7 +202,7 @@ function build(
     // by a CORS middleware mounted before this one.
     let token: string | undefined
     try {
-      token = extractToken(req.headers, req.rawHeaders)
+      token = extractToken(req.headers, req)
     } catch (error) {
       reject(req, res, next, error as KitError)
       return

@@ -96,7 +96,7 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const { negativeTtlMs } = sharedTtls(cache)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = extractToken(req.headers, req.rawHeaders)
+    const token = extractToken(req.headers, req)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
     const forged = cookieSession?.checkCookieRequest(req)

@@ -80,11 +80,15 @@ describe('createTokenExtractor', () => {
 
   it('reads rawHeaders: two different Authorization lines → 400, identical ones are one', () => {
     const headers = { authorization: `Bearer ${T1}` }
-    const raw = (...values: string[]) => values.flatMap((v) => ['Authorization', v])
+    const raw = (...values: string[]) => ({
+      rawHeaders: values.flatMap((v) => ['Authorization', v]),
+    })
     expect(extract(headers, raw(`Bearer ${T1}`))).toBe(T1)
     expect(extract(headers, raw(`Bearer ${T1}`, `Bearer  ${T1} `))).toBe(T1)
     expect(
-      extract(headers, ['authorization', `Bearer ${T1}`, 'AUTHORIZATION', `Bearer ${T1}`]),
+      extract(headers, {
+        rawHeaders: ['authorization', `Bearer ${T1}`, 'AUTHORIZATION', `Bearer ${T1}`],
+      }),
     ).toBe(T1)
     for (const second of [`Bearer ${T2}`, 'Basic dXNlcjpwYXNz']) {
       const error = thrown(() => extract(headers, raw(`Bearer ${T1}`, second)))
@@ -93,6 +97,21 @@ describe('createTokenExtractor', () => {
     }
     // Without rawHeaders (a request-like object that has none), the first line is all there is.
     expect(extract(headers)).toBe(T1)
+    expect(extract(headers, {})).toBe(T1)
+  })
+
+  it('reads rawHeaders only when there is an Authorization header', () => {
+    let reads = 0
+    const request = {
+      get rawHeaders() {
+        reads++
+        return ['token', T1]
+      },
+    }
+    expect(extract({ token: T1 }, request)).toBe(T1)
+    expect(reads).toBe(0)
+    expect(extract({ token: T1, authorization: `Bearer ${T1}` }, request)).toBe(T1)
+    expect(reads).toBe(1)
   })
 
   it('reads a cookie only when configured', () => {
