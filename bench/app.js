@@ -49,13 +49,16 @@ function sendVerifyError(res, err) {
 
 /**
  * `GET /__bench/cpu` answers this process's CPU time so far (µs), so the bench can charge CPU per
- * request, a figure that other work on the machine disturbs far less than throughput.
+ * request, a figure that other work on the machine disturbs far less than throughput. With
+ * `?gc=1` (and `--expose-gc`) it runs a full GC first, so that bench/allocations.js's window of
+ * GC trace lines starts and ends on a GC.
  * @param {http.RequestListener} listener
  * @returns {http.RequestListener}
  */
 function withCpuEndpoint(listener) {
   return (req, res) => {
-    if (req.url === '/__bench/cpu') {
+    if (req.url?.startsWith('/__bench/cpu')) {
+      if (req.url.endsWith('?gc=1')) globalThis.gc?.()
       const { user, system } = process.cpuUsage()
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ cpuUs: user + system }))

@@ -14,12 +14,12 @@
 // The kit variants get a one-hour cache TTL (BENCH_CACHE_TTL_MS), since a run takes minutes.
 //
 // Needs `valgrind` (Debian package). Each variant takes ~5–10 minutes.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { Pool, request } from 'undici'
+import { fixedLoad, start, startLocalWithUsers } from './fixed-load.js'
 
 const run = promisify(execFile)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -27,65 +27,11 @@ const outDir = join(here, 'results', 'callgrind')
 const VARIANTS = (process.env.INSTR_VARIANTS ?? 'bare,bare-setprop,kit-cache').split(',')
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 8_000)
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 3_000)
-const CONNECTIONS = 10
-
-/**
- * Starts a process and resolves with the first stdout line that is a JSON object.
- * @param {string} command @param {string[]} args @param {Record<string, string>} env
- * @returns {Promise<{ proc: import('node:child_process').ChildProcess, info: any }>}
- */
-function start(command, args, env) {
-  const proc = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  proc.stderr?.setEncoding('utf8').on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4_000)
-  })
-  return new Promise((resolve, reject) => {
-    let buf = ''
-    const onData = (/** @type {string} */ chunk) => {
-      buf += chunk
-      const line = buf.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'))
-      if (line === undefined) return
-      proc.stdout?.off('data', onData)
-      resolve({ proc, info: JSON.parse(line) })
-    }
-    proc.stdout?.setEncoding('utf8').on('data', onData)
-    proc.on('exit', (code) => reject(new Error(`${command} exited (${code}): ${stderr}`)))
-  })
-}
-
-/** @param {string} api @param {string} path @param {object} init */
-async function json(api, path, init) {
-  const res = await request(api.replace(/\/$/, '') + path, /** @type {any} */ (init))
-  return /** @type {any} */ (await res.body.json())
-}
 
 /** @param {string} variant */
 async function measure(variant) {
-  const local = await start(process.execPath, [join(here, 'local.js')], {})
-  const { apiURI, appId, adminToken } = local.info
+  const { local, env, tokens } = await startLocalWithUsers()
   try {
-    const tokens = []
-    for (let i = 0; i < CONNECTIONS; i++) {
-      const created = await json(apiURI, `/admin/refresh_tokens?app_id=${appId}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'app-id': appId,
-          authorization: `Bearer ${adminToken}`,
-        },
-        body: JSON.stringify({ email: `bench-${i}@example.com` }),
-      })
-      tokens.push(created.user.refresh_token)
-    }
-    const verified = await json(apiURI, `/runtime/auth/verify_refresh_token?app_id=${appId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ 'app-id': appId, 'refresh-token': tokens[0] }),
-    })
     const outFile = join(outDir, `${variant}.out`)
     rmSync(outFile, { force: true })
     rmSync(`${outFile}.1`, { force: true })
@@ -101,41 +47,19 @@ async function measure(variant) {
         join(here, 'app.js'),
         variant,
       ],
-      {
-        API_URI: apiURI,
-        APP_ID: appId,
-        ADMIN_TOKEN: adminToken,
-        BENCH_USER_JSON: JSON.stringify(verified.user),
-        BENCH_CACHE_TTL_MS: String(3_600_000),
-      },
+      env,
     )
     const pid = String(app.proc.pid)
-    const pool = new Pool(`http://127.0.0.1:${app.info.port}`, { connections: CONNECTIONS })
-    /** @param {number} n */
-    const load = async (n) => {
-      let sent = 0
-      let failed = 0
-      await Promise.all(
-        tokens.map(async (token) => {
-          while (sent < n) {
-            sent++
-            const res = await pool.request({ path: '/me', method: 'GET', headers: { token } })
-            await res.body.text()
-            if (res.statusCode !== 200) failed++
-          }
-        }),
-      )
-      if (failed > 0) throw new Error(`${variant}: ${failed} answers were not 200`)
-    }
+    const load = fixedLoad(app.info.port, tokens, variant)
     try {
-      await load(WARMUP)
+      await load.send(WARMUP)
       await run('callgrind_control', ['-i', 'on', pid])
-      await load(REQUESTS)
+      await load.send(REQUESTS)
       await run('callgrind_control', ['-i', 'off', pid])
       await run('callgrind_control', ['-d', pid])
     } finally {
       app.proc.kill('SIGTERM')
-      await pool.close()
+      await load.close()
     }
     const dump = readFileSync(`${outFile}.1`, 'utf8')
     const total = Number(/^totals: (\d+)/m.exec(dump)?.[1] ?? NaN)
