@@ -14,6 +14,7 @@
 //   MULTI_TRIALS=200                                  (sign-outs timed by the multi section)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
+//   BENCH_APP_FLAGS='--single-threaded-gc'            (node flags for the apps under test)
 //   SOAK_CONTROL=none                                 (skip the soak's bare-route control run)
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -38,6 +39,7 @@ const SECTIONS = new Set(
     .filter(Boolean),
 )
 const PROFILE = process.env.BENCH_PROFILE ?? ''
+const APP_NODE_FLAGS = (process.env.BENCH_APP_FLAGS ?? '').split(' ').filter(Boolean)
 const PROFILE_APP = ['1', 'app', 'all', 'true'].includes(PROFILE)
 const PROFILE_LOCAL = ['local', 'all'].includes(PROFILE)
 const VERIFY_PATH = '/runtime/auth/verify_refresh_token'
@@ -369,7 +371,7 @@ async function throughputSection(local, tokens, user) {
           const started = await startChild(label, 'app.js', {
             args: [/** @type {string} */ (v.app)],
             env: appEnv,
-            nodeArgs: PROFILE_APP ? profileArgs(label) : [],
+            nodeArgs: [...APP_NODE_FLAGS, ...(PROFILE_APP ? profileArgs(label) : [])],
           })
           app = started.child
           url = `http://127.0.0.1:${started.info.port}${v.post ? '/' : '/me'}`
