@@ -45,7 +45,8 @@ function install(proto: object): void {
   for (;;) {
     const parent = Object.getPrototypeOf(base) as object | null
     if (parent === IncomingMessage.prototype) break
-    if (parent === null) return
+    // An `instant` between the request and `base` would hide the accessor.
+    if (parent === null || Object.hasOwn(base, 'instant')) return
     base = parent
   }
   const existing = Object.getOwnPropertyDescriptor(base, 'instant')

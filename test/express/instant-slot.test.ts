@@ -116,6 +116,18 @@ describe('setInstant on requests that are not Express requests', () => {
     expect(Object.getOwnPropertyDescriptor(base, 'instant')?.get?.()).toBe('theirs')
   })
 
+  it('does not use the table when an app prototype has an instant of its own', () => {
+    const base = Object.create(IncomingMessage.prototype)
+    const appRequest = Object.create(base, {
+      instant: { configurable: true, writable: true, value: 'app default' },
+    })
+    for (const req of [Object.create(appRequest), Object.create(appRequest)]) {
+      setInstant(req, null)
+      expect(Object.getOwnPropertyDescriptor(req, 'instant')?.value).toBeNull()
+    }
+    expect(Object.getOwnPropertyDescriptor(base, 'instant')).toBeUndefined()
+  })
+
   it('uses an own property on a bare IncomingMessage or a plain object', () => {
     const raw = Object.create(IncomingMessage.prototype)
     setInstant(raw, null)
