@@ -9,6 +9,7 @@
 //
 //   PAIRS=bare:kit-cache,undici:kit-nocache  PAIRED_ROUNDS=5
 //   PAIRED_WARMUP=10000  PAIRED_REQUESTS=20000 (per app and round)
+//   PAIRED_JSON=1 (a last line of JSON for bench/run.js, whose `paired` section runs this)
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fixedLoad, json, start, startLocalWithUsers } from './fixed-load.js'
@@ -55,6 +56,8 @@ async function round(env, tokens, pair) {
 }
 
 const { local, env, tokens } = await startLocalWithUsers()
+/** @type {Array<{ a: string, b: string, cpuUs: Array<[number, number]>, ratios: number[], median: number }>} */
+const summary = []
 try {
   process.stdout.write(
     `CPU µs per request, two apps loaded at once, ${new Date().toISOString()}, node ` +
@@ -62,9 +65,12 @@ try {
   )
   for (const pair of PAIRS) {
     const ratios = []
+    /** @type {Array<[number, number]>} */
+    const cpuUs = []
     for (let r = 1; r <= ROUNDS; r++) {
       const [a, b] = await round(env, tokens, pair)
       ratios.push(a / b)
+      cpuUs.push([a, b])
       process.stdout.write(
         `  round ${r}: ${pair[0]} ${a.toFixed(1)} µs, ${pair[1]} ${b.toFixed(1)} µs, ` +
           `${pair[0]}/${pair[1]} ${(a / b).toFixed(3)}\n`,
@@ -74,7 +80,11 @@ try {
       `${pair[0]}/${pair[1]} by CPU: median ${median(ratios).toFixed(3)} ` +
         `(rounds ${ratios.map((x) => x.toFixed(2)).join(' ')})\n\n`,
     )
+    summary.push({ a: pair[0], b: pair[1], cpuUs, ratios, median: median(ratios) })
   }
+  // For bench/run.js, which reads the last line.
+  if (process.env.PAIRED_JSON === '1')
+    process.stdout.write(`${JSON.stringify({ pairs: summary })}\n`)
 } finally {
   local.proc.kill('SIGTERM')
 }

@@ -10,7 +10,7 @@
 //
 // Environment knobs (all optional):
 //   BENCH_ROUNDS=3  BENCH_DURATION=3  BENCH_WARMUP=1  BENCH_CONNECTIONS=50
-//   BENCH_ONLY=throughput,singleflight,memory,query,realtime,multi,soak   (sections to run)
+//   BENCH_ONLY=throughput,paired,singleflight,memory,query,realtime,multi,soak   (sections to run)
 //   MULTI_TRIALS=200                                  (sign-outs timed by the multi section)
 //   BENCH_VARIANTS=bare,kit-cache,...                 (throughput variants, incl. diagnostics)
 //   BENCH_PROFILE=1 (or app | local | all)            (`--cpu-prof` into bench/results/profiles)
@@ -34,7 +34,7 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 50)
 const BURST_N = 100
 const BURST_TRIALS = 3
 const SECTIONS = new Set(
-  (process.env.BENCH_ONLY ?? 'throughput,singleflight,memory,query,realtime,multi,soak')
+  (process.env.BENCH_ONLY ?? 'throughput,paired,singleflight,memory,query,realtime,multi,soak')
     .split(',')
     .filter(Boolean),
 )
@@ -620,6 +620,19 @@ async function main() {
     }
   }
 
+  if (SECTIONS.has('paired')) {
+    try {
+      log('paired: T1 and T3 by CPU with both apps of a pair loaded at once (bench/paired.js)…')
+      results.paired = await runChild('paired', 'paired.js', {
+        env: { PAIRED_JSON: '1', PAIRS: 'bare:kit-cache,undici:kit-nocache' },
+        timeoutMs: 1_800_000,
+      })
+    } catch (err) {
+      log(`paired FAILED: ${/** @type {Error} */ (err).message}`)
+      results.paired = { failed: String(/** @type {Error} */ (err).message) }
+    }
+  }
+
   if (SECTIONS.has('multi')) {
     try {
       log('multi: 3 instances, one Local Instant, one Redis (bench/multi-instance.js)…')
@@ -731,6 +744,37 @@ function evaluateTargets(results) {
     )
     targets.push(
       ratio('T4', 'local-verify', 'http-json', 0.7, '(6) Local verify ≥ 0.7 × node:http'),
+    )
+  }
+  const paired = results.paired
+  if (paired) {
+    // bench/paired.js: each ratio is the floor's CPU per request over the kit's, both apps
+    // loaded at once, so the machine's other work falls on both.
+    /** @param {string} id @param {string} floor @param {string} kit @param {string} target */
+    const pairedTarget = (id, floor, kit, target) => {
+      const pair = paired.pairs?.find((/** @type {any} */ p) => p.a === floor && p.b === kit)
+      return {
+        id,
+        target,
+        measured: pair
+          ? `${fmt(pair.median, 3)} by CPU (rounds ${pair.ratios.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')})`
+          : 'failed',
+        pass: pair ? pair.median >= 0.95 : null,
+      }
+    }
+    targets.push(
+      pairedTarget(
+        'T1p',
+        'bare',
+        'kit-cache',
+        '(2) warm cache ≥ 0.95 × (1) bare, by CPU/req, paired',
+      ),
+      pairedTarget(
+        'T3p',
+        'undici',
+        'kit-nocache',
+        '(3) cache:false ≥ 0.95 × (5) undici, by CPU/req, paired',
+      ),
     )
   }
   const sf = results.singleFlight
