@@ -4,8 +4,8 @@
 // both at once with the same fixed number of requests (10 keep-alive connections each, one user's
 // token per connection, against one Local Instant), and reads each app's CPU time over the
 // counted requests; the figure is the median of the per-round ratios. On this project's shared
-// 2-core VM, rounds of one pair agree within a few percent here, where `npm run bench`'s
-// sequential rounds swung from 0.6 to 1.3.
+// 2-core VM, rounds of one pair spread by up to about ±5 %, where `npm run bench`'s sequential
+// rounds swung from 0.6 to 1.3: read medians of five or more.
 //
 //   PAIRS=bare:kit-cache,undici:kit-nocache  PAIRED_ROUNDS=5
 //   PAIRED_WARMUP=10000  PAIRED_REQUESTS=20000 (per app and round)
