@@ -81,16 +81,15 @@ export interface VerifyCache {
  * `cache: false` (the other instances may cache). The verifier and sign-out both use this, so a
  * revocation's "invalid" entry lives as long as an unknown token's.
  */
-export function sharedTtls(cache: false | Pick<VerifyCacheOptions, 'ttlMs' | 'negativeTtlMs'>): {
+export function sharedTtls(
+  cache: false | { readonly ttlMs: number; readonly negativeTtlMs: number },
+): {
   ttlMs: number
   negativeTtlMs: number
 } {
   return cache === false
     ? { ttlMs: DEFAULT_CACHE_TTL_MS, negativeTtlMs: DEFAULT_NEGATIVE_CACHE_TTL_MS }
-    : {
-        ttlMs: cache.ttlMs ?? DEFAULT_CACHE_TTL_MS,
-        negativeTtlMs: cache.negativeTtlMs ?? DEFAULT_NEGATIVE_CACHE_TTL_MS,
-      }
+    : { ttlMs: cache.ttlMs, negativeTtlMs: cache.negativeTtlMs }
 }
 
 /**
