@@ -12,7 +12,7 @@
 //   sdk             the official SDK: await db.auth.verifyToken(token) + db.asUser({ token })
 //   undici          one pooled keep-alive undici request to the verify endpoint (the floor)
 //   http-json       not Express: node:http reading a JSON body and answering JSON (any path)
-// Diagnostics: bare-noop, bare-setprop, bare-loaded, kit-cache-db (kit-cache whose handler also
+// Diagnostics: bare-noop, bare-setprop, bare-loaded, bare-undici, bare-ballast, kit-cache-db (kit-cache whose handler also
 // reads req.instant.db), undici-dispatch (see bench/run.js).
 //
 // Environment: API_URI, APP_ID, ADMIN_TOKEN (Local Instant), BENCH_USER_JSON (the canned user the
@@ -99,6 +99,24 @@ async function build() {
       const { init } = await import('../dist/admin/index.js')
       const { requireInstantUser } = await import('../dist/express/index.js')
       requireInstantUser({ db: init({ appId, adminToken, apiURI }) })
+      const user = publicUser(cannedUser)
+      app.get('/me', (_req, res) => {
+        res.json(user)
+      })
+      break
+    }
+    case 'bare-undici':
+    case 'bare-ballast': {
+      // Diagnostics: the bare route in a process that also holds undici's module graph (about
+      // 4 MB of heap) or the same amount of plain objects, to tell heap size from loaded code.
+      if (variant === 'bare-undici') globalThis.benchBallast = await import('undici')
+      else {
+        globalThis.benchBallast = Array.from({ length: 19_000 }, (_, i) => ({
+          id: `ballast-${i}`,
+          values: [i, i + 1, i + 2],
+          nested: { at: i },
+        }))
+      }
       const user = publicUser(cannedUser)
       app.get('/me', (_req, res) => {
         res.json(user)

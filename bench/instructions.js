@@ -13,6 +13,11 @@
 // medians of several runs before reading a difference smaller than that.
 // The kit variants get a one-hour cache TTL (BENCH_CACHE_TTL_MS), since a run takes minutes.
 //
+// INSTR_CACHE_SIM=1 adds callgrind's cache simulation (`--cache-sim=yes`, about twice as slow):
+// first-level and last-level cache misses per request, and the estimate of cycles that
+// cachegrind's documentation gives (Ir + 10 × L1 misses + 100 × last-level misses), which shows
+// instructions that cost more than their count (this machine's `perf` has no cycle counters).
+//
 // Needs `valgrind` (Debian package). Each variant takes ~5–10 minutes.
 import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -27,6 +32,7 @@ const outDir = join(here, 'results', 'callgrind')
 const VARIANTS = (process.env.INSTR_VARIANTS ?? 'bare,bare-setprop,kit-cache').split(',')
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 8_000)
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 3_000)
+const CACHE_SIM = process.env.INSTR_CACHE_SIM === '1'
 
 /** @param {string} variant */
 async function measure(variant) {
@@ -41,6 +47,7 @@ async function measure(variant) {
         '--tool=callgrind',
         '--instr-atstart=no',
         '--smc-check=all-non-file',
+        ...(CACHE_SIM ? ['--cache-sim=yes'] : []),
         `--callgrind-out-file=${outFile}`,
         process.execPath,
         '--predictable',
@@ -62,8 +69,12 @@ async function measure(variant) {
       await load.close()
     }
     const dump = readFileSync(`${outFile}.1`, 'utf8')
-    const total = Number(/^totals: (\d+)/m.exec(dump)?.[1] ?? NaN)
-    return { variant, perRequest: total / REQUESTS, file: `${outFile}.1` }
+    const names = (/^events: (.+)$/m.exec(dump)?.[1] ?? 'Ir').trim().split(/\s+/)
+    const totals = (/^totals: (.+)$/m.exec(dump)?.[1] ?? '').trim().split(/\s+/).map(Number)
+    /** @type {Record<string, number>} */
+    const per = {}
+    names.forEach((name, i) => (per[name] = (totals[i] ?? NaN) / REQUESTS))
+    return { variant, perRequest: per.Ir ?? NaN, per, file: `${outFile}.1` }
   } finally {
     local.proc.kill('SIGTERM')
   }
@@ -83,4 +94,25 @@ for (const r of results) {
   process.stdout.write(
     `${r.variant.padEnd(16)} ${Math.round(r.perRequest).toLocaleString('en-US').padStart(10)}${ratio}  ${r.file}\n`,
   )
+}
+if (CACHE_SIM) {
+  /** @param {Record<string, number>} p */
+  const cycles = (p) =>
+    (p.Ir ?? 0) +
+    10 * ((p.I1mr ?? 0) + (p.D1mr ?? 0) + (p.D1mw ?? 0)) +
+    100 * ((p.ILmr ?? 0) + (p.DLmr ?? 0) + (p.DLmw ?? 0))
+  const baseCycles = base === undefined ? undefined : cycles(base.per)
+  process.stdout.write(
+    '\nper request: L1 misses (I1mr D1mr D1mw), last-level misses (ILmr DLmr DLmw), est. cycles\n',
+  )
+  for (const r of results) {
+    const p = r.per
+    const fmt = (/** @type {number | undefined} */ n) => Math.round(n ?? 0).toLocaleString('en-US')
+    const ratio =
+      baseCycles === undefined ? '' : `  bare/this ${(baseCycles / cycles(p)).toFixed(3)}`
+    process.stdout.write(
+      `${r.variant.padEnd(16)} L1 ${fmt(p.I1mr)} ${fmt(p.D1mr)} ${fmt(p.D1mw)}  LL ${fmt(p.ILmr)} ` +
+        `${fmt(p.DLmr)} ${fmt(p.DLmw)}  cycles ${fmt(cycles(p))}${ratio}\n`,
+    )
+  }
 }
