@@ -1,4 +1,5 @@
-import { Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { Dispatcher as DispatcherClass } from './undici.js'
 import { resolveBytes, resolveTimeoutMs, type NumberOption } from '../core/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../core/options.js'
 import type { SchemaLike } from './schema-types.js'
@@ -109,7 +110,7 @@ function fail(message: string): never {
 }
 
 function isDispatcher(value: unknown): value is Dispatcher {
-  if (value instanceof Dispatcher) return true
+  if (value instanceof DispatcherClass) return true
   // A Dispatcher from another undici copy: duck-type the two methods we call.
   const candidate = value as { dispatch?: unknown; request?: unknown } | null
   return (

@@ -1,5 +1,5 @@
-import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
+import { Pool } from './undici.js'
 import { InstantAPIError, InstantTransportError } from './errors.js'
 import type { InstantErrorBody, InstantTransportErrorCode } from './errors.js'
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './options.js'

@@ -19,6 +19,23 @@ const work = join(root, 'test-results', 'pack')
 const consumer = join(work, 'consumer')
 const installed = join(consumer, 'node_modules', 'instant-express-auth')
 
+// A server that only verifies tokens: the admin client loads undici's Pool and Dispatcher
+// modules, not undici's entry point (about 3 MB more heap, src/admin/undici.ts).
+const VERIFY_ONLY_CONSUMER = `
+import { createRequire } from 'node:module'
+import { requireInstantUser } from 'instant-express-auth'
+import { init } from 'instant-express-auth/admin'
+
+const db = init({ appId: '00000000-0000-4000-8000-000000000000', adminToken: 'x', apiURI: 'http://127.0.0.1:2' })
+requireInstantUser({ db })
+let code
+try { await db.auth.verifyToken('00000000-0000-4000-8000-000000000001') } catch (e) { code = e.code }
+await db.close()
+const loaded = Object.keys(createRequire(import.meta.url).cache)
+const undiciFile = (path) => loaded.some((file) => file.endsWith(path))
+console.log(JSON.stringify({ code, pool: undiciFile('/undici/lib/dispatcher/pool.js'), entry: undiciFile('/undici/index.js') }))
+`
+
 const ESM_CONSUMER = `
 import { requireInstantUser, signInRouter, magicCodeRouter, signOutRouter, optionalInstantUser } from 'instant-express-auth'
 import { init, id, lookup, tx, InstantAPIError } from 'instant-express-auth/admin'
@@ -299,6 +316,7 @@ describe('the packed tarball', () => {
       JSON.stringify({ name: 'consumer', private: true }),
     )
     await writeFile(join(consumer, 'esm.mjs'), ESM_CONSUMER)
+    await writeFile(join(consumer, 'verify-only.mjs'), VERIFY_ONLY_CONSUMER)
     await writeFile(join(consumer, 'cjs.cjs'), CJS_CONSUMER)
     await writeFile(join(consumer, 'consumer.ts'), TS_CONSUMER)
     await writeFile(join(consumer, 'strict.ts'), STRICT_CONSUMER)
@@ -354,6 +372,11 @@ describe('the packed tarball', () => {
   it('works from an ESM consumer: all four entry points, against Local Instant', async () => {
     const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: consumer })
     expect(JSON.parse(stdout)).toEqual({ email: 'pack@example.com', status: 400 })
+  })
+
+  it("loads only the parts of undici the admin client uses, not undici's entry point", async () => {
+    const { stdout } = await run(process.execPath, ['verify-only.mjs'], { cwd: consumer })
+    expect(JSON.parse(stdout)).toEqual({ code: 'INSTANT_UNREACHABLE', pool: true, entry: false })
   })
 
   it('works from a CommonJS consumer through require()', async () => {
