@@ -17,6 +17,8 @@
 // first-level and last-level cache misses per request, and the estimate of cycles that
 // cachegrind's documentation gives (Ir + 10 × L1 misses + 100 × last-level misses), which shows
 // instructions that cost more than their count (this machine's `perf` has no cycle counters).
+// It also simulates branch prediction (`--branch-sim=yes`) and prints mispredicted conditional and
+// indirect branches per request (Bcm, Bim), which that estimate leaves out.
 //
 // Needs `valgrind` (Debian package). Each variant takes ~5–10 minutes.
 import { execFile } from 'node:child_process'
@@ -47,7 +49,7 @@ async function measure(variant) {
         '--tool=callgrind',
         '--instr-atstart=no',
         '--smc-check=all-non-file',
-        ...(CACHE_SIM ? ['--cache-sim=yes'] : []),
+        ...(CACHE_SIM ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
         `--callgrind-out-file=${outFile}`,
         process.execPath,
         '--predictable',
@@ -103,7 +105,8 @@ if (CACHE_SIM) {
     100 * ((p.ILmr ?? 0) + (p.DLmr ?? 0) + (p.DLmw ?? 0))
   const baseCycles = base === undefined ? undefined : cycles(base.per)
   process.stdout.write(
-    '\nper request: L1 misses (I1mr D1mr D1mw), last-level misses (ILmr DLmr DLmw), est. cycles\n',
+    '\nper request: L1 misses (I1mr D1mr D1mw), last-level misses (ILmr DLmr DLmw), ' +
+      'est. cycles, mispredicted branches (Bcm Bim)\n',
   )
   for (const r of results) {
     const p = r.per
@@ -112,7 +115,8 @@ if (CACHE_SIM) {
       baseCycles === undefined ? '' : `  bare/this ${(baseCycles / cycles(p)).toFixed(3)}`
     process.stdout.write(
       `${r.variant.padEnd(16)} L1 ${fmt(p.I1mr)} ${fmt(p.D1mr)} ${fmt(p.D1mw)}  LL ${fmt(p.ILmr)} ` +
-        `${fmt(p.DLmr)} ${fmt(p.DLmw)}  cycles ${fmt(cycles(p))}${ratio}\n`,
+        `${fmt(p.DLmr)} ${fmt(p.DLmw)}  cycles ${fmt(cycles(p))}${ratio}  ` +
+        `mispredicted ${fmt(p.Bcm)} ${fmt(p.Bim)}\n`,
     )
   }
 }
