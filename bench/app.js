@@ -12,8 +12,8 @@
 //   sdk             the official SDK: await db.auth.verifyToken(token) + db.asUser({ token })
 //   undici          one pooled keep-alive undici request to the verify endpoint (the floor)
 //   http-json       not Express: node:http reading a JSON body and answering JSON (any path)
-// Diagnostics: bare-noop, bare-setprop, bare-loaded, bare-undici, bare-ballast, kit-cache-db (kit-cache whose handler also
-// reads req.instant.db), undici-dispatch (see bench/run.js).
+// Diagnostics: bare-noop, bare-setprop, bare-loaded, bare-undici, bare-ballast, kit-cache-db
+// (kit-cache whose handler also reads req.instant.db), undici-dispatch (see bench/run.js).
 //
 // Environment: API_URI, APP_ID, ADMIN_TOKEN (Local Instant), BENCH_USER_JSON (the canned user the
 // bare variants answer with, captured from a real verification so the bodies match in size),
