@@ -89,7 +89,9 @@ function typecheck(snippets: Snippet[]): string[] {
   host.fileExists = (name) => virtual.has(resolve(name)) || fileExists(name)
   const readFile = host.readFile.bind(host)
   host.readFile = (name) => virtual.get(resolve(name)) ?? readFile(name)
-  const program = ts.createProgram([...virtual.keys()], options, host)
+  // The sources' own ambient declarations (src/admin/undici-modules.d.ts), as tsconfig.json has them.
+  const ambient = config.fileNames.filter((file) => file.endsWith('.d.ts'))
+  const program = ts.createProgram([...virtual.keys(), ...ambient], options, host)
   const problems: string[] = []
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const file = diagnostic.file
