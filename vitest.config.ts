@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: {
     // Examples and tests import the package by name, as users do, without a build.
     alias: [
-      { find: /^instant-express-auth$/, replacement: src('express/index.ts') },
+      { find: /^instant-express-auth$/, replacement: src('index.ts') },
       {
         find: /^instant-express-auth\/(admin|local|email|redis)$/,
         replacement: src('$1/index.ts'),

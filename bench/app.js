@@ -97,7 +97,7 @@ async function build() {
       // Diagnostic: the bare route in a process that has loaded (and built) everything the kit
       // variants load, to separate the cost of loaded modules from the middleware's own.
       const { init } = await import('../dist/admin/index.js')
-      const { requireInstantUser } = await import('../dist/express/index.js')
+      const { requireInstantUser } = await import('../dist/index.js')
       requireInstantUser({ db: init({ appId, adminToken, apiURI }) })
       const user = publicUser(cannedUser)
       app.get('/me', (_req, res) => {
@@ -150,7 +150,7 @@ async function build() {
     case 'kit-cache-db':
     case 'kit-nocache': {
       const { init } = await import('../dist/admin/index.js')
-      const { requireInstantUser } = await import('../dist/express/index.js')
+      const { requireInstantUser } = await import('../dist/index.js')
       const db = init({ appId, adminToken, apiURI })
       /** @type {any} */
       const options = { db }

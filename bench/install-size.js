@@ -100,7 +100,7 @@ async function measure(label, specs) {
 }
 
 async function main() {
-  if (!existsSync(join(root, 'dist', 'express', 'index.js'))) {
+  if (!existsSync(join(root, 'dist', 'index.js'))) {
     throw new Error('build first: npm run build')
   }
   const packDir = await mkdtemp(join(tmpdir(), 'install-size-pack-'))

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import { randomUUID } from 'node:crypto'
 import * as admin from '../dist/admin/index.js'
-import * as kit from '../dist/express/index.js'
+import * as kit from '../dist/index.js'
 
 const TOKENS = Number(process.env.BENCH_MEMORY_TOKENS ?? 1_000_000)
 // In flight at once: roughly what 100 attacking keep-alive connections would keep busy.

@@ -6,12 +6,7 @@
 import http from 'node:http'
 import express from 'express'
 import { init } from '../dist/admin/index.js'
-import {
-  magicCodeRouter,
-  requireInstantUser,
-  signInRouter,
-  signOutRouter,
-} from '../dist/express/index.js'
+import { magicCodeRouter, requireInstantUser, signInRouter, signOutRouter } from '../dist/index.js'
 
 const db = init({
   appId: process.env.APP_ID ?? '',

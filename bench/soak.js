@@ -26,7 +26,7 @@ import v8 from 'node:v8'
 import express from 'express'
 import { Pool } from 'undici'
 import * as admin from '../dist/admin/index.js'
-import * as kit from '../dist/express/index.js'
+import * as kit from '../dist/index.js'
 import { memoryGrowth, sampleMemory } from './soak-memory.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))

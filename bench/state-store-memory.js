@@ -6,8 +6,8 @@
 // show the bound holds. Prints one JSON line.
 import { createSecretKey, randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { memoryStore } from '../dist/express/index.js'
-import { magicCodeRecords } from '../dist/core/magic-code-records.js'
+import { memoryStore } from '../dist/index.js'
+import { magicCodeRecords } from '../dist/magic-code/magic-code-records.js'
 
 const MB = 1024 * 1024
 const gc = /** @type {(() => void) | undefined} */ (globalThis.gc)
@@ -23,7 +23,7 @@ const budget = {
 
 /**
  * One send and one wrong guess for `n` emails: 6 keys each (record, live, sends, 2 daily, attempts).
- * @param {import('../dist/core/magic-code-records.js').MagicCodeRecords} records
+ * @param {import('../dist/magic-code/magic-code-records.js').MagicCodeRecords} records
  * @param {number} from
  * @param {number} n
  */

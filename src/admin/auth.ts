@@ -1,4 +1,4 @@
-import { adminTokenRequiredError } from '../core/admin-token-required.js'
+import { adminTokenRequiredError } from '../errors/admin-token-required.js'
 import { InstantTransportError } from './errors.js'
 import type { RequestOptions, User, UserLookup } from './user.js'
 import type { Transport } from './transport.js'

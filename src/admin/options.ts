@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { Dispatcher as DispatcherClass } from './undici.js'
-import { resolveBytes, resolveTimeoutMs, type NumberOption } from '../core/numbers.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { resolveBytes, resolveTimeoutMs, type NumberOption } from '../options/numbers.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import type { SchemaLike } from './schema-types.js'
 
 /** Instant Cloud, used when `apiURI` is absent or empty (as in `@instantdb/admin`). */

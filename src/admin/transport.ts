@@ -5,7 +5,7 @@ import type { InstantErrorBody, InstantTransportErrorCode } from './errors.js'
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './options.js'
 import type { ResolvedOptions } from './options.js'
 import type { RequestOptions } from './user.js'
-import { TIMEOUT_RULE, fitsNumberRule, resolveTimeoutMs } from '../core/numbers.js'
+import { TIMEOUT_RULE, fitsNumberRule, resolveTimeoutMs } from '../options/numbers.js'
 
 /** HTTP methods the admin API uses. */
 type HttpMethod = 'GET' | 'POST' | 'DELETE'

@@ -4,7 +4,7 @@
  */
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express'
 import helmet from 'helmet'
-import { isKitError, KitError } from '../core/errors.js'
+import { isKitError, KitError } from '../errors/kit-error.js'
 import { consoleEmail, type EmailProvider, type MemoryEmailProvider } from '../email/index.js'
 import {
   instantHandler,
@@ -14,7 +14,7 @@ import {
   signInRouter,
   signOutRouter,
   type InstantAuthDb,
-} from '../express/index.js'
+} from '../index.js'
 import { PAGE_CSS, PAGE_JS, renderPage, type BrowserInstantConfig } from './page.js'
 import { createPasswordAuthenticator, type DemoAccount } from './passwords.js'
 import { accountRoutes } from './server-rendered.js'

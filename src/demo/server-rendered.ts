@@ -5,7 +5,7 @@
  * page would forge; the kit refuses such a post with 403 `csrf_rejected`.
  */
 import express, { type RequestHandler, type Router } from 'express'
-import { instantHandler, type OptionalInstantRequest } from '../express/index.js'
+import { instantHandler, type OptionalInstantRequest } from '../index.js'
 import { escapeHtml } from '../email/index.js'
 import { MAX_TODO_TITLE_LENGTH, addTodo, listTodos, todoTitle, type Todo } from './todos.js'
 

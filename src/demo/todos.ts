@@ -4,7 +4,7 @@
  * the permission rules (src/demo/rules.ts) decide what each user sees and writes.
  */
 import { id, tx } from '../admin/index.js'
-import type { InstantScopedDb } from '../express/index.js'
+import type { InstantScopedDb } from '../index.js'
 
 /** Longest todo title accepted, in characters. */
 export const MAX_TODO_TITLE_LENGTH = 200

@@ -1,9 +1,9 @@
 /**
  * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
  */
-import type { Logger } from '../core/logger.js'
+import type { Logger } from '../options/logger.js'
 import type { EmailProvider } from './message.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
 
 /** Where `consoleEmail` prints; `console` fits, and so does a pino or winston logger. */

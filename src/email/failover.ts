@@ -3,7 +3,7 @@
  */
 import { EmailProviderError, isEmailProviderError, type EmailErrorCode } from './errors.js'
 import type { EmailMessage, EmailProvider, MagicCodeEmail } from './message.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 
 /** Options of {@link failover}. */
 export interface FailoverOptions {

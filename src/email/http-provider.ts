@@ -5,9 +5,9 @@
 import { request, type Dispatcher } from 'undici'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import { EMAIL_PROVIDER_OPTIONS, type EmailProviderOptions } from './provider.js'
-import { isLoopbackHost } from '../core/loopback.js'
-import { resolveTimeoutMs } from '../core/numbers.js'
-import type { OptionKeys } from '../core/options.js'
+import { isLoopbackHost } from '../options/loopback.js'
+import { resolveTimeoutMs } from '../options/numbers.js'
+import type { OptionKeys } from '../options/keys.js'
 
 /** How long an HTTP provider may take, in milliseconds, unless `timeoutMs` says otherwise. */
 export const DEFAULT_EMAIL_TIMEOUT_MS = 10_000

@@ -2,7 +2,7 @@
  * `memoryEmail()`: the test provider. It keeps every message in memory.
  */
 import type { EmailMessage, EmailProvider } from './message.js'
-import { checkOptionKeys } from '../core/options.js'
+import { checkOptionKeys } from '../options/keys.js'
 import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'
 
 /** A provider that records messages instead of sending them; see {@link memoryEmail}. */

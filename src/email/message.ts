@@ -1,8 +1,8 @@
 /**
  * The message shapes providers accept, and the default magic-code message.
  */
-import { resolveNumber } from '../core/numbers.js'
-import type { OptionKeys } from '../core/options.js'
+import { resolveNumber } from '../options/numbers.js'
+import type { OptionKeys } from '../options/keys.js'
 
 /** A complete email, as every provider of the kit sends it. */
 export interface EmailMessage {

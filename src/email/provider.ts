@@ -2,7 +2,7 @@
  * Turning a "send this full message" function into an {@link EmailProvider} that also accepts
  * `magicCodeRouter`'s `{ email, code }`, and wrapping a provider with a custom message.
  */
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import {
   MAGIC_CODE_MESSAGE_OPTIONS,
   isEmailMessage,

@@ -8,7 +8,7 @@ import {
   httpEmailClient,
   type HttpEmailProviderOptions,
 } from './http-provider.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { requireString } from './require-string.js'
 
 /** Resend's API, the default `baseUrl`. */

@@ -2,10 +2,10 @@
  * `smtpEmail()`: sends through any SMTP server with nodemailer.
  */
 import type * as Nodemailer from 'nodemailer'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
-import { resolveTimeoutMs } from '../core/numbers.js'
-import { requireOptional } from '../core/optional-dependency.js'
-import { isSmtpAuthFailure } from '../core/email-failure.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { resolveTimeoutMs } from '../options/numbers.js'
+import { requireOptional } from '../options/optional-dependency.js'
+import { isSmtpAuthFailure } from '../errors/email-failure.js'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import type { EmailProvider } from './message.js'
 import { EMAIL_PROVIDER_OPTIONS, emailProvider, type EmailProviderOptions } from './provider.js'

@@ -8,7 +8,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type * as CelJs from '@marcbachmann/cel-js'
 import type * as Re2Js from 're2js'
-import { requireOptional } from '../core/optional-dependency.js'
+import { requireOptional } from '../options/optional-dependency.js'
 
 /** The one command that gets a developer Local Instant and its CLI (`npx instant-local`). */
 export const LOCAL_INSTANT_INSTALL =

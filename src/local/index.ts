@@ -35,8 +35,8 @@ import {
   resolveNumber,
   resolvePositiveInt,
   resolveTimeoutMs,
-} from '../core/numbers.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
+} from '../options/numbers.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { coerceUuid } from './params.js'
 import { createRequestListener, type LocalInstantLogger } from './server.js'
 import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'

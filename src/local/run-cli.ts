@@ -12,7 +12,7 @@ import {
   type LocalInstant,
   type LocalInstantLogger,
 } from './index.js'
-import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../core/numbers.js'
+import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600

@@ -1,10 +1,9 @@
 /**
  * The two Redis clients the store accepts, seen through one small shape: send a command, say
- * whether the connection is up, and open a subscriber connection. Only structural types here,
- * so neither `redis` nor `ioredis` is needed to compile or to load this package.
+ * whether the connection is up, and open a subscriber connection. Only types here, so neither
+ * `redis` nor `ioredis` is needed to compile or to load this package; the two adapters
+ * (`ioredis.ts`, `node-redis.ts`) implement it and `store.ts` picks one.
  */
-import { nodeRedisConnection, isNodeRedisClient } from './node-redis.js'
-import { ioredisConnection, isIoredisClient } from './ioredis.js'
 
 /** A subscriber connection the store opened (and closes). */
 export interface Subscriber {
@@ -27,11 +26,4 @@ export interface Connection {
     onMessage: (channel: string, message: string) => void,
     onError: (error: unknown) => void,
   ): Subscriber
-}
-
-/** Wraps a connected node-redis or ioredis client; `undefined` for anything else. */
-export function connectionOf(client: unknown): Connection | undefined {
-  if (isIoredisClient(client)) return ioredisConnection(client)
-  if (isNodeRedisClient(client)) return nodeRedisConnection(client)
-  return undefined
 }

@@ -12,4 +12,4 @@
  */
 export { redisStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './store.js'
 export type { RedisClientLike, RedisStore, RedisStoreOptions } from './store.js'
-export type { StateStore, RateLimitCounterStore } from '../core/state-store.js'
+export type { StateStore, RateLimitCounterStore } from '../state-store.js'

@@ -4,16 +4,16 @@
  * every command has a deadline, and a Redis that is down or slow makes the operation reject
  * with 503 `auth_unavailable` (limits and code checks fail closed) instead of waiting.
  */
-import { KitError, isKitError } from '../core/errors.js'
-import { withTimeout } from '../core/timeout.js'
-import { checkOptionKeys, type OptionKeys } from '../core/options.js'
-import { resolveTimeoutMs } from '../core/numbers.js'
-import { resolveLogger, type KitLogger } from '../core/events.js'
-import { UNAVAILABLE_RETRY_AFTER_S } from '../core/classify-error.js'
-import type { RateLimitCounterStore, StateStore } from '../core/state-store.js'
-import { connectionOf, type Connection, type Subscriber } from './connection.js'
-import type { IoredisClientLike } from './ioredis.js'
-import type { NodeRedisClientLike } from './node-redis.js'
+import { KitError, isKitError } from '../errors/kit-error.js'
+import { withTimeout } from '../options/timeout.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { resolveTimeoutMs } from '../options/numbers.js'
+import { resolveLogger, type KitLogger } from '../options/events.js'
+import { UNAVAILABLE_RETRY_AFTER_S } from '../instant/classify-error.js'
+import type { RateLimitCounterStore, StateStore } from '../state-store.js'
+import type { Connection, Subscriber } from './connection.js'
+import { ioredisConnection, isIoredisClient, type IoredisClientLike } from './ioredis.js'
+import { isNodeRedisClient, nodeRedisConnection, type NodeRedisClientLike } from './node-redis.js'
 import { COUNT, DECREMENT, HIT, type Script } from './scripts.js'
 
 /** Deadline of one Redis command, in ms. */
@@ -257,4 +257,11 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return typeof error
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' ? `${error.name} ${code}` : error.name
+}
+
+/** Wraps a connected node-redis or ioredis client; `undefined` for anything else. */
+function connectionOf(client: unknown): Connection | undefined {
+  if (isIoredisClient(client)) return ioredisConnection(client)
+  if (isNodeRedisClient(client)) return nodeRedisConnection(client)
+  return undefined
 }

@@ -7,7 +7,7 @@ import express from 'express'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { init as kitAdmin } from '../../src/admin/index.js'
-import { signInRouter } from '../../src/express/index.js'
+import { signInRouter } from '../../src/index.js'
 import { localInstants } from './helpers.js'
 import { nextResult, OWNER_ONLY, sdkClient, signInAndWait, waitFor } from './session-helpers.js'
 

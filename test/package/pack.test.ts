@@ -254,7 +254,7 @@ function productionClosure(dependencies: Record<string, string>): Map<string, st
 }
 
 async function pack(): Promise<string> {
-  if (!existsSync(join(root, 'dist', 'express', 'index.js'))) {
+  if (!existsSync(join(root, 'dist', 'index.js'))) {
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root })
   }
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root })

@@ -14,8 +14,8 @@ import {
   requireInstantUser,
   signInRouter,
   signOutRouter,
-} from '../../src/express/index.js'
-import type { StateStore } from '../../src/core/state-store.js'
+} from '../../src/index.js'
+import type { StateStore } from '../../src/state-store.js'
 import { redisStore } from '../../src/redis/index.js'
 
 const env = (name: string): string => {

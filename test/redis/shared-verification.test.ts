@@ -16,7 +16,7 @@ import {
   signOutRouter,
 } from 'instant-express-auth'
 import { redisStore, type RedisStore } from 'instant-express-auth/redis'
-import { hashToken } from '../../src/core/verify-cache.js'
+import { hashToken } from '../../src/verification/verify-cache.js'
 import { connectClient, type TestClient } from './clients.js'
 import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
 import { startUpstream, type Upstream } from './instances.js'

@@ -3,7 +3,7 @@
  * rendering (§6) — a typed error becomes `{type, message, hint}`, anything else a logged 500.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Logger } from '../../core/logger.js'
+import type { Logger } from '../../options/logger.js'
 import { LocalInstantError } from '../errors.js'
 import { CORS_METHODS, corsOrigin } from './cors.js'
 import { pathOf } from './request.js'

@@ -1,5 +1,0 @@
-/**
- * External-identity sign-in: `authenticate` functions for `signInRouter`.
- */
-export { jwtAuthenticator } from './jwt-authenticator.js'
-export type { JwtAuthenticate, JwtAuthenticatorOptions } from './jwt-authenticator.js'
