@@ -17,7 +17,7 @@ import {
   DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
-} from './auth.js'
+} from './auth/index.js'
 import { DEFAULT_GUEST_SIGN_INS_PER_HOUR } from './http/runtime-routes.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import {

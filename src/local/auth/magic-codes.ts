@@ -5,7 +5,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from '../data/caller.js'
+import type { DbUser } from '../users.js'
 import { recordExpired, recordNotFound } from '../errors.js'
 import { createFixedWindowLimiter } from '../rate-limit.js'
 import { sha256Hex } from './hash.js'

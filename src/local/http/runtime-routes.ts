@@ -2,7 +2,7 @@
  * The runtime auth routes browsers call (the SDK, no admin token): verify a refresh token, send
  * and verify magic codes, guest sign-in, sign-out. They trust the app id in the body.
  */
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import { rateLimited } from '../auth/rate-limited.js'
 import { recordNotFound } from '../errors.js'
 import { coerceEmail, coerceUuid, getParam } from '../params.js'

@@ -5,7 +5,7 @@
  * `close`, so the `ws` glue (index.ts) stays a few lines.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto'
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import type { Caller } from '../data/caller.js'
 import type { ClientAttr, Commit, DataEngine } from '../data/index.js'
 import { isRecord } from '../data/is-record.js'

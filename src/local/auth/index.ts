@@ -1,16 +1,16 @@
 /**
  * The auth side of Local Instant: users, refresh tokens, magic codes and guests, on the SQLite
  * tables of database.ts. Mirrors Instant's models (`app_user*.clj`, `magic_code_auth.clj`); the
- * HTTP layer (http/) only reads parameters and calls these functions. Each concern lives in
- * `auth/`; this file states the contract and composes them.
+ * HTTP layer (http/) only reads parameters and calls these functions. Each concern has its
+ * own file in this folder; this face states the contract and composes them.
  */
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from './data/caller.js'
-import type { DataEngine } from './data/index.js'
-import { createGuests } from './auth/guests.js'
-import { createMagicCodes, type MagicCodes } from './auth/magic-codes.js'
-import { createTokens, type UserWithToken } from './auth/tokens.js'
-import { createUserRecords } from './auth/user-records.js'
+import type { DbUser } from '../users.js'
+import type { DataEngine } from '../data/index.js'
+import { createGuests } from './guests.js'
+import { createMagicCodes, type MagicCodes } from './magic-codes.js'
+import { createTokens, type UserWithToken } from './tokens.js'
+import { createUserRecords } from './user-records.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
