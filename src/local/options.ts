@@ -4,23 +4,9 @@
  * (express-rate-limit's `parseOptions()` → `Configuration`), and nothing after it checks an
  * option again.
  */
-import {
-  DEFAULT_MAGIC_CODE_ATTEMPTS,
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
-} from './auth/index.js'
-import { DEFAULT_GUEST_SIGN_INS_PER_HOUR } from './http/runtime-routes.js'
 import type { LocalInstantLogger } from './http/send.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
-import {
-  DEFAULT_MAX_QUERY_BYTES,
-  DEFAULT_MAX_QUERY_FORMS,
-  DEFAULT_MAX_RESULT_BYTES,
-  DEFAULT_MAX_RESULT_ROWS,
-  DEFAULT_QUERY_TIMEOUT_MS,
-} from './data/query-budget.js'
+import { DEFAULT_QUERY_BUDGET } from './data/query-budget.js'
 import {
   PORT_RULE,
   resolveBytes,
@@ -30,6 +16,26 @@ import {
 } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { coerceUuid } from './params.js'
+
+/** Instant's flag default `magic-code-rate-limit-per-hour`. */
+export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
+/** Instant uses the same bucket size for verification attempts per email. */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR = 20
+/**
+ * How long a magic code verifies: 10 minutes. Instant's flag default is 24 h; Local Instant
+ * keeps the kit's bound, because its runtime route accepts codes from any guest.
+ */
+export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 10
+/** Wrong guesses that burn an email's live code (a new one must be requested). */
+export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
+/**
+ * Verification attempts per email per day. With one live code of 10^6 possibilities, a guesser
+ * wins with probability ≤ 50 / 10^6 a day, ≤ 0.035% in a week.
+ */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
+
+/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
+export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
 
 /** Default host: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1'
@@ -208,14 +214,14 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
     guestSignInsPerHour: limit('guestSignInsPerHour', DEFAULT_GUEST_SIGN_INS_PER_HOUR),
     rateLimitMaxKeys: limit('rateLimitMaxKeys', DEFAULT_RATE_LIMIT_MAX_KEYS),
     maxBodyBytes: bytes('maxBodyBytes', DEFAULT_MAX_BODY_BYTES),
-    maxQueryBytes: bytes('maxQueryBytes', DEFAULT_MAX_QUERY_BYTES),
-    maxQueryForms: limit('maxQueryForms', DEFAULT_MAX_QUERY_FORMS),
-    maxResultRows: limit('maxResultRows', DEFAULT_MAX_RESULT_ROWS),
-    maxResultBytes: bytes('maxResultBytes', DEFAULT_MAX_RESULT_BYTES),
+    maxQueryBytes: bytes('maxQueryBytes', DEFAULT_QUERY_BUDGET.maxQueryBytes),
+    maxQueryForms: limit('maxQueryForms', DEFAULT_QUERY_BUDGET.maxQueryForms),
+    maxResultRows: limit('maxResultRows', DEFAULT_QUERY_BUDGET.maxResultRows),
+    maxResultBytes: bytes('maxResultBytes', DEFAULT_QUERY_BUDGET.maxResultBytes),
     queryTimeoutMs: resolveTimeoutMs(o.queryTimeoutMs, {
       factory: FACTORY,
       option: 'queryTimeoutMs',
-      default: DEFAULT_QUERY_TIMEOUT_MS,
+      default: DEFAULT_QUERY_BUDGET.timeoutMs,
     }),
     rules: o.rules,
     schema: o.schema,

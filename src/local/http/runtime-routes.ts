@@ -11,9 +11,6 @@ import type { Credentials } from './credentials.js'
 import { PreEncoded, type Routes } from './request.js'
 import { verifyMagicCodeRoute } from './verify-magic-code.js'
 
-/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
-export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
-
 const HOUR_MS = 3_600_000
 
 export interface RuntimeRouteLimits {
