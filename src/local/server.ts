@@ -4,7 +4,7 @@
  * composes the pieces in `http/`: the route families, credentials, body reading, CORS, sending.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Auth } from './auth.js'
+import type { Auth } from './auth/index.js'
 import type { DataEngine } from './data/index.js'
 import { adminAuthRoutes } from './http/admin-auth-routes.js'
 import { readJsonBody } from './http/body.js'

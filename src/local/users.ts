@@ -2,7 +2,17 @@
  * Users as stored (`users` table) and as Instant returns them ("db format", contract §7.1).
  * Shared with the data engine, which reads `$users` from the same table.
  */
-import type { DbUser } from './data/caller.js'
+
+/** A user in Instant's "db format" (contract §7.1), without `refresh_token`. */
+export interface DbUser {
+  app_id: string
+  id: string
+  email?: string
+  type?: string
+  created_at: string
+  isGuest: boolean
+  [attr: string]: unknown
+}
 
 /** A row of the `users` table. */
 export interface UserRow {

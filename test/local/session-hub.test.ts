@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createAuth } from '../../src/local/auth.js'
+import { createAuth } from '../../src/local/auth/index.js'
 import { createDataEngine, type DataEngine } from '../../src/local/data/index.js'
 import { createSessionHub, type SessionHub } from '../../src/local/session/hub.js'
 import { openStore } from '../../src/local/database.js'

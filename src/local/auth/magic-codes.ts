@@ -5,7 +5,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from '../data/caller.js'
+import type { DbUser } from '../users.js'
 import { recordExpired, recordNotFound } from '../errors.js'
 import { createFixedWindowLimiter } from '../rate-limit.js'
 import { sha256Hex } from './hash.js'
@@ -18,14 +18,17 @@ const DAY_MS = 24 * HOUR_MS
 /** Expired codes are kept this long so that using one answers record-expired, not not-found. */
 const EXPIRED_CODE_GRACE_MS = 24 * HOUR_MS
 
-interface MagicCodeOptions {
+export interface MagicCodeOptions {
   appId: string
   magicCodeExpiryMinutes: number
   sendsPerHour: number
   verifiesPerHour: number
   verifiesPerDay: number
+  /** Wrong guesses that burn a live code. */
   codeAttempts: number
+  /** Cap on keys (emails) held by each rate limiter. */
   rateLimitMaxKeys: number
+  /** Delivers a magic code (mailbox + log line). */
   deliver(email: string, code: string): void
   now: () => number
 }

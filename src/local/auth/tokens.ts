@@ -4,9 +4,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from '../data/caller.js'
 import { sha256Hex } from './hash.js'
-import type { UserRow } from '../users.js'
+import type { DbUser, UserRow } from '../users.js'
 import type { UserRecords } from './user-records.js'
 
 /** Upper bound on cached verify answers; the cache is simply emptied when it is reached. */

@@ -3,10 +3,9 @@
  * checks (`extra-fields` and the `$users.allow.create` rule) that run before a user is created.
  */
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from '../data/caller.js'
 import type { DataEngine } from '../data/index.js'
 import { validationFailed } from '../errors.js'
-import { toDbUser, type UserRow } from '../users.js'
+import { toDbUser, type DbUser, type UserRow } from '../users.js'
 
 export interface UserRecords {
   byId(id: string): UserRow | undefined

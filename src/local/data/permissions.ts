@@ -6,7 +6,7 @@ import type { AttrRegistry } from './attrs.js'
 import { toCelMap, type CelCompiler, type CelMap, type CompiledRule } from './cel.js'
 import { permissionEvaluationFailed, validationError } from './engine-errors.js'
 import type { GraphReader } from './graph.js'
-import type { DbUser } from './caller.js'
+import type { DbUser } from '../users.js'
 import type { StoredEntity } from './store.js'
 import { isRecord } from './is-record.js'
 

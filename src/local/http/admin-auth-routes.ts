@@ -2,7 +2,7 @@
  * The admin auth routes (app id + admin token): refresh tokens, magic codes, guests, sign-out
  * and the `/admin/users` lookups.
  */
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import { recordNotFound, validationFailed } from '../errors.js'
 import { coerceEmail, coerceUuid, getOptionalParam, getParam } from '../params.js'
 import type { Credentials } from './credentials.js'

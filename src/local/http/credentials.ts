@@ -4,7 +4,7 @@
  * (which caller a data request runs as).
  */
 import { timingSafeEqual } from 'node:crypto'
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import type { Caller } from '../data/caller.js'
 import { paramMalformed, paramMissing, recordNotFound } from '../errors.js'
 import { coerceUuid, getParam } from '../params.js'

@@ -2,7 +2,7 @@
  * The data routes, thin wrappers around the data engine: `/admin/query` and `/admin/transact`,
  * run as the caller the credentials resolve (admin, a user's token, an email, or a guest).
  */
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import type { DataEngine } from '../data/index.js'
 import { paramMalformed, paramMissing } from '../errors.js'
 import type { Credentials } from './credentials.js'

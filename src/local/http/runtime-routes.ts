@@ -2,7 +2,7 @@
  * The runtime auth routes browsers call (the SDK, no admin token): verify a refresh token, send
  * and verify magic codes, guest sign-in, sign-out. They trust the app id in the body.
  */
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import { rateLimited } from '../auth/rate-limited.js'
 import { recordNotFound } from '../errors.js'
 import { coerceEmail, coerceUuid, getParam } from '../params.js'
@@ -10,9 +10,6 @@ import { createFixedWindowLimiter } from '../rate-limit.js'
 import type { Credentials } from './credentials.js'
 import { PreEncoded, type Routes } from './request.js'
 import { verifyMagicCodeRoute } from './verify-magic-code.js'
-
-/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
-export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
 
 const HOUR_MS = 3_600_000
 

@@ -2,7 +2,7 @@
  * Both `verify_magic_code` routes (runtime and admin) read their parameters in Instant's order:
  * email, code, app id, then the optional guest refresh token.
  */
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import { recordNotFound } from '../errors.js'
 import { coerceEmail, coerceTrimmed, coerceUuid, getOptionalParam, getParam } from '../params.js'
 import type { Credentials } from './credentials.js'

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { Auth } from '../auth.js'
+import type { Auth } from '../auth/index.js'
 import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub.js'
 
 export type { SessionHub } from './hub.js'

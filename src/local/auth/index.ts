@@ -1,48 +1,20 @@
 /**
  * The auth side of Local Instant: users, refresh tokens, magic codes and guests, on the SQLite
  * tables of database.ts. Mirrors Instant's models (`app_user*.clj`, `magic_code_auth.clj`); the
- * HTTP layer (http/) only reads parameters and calls these functions. Each concern lives in
- * `auth/`; this file states the contract and composes them.
+ * HTTP layer (http/) only reads parameters and calls these functions. Each concern has its
+ * own file in this folder; this face states the contract and composes them.
  */
 import type { Database } from 'better-sqlite3'
-import type { DbUser } from './data/caller.js'
-import type { DataEngine } from './data/index.js'
-import { createGuests } from './auth/guests.js'
-import { createMagicCodes, type MagicCodes } from './auth/magic-codes.js'
-import { createTokens, type UserWithToken } from './auth/tokens.js'
-import { createUserRecords } from './auth/user-records.js'
+import type { DbUser } from '../users.js'
+import type { DataEngine } from '../data/index.js'
+import { createGuests } from './guests.js'
+import { createMagicCodes, type MagicCodeOptions, type MagicCodes } from './magic-codes.js'
+import { createTokens, type UserWithToken } from './tokens.js'
+import { createUserRecords } from './user-records.js'
 
-/** Instant's flag default `magic-code-rate-limit-per-hour`. */
-export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
-/** Instant uses the same bucket size for verification attempts per email. */
-export const DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR = 20
-/**
- * How long a magic code verifies: 10 minutes. Instant's flag default is 24 h; Local Instant
- * keeps the kit's bound, because its runtime route accepts codes from any guest.
- */
-export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 10
-/** Wrong guesses that burn an email's live code (a new one must be requested). */
-export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
-/**
- * Verification attempts per email per day. With one live code of 10^6 possibilities, a guesser
- * wins with probability ≤ 50 / 10^6 a day, ≤ 0.035% in a week.
- */
-export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
-
-interface AuthOptions {
-  appId: string
-  magicCodeExpiryMinutes: number
-  sendsPerHour: number
-  verifiesPerHour: number
-  verifiesPerDay: number
-  /** Wrong guesses that burn a live code. */
-  codeAttempts: number
-  /** Cap on keys (emails) held by each rate limiter. */
-  rateLimitMaxKeys: number
+interface AuthOptions extends Omit<MagicCodeOptions, 'now'> {
   /** The data engine's signup checks: `extra-fields` and the `$users.allow.create` rule. */
   signup: Pick<DataEngine, 'checkUserFields' | 'checkSignup'>
-  /** Delivers a magic code (mailbox + log line). */
-  deliver(email: string, code: string): void
   /** Deletes a user through the data engine: its row, its links and what they cascade to. */
   deleteUser(userId: string): void
   now?: () => number

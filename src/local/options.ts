@@ -1,0 +1,230 @@
+/**
+ * The options of {@link startLocalInstant}, their defaults, and the one place they are checked:
+ * `resolveLocalInstantOptions` turns them into a `LocalInstantConfig` on the factory's first line
+ * (express-rate-limit's `parseOptions()` → `Configuration`), and nothing after it checks an
+ * option again.
+ */
+import type { LocalInstantLogger } from './http/send.js'
+import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
+import { DEFAULT_QUERY_BUDGET } from './data/query-budget.js'
+import {
+  PORT_RULE,
+  resolveBytes,
+  resolveNumber,
+  resolvePositiveInt,
+  resolveTimeoutMs,
+} from '../options/numbers.js'
+import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { coerceUuid } from './params.js'
+
+/** Instant's flag default `magic-code-rate-limit-per-hour`. */
+export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
+/** Instant uses the same bucket size for verification attempts per email. */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR = 20
+/**
+ * How long a magic code verifies: 10 minutes. Instant's flag default is 24 h; Local Instant
+ * keeps the kit's bound, because its runtime route accepts codes from any guest.
+ */
+export const DEFAULT_MAGIC_CODE_EXPIRY_MINUTES = 10
+/** Wrong guesses that burn an email's live code (a new one must be requested). */
+export const DEFAULT_MAGIC_CODE_ATTEMPTS = 5
+/**
+ * Verification attempts per email per day. With one live code of 10^6 possibilities, a guesser
+ * wins with probability ≤ 50 / 10^6 a day, ≤ 0.035% in a week.
+ */
+export const DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY = 50
+
+/** Runtime guest sign-ins per client IP per hour (each creates a user row). */
+export const DEFAULT_GUEST_SIGN_INS_PER_HOUR = 300
+
+/** Default host: loopback only. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** Default database: in memory (gone on close). */
+export const DEFAULT_DB_PATH = ':memory:'
+/** Default request body limit: 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+/** The options of {@link startLocalInstant}; every one is optional. */
+export interface LocalInstantOptions {
+  /** TCP port; `0` (default) picks a free one. */
+  port?: number
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string
+  /** SQLite file (parent folders are created) or `':memory:'` (default). */
+  dbPath?: string
+  /** App id (UUID). Default: the one stored in the database, else a new random one (then stored). */
+  appId?: string
+  /** Admin token (UUID). Default: the one stored in the database, else a new random one (then stored). */
+  adminToken?: string
+  /**
+   * How long a magic code stays valid. Default 10 (Instant's own default is 24 h; Local Instant
+   * keeps the kit's bound because its runtime route takes codes from anyone).
+   */
+  magicCodeExpiryMinutes?: number
+  /**
+   * Wrong guesses that burn an email's live code (a new code must be requested). Only the
+   * latest code of an email verifies. Default 5; `Infinity` disables.
+   */
+  magicCodeAttempts?: number
+  /** Magic-code sends per email per hour (admin and runtime send). Default 20; `Infinity` disables. */
+  magicCodeSendsPerHour?: number
+  /** Magic-code verification attempts per email per hour. Default 20; `Infinity` disables. */
+  magicCodeVerifiesPerHour?: number
+  /** Magic-code verification attempts per email per day. Default 50; `Infinity` disables. */
+  magicCodeVerifiesPerDay?: number
+  /** Runtime guest sign-ins per client IP per hour (admin sign-ins are not limited). Default 300; `Infinity` disables. */
+  guestSignInsPerHour?: number
+  /**
+   * Keys (emails, IPs) each rate limiter holds at most; when full and none has expired, new
+   * keys are refused with 429 rather than resetting live counters. Default 100,000.
+   */
+  rateLimitMaxKeys?: number
+  /** Permission rules in Instant's JSON format. */
+  rules?: unknown
+  /** The schema (`i.schema(...)` result or its JSON). */
+  schema?: unknown
+  /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
+  logger?: LocalInstantLogger | false
+  /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
+  maxBodyBytes?: number
+  /** Largest query (its JSON, in characters) `/admin/query` runs; bigger → 400. Default 256 KiB. */
+  maxQueryBytes?: number
+  /** Most namespace forms (nested included) in one query; more → 400. Default 1,000. */
+  maxQueryForms?: number
+  /** Most entities (nested included) in one query's answer; more → 400. Default 100,000. */
+  maxResultRows?: number
+  /** Largest answer of one query, estimated as JSON while built; bigger → 400. Default 32 MiB. */
+  maxResultBytes?: number
+  /**
+   * Longest one query may run; then it stops with 400 `timeout`. Queries run on the server's
+   * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
+   */
+  queryTimeoutMs?: number
+}
+
+/** Every key {@link startLocalInstant} accepts; anything else throws. */
+const LOCAL_INSTANT_OPTIONS = {
+  port: true,
+  host: true,
+  dbPath: true,
+  appId: true,
+  adminToken: true,
+  magicCodeExpiryMinutes: true,
+  magicCodeAttempts: true,
+  magicCodeSendsPerHour: true,
+  magicCodeVerifiesPerHour: true,
+  magicCodeVerifiesPerDay: true,
+  guestSignInsPerHour: true,
+  rateLimitMaxKeys: true,
+  rules: true,
+  schema: true,
+  logger: true,
+  maxBodyBytes: true,
+  maxQueryBytes: true,
+  maxQueryForms: true,
+  maxResultRows: true,
+  maxResultBytes: true,
+  queryTimeoutMs: true,
+} as const satisfies OptionKeys<LocalInstantOptions>
+
+/**
+ * The options, checked and with their defaults: what {@link startLocalInstant} builds from.
+ * `appId` and `adminToken` stay undefined when not given (the database may hold them).
+ */
+export type LocalInstantConfig = Required<
+  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'logger'>
+> &
+  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema'> & {
+    /** `console` by default; `false` became a logger that drops every line. */
+    logger: LocalInstantLogger
+  }
+
+const FACTORY = 'startLocalInstant'
+
+const consoleLogger: LocalInstantLogger = {
+  info: (message) => console.log(message),
+  error: (message) => console.error(message),
+}
+const silentLogger: LocalInstantLogger = { info: () => {}, error: () => {} }
+
+/**
+ * Checks `startLocalInstant`'s options and fills in the defaults. Throws a `TypeError` naming
+ * the option; never changes the caller's object.
+ */
+export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstantConfig {
+  if (typeof o !== 'object' || o === null) {
+    throw new TypeError('startLocalInstant(options): options must be an object')
+  }
+  checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
+  const port = resolveNumber(o.port, { factory: FACTORY, option: 'port', default: 0, ...PORT_RULE })
+  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
+    if (!ok)
+      throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
+  }
+  const host = o.host ?? DEFAULT_HOST
+  check('host', o.host, typeof host === 'string' && host !== '', 'a non-empty string')
+  const dbPath = o.dbPath ?? DEFAULT_DB_PATH
+  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'a non-empty string')
+  let appId: string | undefined
+  if (o.appId !== undefined) {
+    appId = coerceUuid(o.appId)
+    check('appId', o.appId, appId !== undefined, 'a UUID')
+  }
+  let adminToken: string | undefined
+  if (o.adminToken !== undefined) {
+    adminToken = coerceUuid(o.adminToken)
+    check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
+  }
+  // Limits and budgets are counts; Infinity turns one off.
+  const limit = (option: keyof LocalInstantOptions, fallback: number) =>
+    resolvePositiveInt(o[option], { factory: FACTORY, option, default: fallback, infinity: true })
+  const bytes = (option: keyof LocalInstantOptions, fallback: number) =>
+    resolveBytes(o[option], { factory: FACTORY, option, default: fallback, infinity: true })
+  const logger = o.logger
+  check(
+    'logger',
+    'value',
+    logger === undefined ||
+      logger === false ||
+      (typeof logger === 'object' &&
+        logger !== null &&
+        typeof logger.info === 'function' &&
+        typeof logger.error === 'function'),
+    'false or an object with info() and error()',
+  )
+  return {
+    port,
+    host,
+    dbPath,
+    appId,
+    adminToken,
+    magicCodeExpiryMinutes: resolveNumber(o.magicCodeExpiryMinutes, {
+      factory: FACTORY,
+      option: 'magicCodeExpiryMinutes',
+      default: DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
+      unit: 'minutes',
+    }),
+    magicCodeSendsPerHour: limit('magicCodeSendsPerHour', DEFAULT_MAGIC_CODE_SENDS_PER_HOUR),
+    magicCodeVerifiesPerHour: limit(
+      'magicCodeVerifiesPerHour',
+      DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
+    ),
+    magicCodeAttempts: limit('magicCodeAttempts', DEFAULT_MAGIC_CODE_ATTEMPTS),
+    magicCodeVerifiesPerDay: limit('magicCodeVerifiesPerDay', DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY),
+    guestSignInsPerHour: limit('guestSignInsPerHour', DEFAULT_GUEST_SIGN_INS_PER_HOUR),
+    rateLimitMaxKeys: limit('rateLimitMaxKeys', DEFAULT_RATE_LIMIT_MAX_KEYS),
+    maxBodyBytes: bytes('maxBodyBytes', DEFAULT_MAX_BODY_BYTES),
+    maxQueryBytes: bytes('maxQueryBytes', DEFAULT_QUERY_BUDGET.maxQueryBytes),
+    maxQueryForms: limit('maxQueryForms', DEFAULT_QUERY_BUDGET.maxQueryForms),
+    maxResultRows: limit('maxResultRows', DEFAULT_QUERY_BUDGET.maxResultRows),
+    maxResultBytes: bytes('maxResultBytes', DEFAULT_QUERY_BUDGET.maxResultBytes),
+    queryTimeoutMs: resolveTimeoutMs(o.queryTimeoutMs, {
+      factory: FACTORY,
+      option: 'queryTimeoutMs',
+      default: DEFAULT_QUERY_BUDGET.timeoutMs,
+    }),
+    rules: o.rules,
+    schema: o.schema,
+    logger: logger === false ? silentLogger : (logger ?? consoleLogger),
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The fan-out of the realtime sessions: after each commit (coalesced until the current handler
+ * returns), which live queries it may change, recomputing those and pushing `refresh-ok` (and
+ * new attrs) to their sessions. The rest of the hub talks to it only through `FanOut`: a query
+ * followed or dropped, a session's own write, the attrs a session was sent.
+ */
+import type { Caller } from '../data/caller.js'
+import type { ClientAttr, Commit, DataEngine } from '../data/index.js'
+import { LocalInstantError } from '../errors.js'
+import type { LocalInstantLogger } from '../server.js'
+import { namespacesOf, runInstaql, type InstaqlResult } from './query-result.js'
+import type { Session } from './session.js'
+import { unexpectedError } from './unexpected.js'
+
+export interface FanOutOptions {
+  engine: DataEngine
+  /** The open sessions, read on every flush; the hub adds and removes them. */
+  sessions: ReadonlySet<Session>
+  /** `$users` changed; called before any result is recomputed, so they see the new users. */
+  usersChanged(): void
+  logger: LocalInstantLogger
+}
+
+export interface FanOut {
+  /** `s` follows `q` from now on (`key` is its JSON); `result` is the first one, sent by the caller. */
+  follow(s: Session, key: string, q: unknown, result: InstaqlResult): void
+  /** `s` no longer follows the query whose JSON is `key`. */
+  unfollow(s: Session, key: string): void
+  /** `s` committed `txId`: its next `refresh-ok` confirms it, even when no result changed. */
+  wrote(s: Session, txId: number): void
+  /** The client attrs now; a later `refresh-ok` carries attrs only when they differ from these. */
+  currentAttrs(): ClientAttr[]
+  /** Stops listening for commits. */
+  close(): void
+}
+
+/** Builds the fan-out and subscribes it to the engine's commits. */
+export function createFanOut(options: FanOutOptions): FanOut {
+  const { engine, sessions, logger } = options
+  let pending: { txId: number; namespaces: Set<string> | 'all'; attrsChanged: boolean } | undefined
+  let lastAttrsJson = ''
+
+  const unsubscribe = engine.session.subscribe(onCommit)
+
+  function onCommit(commit: Commit): void {
+    if (pending === undefined) {
+      pending = { txId: commit.txId, namespaces: new Set(), attrsChanged: false }
+      // After the current handler: `transact-ok` goes out before the `refresh-ok` it causes.
+      queueMicrotask(flush)
+    }
+    pending.txId = Math.max(pending.txId, commit.txId)
+    pending.attrsChanged ||= commit.attrsChanged
+    if (commit.namespaces === 'all' || pending.namespaces === 'all') pending.namespaces = 'all'
+    else for (const ns of commit.namespaces) pending.namespaces.add(ns)
+  }
+
+  function currentAttrs(): { attrs: ClientAttr[]; changed: boolean } {
+    const attrs = engine.session.clientAttrs()
+    const json = JSON.stringify(attrs)
+    const changed = json !== lastAttrsJson
+    lastAttrsJson = json
+    return { attrs, changed }
+  }
+
+  function flush(): void {
+    const commit = pending
+    pending = undefined
+    if (commit === undefined || sessions.size === 0) return
+    const { namespaces, txId } = commit
+    const newNamespace =
+      namespaces !== 'all' &&
+      [...namespaces].some((ns) => engine.session.attrs.data(ns, 'id') === undefined)
+    let attrs: ClientAttr[] | undefined
+    if (commit.attrsChanged || newNamespace || namespaces === 'all') {
+      const current = currentAttrs()
+      if (current.changed) attrs = current.attrs
+    }
+    if (namespaces === 'all' || namespaces.has('$users')) options.usersChanged()
+    // Sessions of one user (or all guests) share a recomputed result within a flush.
+    const memo = new Map<string, { result: InstaqlResult; json: string } | LocalInstantError>()
+    // New rules or attrs can change what a query's rules and paths read: its namespaces are
+    // recomputed then (only then), once per query however many sessions hold it.
+    const rescan = namespaces === 'all' || commit.attrsChanged
+    const rescanned = new Map<string, Set<string>>()
+    // Pre-encoded once: the same attrs go to every session.
+    const attrsJson = attrs === undefined ? '' : `,"attrs":${JSON.stringify(attrs)}`
+    for (const s of sessions) {
+      if (s.caller === undefined) continue
+      // Each computation is `{"instaql-query": q, "instaql-result": r}`, spliced from the JSON
+      // already at hand (the query's key is its JSON), so a fan-out to many sessions of the same
+      // query encodes its result once, not once per session.
+      const computations: string[] = []
+      const own = s.ownTx > 0 && s.ownTx <= txId
+      for (const [key, live] of s.queries) {
+        if (rescan) {
+          let reads = rescanned.get(key)
+          if (reads === undefined) {
+            reads = namespacesOf(engine, live.q)
+            rescanned.set(key, reads)
+          }
+          live.namespaces = reads
+        }
+        if (namespaces === 'all' || wroteAny(namespaces, live.namespaces)) {
+          const memoKey = `${callerKey(s.caller)}\u0000${key}`
+          let fresh = memo.get(memoKey)
+          if (fresh === undefined) {
+            try {
+              // The query's size was checked at subscribe; its key is that JSON.
+              const result = runInstaql(engine, live.q, s.caller, key.length)
+              fresh = { result, json: JSON.stringify(result) }
+            } catch (err) {
+              fresh = err instanceof LocalInstantError ? err : unexpectedError(logger, err)
+            }
+            memo.set(memoKey, fresh)
+          }
+          if (fresh instanceof LocalInstantError) continue
+          if (fresh.json !== live.json) {
+            live.result = fresh.result
+            live.json = fresh.json
+            computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
+            continue
+          }
+        }
+        // The writer's other queries confirm its tx too, or the SDK keeps its pending write.
+        if (own) computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
+      }
+      if (own) s.ownTx = 0
+      if (computations.length === 0 && attrs === undefined) continue
+      s.socket.send(
+        `{"op":"refresh-ok","processed-tx-id":${txId},"computations":[${computations.join(',')}]${attrsJson}}`,
+      )
+    }
+  }
+
+  return {
+    follow(s, key, q, result) {
+      s.queries.set(key, {
+        q,
+        namespaces: namespacesOf(engine, q),
+        result,
+        json: JSON.stringify(result),
+      })
+    },
+    unfollow(s, key) {
+      s.queries.delete(key)
+    },
+    wrote(s, txId) {
+      s.ownTx = Math.max(s.ownTx, txId)
+    },
+    currentAttrs: () => currentAttrs().attrs,
+    close: unsubscribe,
+  }
+}
+
+/** Whether a commit wrote a namespace a query reads (a commit writes few: loop over those). */
+function wroteAny(written: ReadonlySet<string>, reads: ReadonlySet<string>): boolean {
+  for (const ns of written) if (reads.has(ns)) return true
+  return false
+}
+
+function callerKey(caller: Caller): string {
+  return caller.kind === 'user' ? `user:${caller.user.id}` : caller.kind
+}

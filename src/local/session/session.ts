@@ -1,0 +1,33 @@
+/**
+ * A realtime session as the hub (hub.ts), its message handlers (messages.ts) and the fan-out
+ * (fan-out.ts) share it: its socket, who it runs as, and the live queries it follows.
+ */
+import type { Caller } from '../data/caller.js'
+import type { InstaqlResult } from './query-result.js'
+
+/** What the hub needs from a connected socket. */
+export interface SessionSocket {
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+/** A query a session follows; the fan-out keeps its fields current. */
+export interface LiveQuery {
+  q: unknown
+  namespaces: ReadonlySet<string>
+  /** The last result sent, and its JSON for change detection. */
+  result: InstaqlResult
+  json: string
+}
+
+export interface Session {
+  readonly id: string
+  readonly socket: SessionSocket
+  caller: Caller | undefined
+  token: string | undefined
+  /** The live queries, keyed by their JSON. */
+  queries: Map<string, LiveQuery>
+  /** Highest tx-id this session wrote and has not yet seen in a `refresh-ok`. */
+  ownTx: number
+  send(msg: Record<string, unknown>): void
+}
