@@ -8,7 +8,14 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { SECTIONS } from './sections.js'
 import { killAll, log } from './shared/children.js'
-import { CONNECTIONS, DURATION_S, RESULTS_DIR, ROUNDS, WARMUP_S } from './shared/knobs.js'
+import {
+  CONNECTIONS,
+  DURATION_S,
+  RESULTS_DIR,
+  ROUNDS,
+  WARMUP_S,
+  selectedByEnv,
+} from './shared/knobs.js'
 import { TARGETS } from './targets.js'
 
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
@@ -16,20 +23,6 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     killAll()
     process.exit(130)
   })
-}
-
-/** BENCH_ONLY, checked against the sections: every section unless it names some. */
-function selectedSections() {
-  const only = process.env.BENCH_ONLY?.split(',').filter(Boolean)
-  if (only === undefined) return SECTIONS
-  for (const id of only) {
-    if (!SECTIONS.some((s) => s.id === id)) {
-      throw new TypeError(
-        `BENCH_ONLY: unknown section ${JSON.stringify(id)}; known: ${SECTIONS.map((s) => s.id).join(', ')}`,
-      )
-    }
-  }
-  return SECTIONS.filter((s) => only.includes(s.id))
 }
 
 /** @param {import('./targets.js').Threshold | null} t */
@@ -107,7 +100,8 @@ function report(results, ran) {
 }
 
 async function main() {
-  const sections = selectedSections()
+  // BENCH_ONLY names sections by id.
+  const sections = selectedByEnv('BENCH_ONLY', SECTIONS, (s) => s.id) ?? SECTIONS
   const startedAt = new Date()
   const env = {
     date: startedAt.toISOString(),

@@ -19,6 +19,26 @@ export function intEnv(name, fallback) {
   return n
 }
 
+/**
+ * The items of `known` that the comma-separated list in variable `name` names, in `known`'s
+ * order; a name not in `known` throws.
+ * @template T
+ * @param {string} name @param {T[]} known @param {(item: T) => string} nameOf
+ * @returns {T[] | undefined} undefined when the variable is unset
+ */
+export function selectedByEnv(name, known, nameOf) {
+  const only = process.env[name]?.split(',').filter(Boolean)
+  if (only === undefined) return undefined
+  for (const wanted of only) {
+    if (!known.some((item) => nameOf(item) === wanted)) {
+      throw new TypeError(
+        `${name}: unknown ${JSON.stringify(wanted)}; known: ${known.map(nameOf).join(', ')}`,
+      )
+    }
+  }
+  return known.filter((item) => only.includes(nameOf(item)))
+}
+
 export const ROUNDS = intEnv('BENCH_ROUNDS', 3)
 export const DURATION_S = intEnv('BENCH_DURATION', 3)
 export const WARMUP_S = intEnv('BENCH_WARMUP', 1)

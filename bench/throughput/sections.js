@@ -12,6 +12,7 @@ import {
   PROFILE_APP,
   ROUNDS,
   WARMUP_S,
+  selectedByEnv,
 } from '../shared/knobs.js'
 import {
   VERIFY_PATH,
@@ -43,22 +44,11 @@ const TARGET_VARIANTS = [
   { name: 'local-verify', label: '6a Local Instant verify endpoint', direct: true, post: true },
   { name: 'http-json', label: '6b bare node:http JSON server', app: 'http-json', post: true },
 ]
-const ALL_VARIANTS = [...TARGET_VARIANTS, ...DIAGNOSTIC_VARIANTS]
 
-/** BENCH_VARIANTS, checked: the target variants unless it names others. */
-function selectedVariants() {
-  const only = process.env.BENCH_VARIANTS?.split(',').filter(Boolean)
-  if (only === undefined) return TARGET_VARIANTS
-  for (const name of only) {
-    if (!ALL_VARIANTS.some((v) => v.name === name)) {
-      throw new TypeError(
-        `BENCH_VARIANTS: unknown variant ${JSON.stringify(name)}; known: ${ALL_VARIANTS.map((v) => v.name).join(', ')}`,
-      )
-    }
-  }
-  return ALL_VARIANTS.filter((v) => only.includes(v.name))
-}
-const VARIANTS = selectedVariants()
+// BENCH_VARIANTS: the target variants unless it names others.
+const VARIANTS =
+  selectedByEnv('BENCH_VARIANTS', [...TARGET_VARIANTS, ...DIAGNOSTIC_VARIANTS], (v) => v.name) ??
+  TARGET_VARIANTS
 
 /**
  * One measured run of variant `v` (a fresh app process, then autocannon).
