@@ -45,15 +45,26 @@ function passes(t, value) {
 }
 
 /**
+ * @param {import('./targets.js').Target} t @param {Record<string, any>} result
+ * @returns {import('./targets.js').Measurement}
+ */
+function measureTarget(t, result) {
+  if (result.failed) return { value: NaN, measured: 'failed' }
+  try {
+    return t.measure(result)
+  } catch (err) {
+    // A result without the figures the row reads: no verdict, and the other rows still print.
+    return { value: NaN, measured: `not in the result (${/** @type {Error} */ (err).message})` }
+  }
+}
+
+/**
  * Judges every target whose section ran.
  * @param {Record<string, any>} results
  */
 function judge(results) {
   return TARGETS.filter((t) => results[t.section] !== undefined).map((t) => {
-    const result = results[t.section]
-    const m = result.failed
-      ? { value: NaN, measured: 'failed' }
-      : /** @type {import('./targets.js').Measurement} */ (t.measure(result))
+    const m = measureTarget(t, results[t.section])
     return {
       id: t.id,
       question: t.question,
