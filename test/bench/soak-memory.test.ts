@@ -1,5 +1,5 @@
-// The soak's memory accounting (bench/soak-memory.js) and heap-snapshot diff
-// (bench/soak-heap-diff.js): the figures docs/performance.md reads the RSS growth from.
+// The soak's memory accounting (bench/soak/soak-memory.js) and heap-snapshot diff
+// (bench/soak/soak-heap-diff.js): the figures docs/performance.md reads the RSS growth from.
 import { describe, expect, it } from 'vitest'
 
 // The bench is plain JavaScript (checked with @ts-check, not compiled): imported by URL, typed
@@ -30,7 +30,7 @@ interface DiffRow {
   bytesA: number
   bytesB: number
 }
-const bench = (name: string): string => new URL(`../../bench/${name}`, import.meta.url).href
+const bench = (name: string): string => new URL(`../../bench/soak/${name}`, import.meta.url).href
 const { memoryGrowth, sampleMemory } = (await import(bench('soak-memory.js'))) as {
   sampleMemory(atS: number): Sample
   memoryGrowth(a: Sample, b: Sample): Record<string, number | null>

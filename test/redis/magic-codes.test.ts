@@ -14,7 +14,7 @@ import { resolveCodeSecret } from '../../src/magic-code/code-secret.js'
 import { magicCodeRecords } from '../../src/magic-code/magic-code-records.js'
 import { emailRateLimitKey } from '../../src/http/rate-limit-keys.js'
 import { CLIENT_KINDS, connectClient, type TestClient } from './clients.js'
-import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/multi-instance/redis-server.js'
 import { startUpstream, type Upstream } from './instances.js'
 
 const SECRET = 'test-only-magic-code-secret-0123456789abcdef'

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLIENT_KINDS } from './clients.js'
-import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/multi-instance/redis-server.js'
 import { call, startInstance, startUpstream, type Instance, type Upstream } from './instances.js'
 
 /** Polls (bounded) until `check` holds; returns the ms it took. */

@@ -18,7 +18,7 @@ import {
 import { redisStore, type RedisStore } from 'instant-express-auth/redis'
 import { hashToken } from '../../src/verification/verify-cache.js'
 import { connectClient, type TestClient } from './clients.js'
-import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/multi-instance/redis-server.js'
 import { startUpstream, type Upstream } from './instances.js'
 
 let redis: RedisServer

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isKitError } from 'instant-express-auth'
 import { redisStore, type RedisStore } from 'instant-express-auth/redis'
 import { CLIENT_KINDS, connectClient, type TestClient } from './clients.js'
-import { startRedisServer, type RedisServer } from '../../bench/redis-server.js'
+import { startRedisServer, type RedisServer } from '../../bench/multi-instance/redis-server.js'
 
 let server: RedisServer
 beforeAll(async () => {

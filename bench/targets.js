@@ -1,0 +1,209 @@
+// @ts-check
+// Every target of `npm run bench`, one row each: which section measures it, the question, the
+// metric and its threshold. `measure` reads the figure from the section's result; the runner
+// judges it against `threshold` (null: reported, not judged). Raise a threshold, never lower it.
+import { soakMemoryNote } from './soak/sections.js'
+import { fmt } from './shared/stats.js'
+import { BURST_N, pairedRatio, ratioByCpu, ratioByRps } from './throughput/sections.js'
+
+/**
+ * @typedef {{ atLeast: number } | { atMost: number } | { equals: number }} Threshold
+ * @typedef {{ value: number, measured: string, note?: string }} Measurement
+ *   `value` is what the threshold judges (NaN: not measurable, no verdict)
+ * @typedef {object} Target
+ * @property {string} id
+ * @property {string} section the id of the section that measures it (sections.js)
+ * @property {string} question
+ * @property {string} metric what `value` is, in words
+ * @property {Threshold | null} threshold
+ * @property {(result: Record<string, any>) => Measurement} measure
+ */
+
+/** @type {Target[]} */
+export const TARGETS = [
+  {
+    id: 'T1',
+    section: 'throughput',
+    question: '(2) warm cache against (1) bare route',
+    metric: '(2)/(1) by server CPU per request',
+    threshold: { atLeast: 0.95 },
+    measure: (r) => ratioByCpu(r, 'kit-cache', 'bare'),
+  },
+  {
+    id: 'T2',
+    section: 'throughput',
+    question: '(3) cache:false against (4) official SDK',
+    metric: '(3)/(4) by req/s',
+    threshold: { atLeast: 2.5 },
+    measure: (r) => ratioByRps(r, 'kit-nocache', 'sdk'),
+  },
+  {
+    id: 'T3',
+    section: 'throughput',
+    question: '(3) cache:false against (5) raw undici',
+    metric: '(3)/(5) by server CPU per request',
+    threshold: { atLeast: 0.95 },
+    measure: (r) => ratioByCpu(r, 'kit-nocache', 'undici'),
+  },
+  {
+    id: 'T4',
+    section: 'throughput',
+    question: '(6a) Local Instant verify against (6b) node:http',
+    metric: '(6a)/(6b) by req/s',
+    threshold: { atLeast: 0.7 },
+    measure: (r) => ratioByRps(r, 'local-verify', 'http-json'),
+  },
+  {
+    id: 'T1p',
+    section: 'paired',
+    question: '(2) warm cache against (1) bare, both loaded at once',
+    metric: '(2)/(1) by app CPU per request',
+    threshold: { atLeast: 0.95 },
+    measure: (r) => pairedRatio(r, 'bare', 'kit-cache'),
+  },
+  {
+    id: 'T3p',
+    section: 'paired',
+    question: '(3) cache:false against (5) undici, both loaded at once',
+    metric: '(3)/(5) by app CPU per request',
+    threshold: { atLeast: 0.95 },
+    measure: (r) => pairedRatio(r, 'undici', 'kit-nocache'),
+  },
+  {
+    id: 'T5',
+    section: 'singleflight',
+    question: `(7) ${BURST_N} concurrent requests with one new token`,
+    metric: 'upstream verifications in the worst trial, all answers 200',
+    threshold: { equals: 1 },
+    measure(r) {
+      const trials = /** @type {any[]} */ (r.trials ?? [])
+      const counts = trials.map((t) => Number(t.verifications))
+      const all200 = trials.every((t) => t.statusCodes?.['200'] === r.n)
+      // The trial furthest from 1; a burst not answered 200 throughout cannot pass.
+      const worst = counts.reduce((w, c) => (Math.abs(c - 1) > Math.abs(w - 1) ? c : w), 1)
+      return {
+        value: counts.length === 0 ? NaN : all200 ? worst : Infinity,
+        measured:
+          `${counts.join(', ')}${all200 ? '' : ' (not all 200)'}` +
+          (r.control ? `; official SDK control: ${r.control.verifications}` : ''),
+      }
+    },
+  },
+  {
+    id: 'T6a',
+    section: 'memory',
+    question: '(8) RSS growth over 1M bogus tokens',
+    metric: 'MB kept after GC, and MB the kit adds to the peak over the control (the larger)',
+    threshold: { atMost: 64 },
+    measure(m) {
+      /** @type {number | undefined} */
+      const controlPeak = m.control?.failed ? undefined : m.control?.rssGrowthPeakMB
+      // What the process keeps after the flood, and what the kit adds to the transient peak over
+      // a cache-less control (the rest of the peak is uncollected garbage any such code makes).
+      return {
+        value: Math.max(m.rssGrowthFinalMB, m.rssGrowthPeakMB - (controlPeak ?? 0)),
+        measured:
+          `+${fmt(m.rssGrowthFinalMB, 1)} MB kept; peak +${fmt(m.rssGrowthPeakMB, 1)} MB` +
+          (controlPeak === undefined ? '' : ` vs control +${fmt(controlPeak, 1)} MB`),
+      }
+    },
+  },
+  {
+    id: 'T6b',
+    section: 'memory',
+    question: '(8) the verification cache under 1M bogus tokens',
+    metric: 'largest size observed over its bound',
+    threshold: { atMost: 1 },
+    measure: (m) => ({
+      value:
+        m.cacheBound == null || m.cacheMaxObserved == null
+          ? NaN
+          : m.cacheMaxObserved / m.cacheBound,
+      measured:
+        m.cacheMaxObserved == null
+          ? 'cache size not exposed'
+          : `max ${m.cacheMaxObserved} / bound ${m.cacheBound ?? 'unknown'}`,
+      ...(m.cacheSizeSource && m.cacheSizeSource !== 'kit'
+        ? { note: `read from ${m.cacheSizeSource}` }
+        : {}),
+    }),
+  },
+  {
+    id: 'T7',
+    section: 'realtime',
+    question: '(16) transact → refresh-ok in 100 sessions',
+    metric: 'p50 ms to the last session',
+    threshold: { atMost: 20 },
+    measure: (r) => ({
+      value: r.toAllP50Ms,
+      measured: `p50 ${fmt(r.toAllP50Ms, 1)} ms, p99 ${fmt(r.toAllP99Ms, 1)} ms`,
+    }),
+  },
+  {
+    id: 'M1',
+    section: 'multi',
+    question: '(issue 14) one token on 3 instances sharing a Redis store',
+    metric: 'upstream verifications',
+    threshold: { equals: 1 },
+    measure: (m) => ({
+      value: m.upstreamVerifications.redis,
+      measured: `${m.upstreamVerifications.redis} with Redis, ${m.upstreamVerifications.memory} without`,
+    }),
+  },
+  {
+    id: 'M2',
+    section: 'multi',
+    question: '(issue 14) revocation: 204 on A → 401 on B and C',
+    metric: 'p99 ms',
+    threshold: { atMost: 100 },
+    measure: (m) => ({
+      value: m.revocationMs.p99,
+      measured: `p99 ${fmt(m.revocationMs.p99, 1)} ms`,
+    }),
+  },
+  {
+    id: 'S1',
+    section: 'soak',
+    question: '(9) soak: 5xx but the 503s while Instant is down',
+    metric: 'count',
+    threshold: { atMost: 0 },
+    measure(s) {
+      const other5xx = Object.values(s.fiveXxOutsideOutage ?? {}).reduce((a, b) => a + Number(b), 0)
+      return {
+        value: other5xx,
+        measured: `${other5xx} other 5xx; answers ${JSON.stringify(s.statusCodes)}`,
+      }
+    },
+  },
+  {
+    id: 'S2',
+    section: 'soak',
+    question: '(9) soak: unhandled rejections',
+    metric: 'count',
+    threshold: { atMost: 0 },
+    measure: (s) => ({ value: s.unhandledRejections, measured: String(s.unhandledRejections) }),
+  },
+  {
+    id: 'S3',
+    section: 'soak',
+    question: '(9) soak: RSS growth after GC',
+    metric: 'MB from the first sample (10 s) to the end',
+    threshold: { atMost: 10 },
+    measure: (s) => ({
+      value: s.rssGrowthMB,
+      measured: `${fmt(s.rssGrowthMB, 1)} MB (${fmt(s.rssAtFirstMB, 1)} → ${fmt(s.rssAtEndMB, 1)}, from ${s.rssFirstAtS} s)`,
+      note: soakMemoryNote(s),
+    }),
+  },
+  {
+    id: 'S4',
+    section: 'soak',
+    question: '(9) soak: event-loop delay',
+    metric: 'p99 ms',
+    threshold: null,
+    measure: (s) => ({
+      value: s.eventLoopDelayMs.p99,
+      measured: `p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms, max ${s.eventLoopDelayMs.max} ms`,
+    }),
+  },
+]
