@@ -6,6 +6,7 @@ import { isAdminTokenRequired } from './errors/admin-token-required.js'
 import { apiErrorShape, outageCode } from './instant/classify-error.js'
 import { KitError } from './errors/kit-error.js'
 import { checkOptionKeys } from './options/keys.js'
+import { optionError } from './options/option-error.js'
 import { probeCredentials } from './instant/app-id-probe.js'
 import { DEFAULT_INSTANT_TIMEOUT_MS } from './instant/instant-timeout.js'
 import { instantOrigin } from './instant/instant-origin.js'
@@ -40,9 +41,9 @@ export async function checkInstant(
   db: InstantAuthDb,
   options: CheckInstantOptions = {},
 ): Promise<void> {
-  assertDb(db)
+  assertDb(db, 'checkInstant')
   if (typeof options !== 'object' || options === null)
-    throw new TypeError('checkInstant(db, options): `options` must be an object { timeoutMs }.')
+    throw optionError('checkInstant', 'options', 'be an object { timeoutMs }', options)
   checkOptionKeys(options, { timeoutMs: true }, 'checkInstant')
   const timeoutMs = resolveTimeoutMs(options.timeoutMs, {
     factory: 'checkInstant',

@@ -63,8 +63,11 @@ export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): E
   assertOptionsObject(options, 'instantErrorHandler')
   checkOptionKeys(options, ERROR_HANDLER_OPTIONS, 'instantErrorHandler')
   const { logger: loggerOption, helmet } = options as InstantErrorHandlerOptions
-  const logger = resolveLogger(loggerOption)
-  const { securityHeaders } = resolveResponseOptions(helmet === undefined ? {} : { helmet })
+  const logger = resolveLogger(loggerOption, 'instantErrorHandler')
+  const { securityHeaders } = resolveResponseOptions(
+    helmet === undefined ? {} : { helmet },
+    'instantErrorHandler',
+  )
 
   return function instantErrorHandler(err, req, res, next) {
     // Too late for a status: Express's own handler closes the connection (its documented rule).

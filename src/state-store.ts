@@ -6,6 +6,7 @@
  */
 import { checkOptionKeys } from './options/keys.js'
 import { resolvePositiveInt } from './options/numbers.js'
+import { optionError } from './options/option-error.js'
 
 /** A key-value store with expiry and atomic counters. Keys are the kit's own (`iea:` prefix). */
 export interface StateStore {
@@ -97,7 +98,7 @@ interface Entry {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): StateStore {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('memoryStore(options): options must be an object like { maxKeys }.')
+    throw optionError('memoryStore', 'options', 'be an object like { maxKeys }', options)
   }
   checkOptionKeys(options, { maxKeys: true }, 'memoryStore')
   const maxKeys = resolvePositiveInt(options.maxKeys, {
@@ -193,11 +194,14 @@ function isStateStore(value: unknown): value is StateStore {
 }
 
 /** Validates a factory's `store` option once; `undefined` gets a fresh {@link memoryStore}. */
-export function resolveStateStore(value: unknown): StateStore {
+export function resolveStateStore(value: unknown, factory: string): StateStore {
   if (value === undefined) return memoryStore()
   if (!isStateStore(value)) {
-    throw new TypeError(
-      '`store` must be a state store with hit, put, get, take and delete (e.g. memoryStore()).',
+    throw optionError(
+      factory,
+      'store',
+      'be a state store with hit, put, get, take and delete (e.g. memoryStore())',
+      value,
     )
   }
   return value

@@ -102,13 +102,13 @@ describe('memoryStore', () => {
 
 describe('resolveStateStore', () => {
   it('defaults to a memory store and refuses anything without the five methods', async () => {
-    const store = resolveStateStore(undefined)
+    const store = resolveStateStore(undefined, 'test')
     await store.put('iea:x', '1', 1_000)
     expect(await store.get('iea:x')).toBe('1')
     const { take: _take, ...incomplete } = memoryStore()
     for (const bad of [null, 'redis', {}, incomplete]) {
-      expect(() => resolveStateStore(bad)).toThrow(
-        '`store` must be a state store with hit, put, get, take and delete (e.g. memoryStore()).',
+      expect(() => resolveStateStore(bad, 'test')).toThrow(
+        'test(): `store` must be a state store with hit, put, get, take and delete (e.g. memoryStore()); got ',
       )
     }
   })

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import { Dispatcher as DispatcherClass } from './undici.js'
 import { resolveBytes, resolveTimeoutMs, type NumberOption } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import type { SchemaLike } from './schema-types.js'
 
 /** Instant Cloud, used when `apiURI` is absent or empty (as in `@instantdb/admin`). */
@@ -100,13 +101,16 @@ export type ResolvedOptions = {
   dispatcher: Dispatcher | undefined
 }
 
-/** Where a numeric option of `init` sits; its errors start like {@link fail}'s. */
+/** How option errors name `init`: with its entry point, since `@instantdb/admin` has an `init` too. */
+const FACTORY = 'instant-express-auth/admin init'
+
+/** Where a numeric option of `init` sits. */
 function at(option: string, fallback: number): NumberOption {
-  return { factory: 'instant-express-auth/admin init', option, default: fallback }
+  return { factory: FACTORY, option, default: fallback }
 }
 
-function fail(message: string): never {
-  throw new TypeError(`instant-express-auth/admin init(): ${message}`)
+function fail(option: string, must: string, value: unknown, got?: string): never {
+  throw optionError(FACTORY, option, must, value, got)
 }
 
 function isDispatcher(value: unknown): value is Dispatcher {
@@ -127,26 +131,26 @@ function isDispatcher(value: unknown): value is Dispatcher {
  */
 export function resolveOptions(config: unknown): ResolvedOptions {
   if (typeof config !== 'object' || config === null) {
-    fail('pass an options object, e.g. init({ appId, adminToken }).')
+    fail('options', 'be an object, e.g. init({ appId, adminToken })', config)
   }
-  checkOptionKeys(config, INIT_OPTIONS, 'init')
+  checkOptionKeys(config, INIT_OPTIONS, FACTORY)
   const c = config as { [key: string]: unknown }
 
   if (typeof c.appId !== 'string' || c.appId.trim() === '') {
-    fail('`appId` is required: pass your app id (a UUID) from the Instant dashboard.')
+    fail('appId', 'be given: your app id (a UUID) from the Instant dashboard', c.appId)
   }
   const appId = c.appId.trim()
   if (!UUID_PATTERN.test(appId)) {
-    fail(`\`appId\` must be a UUID (got ${JSON.stringify(appId)}); copy it from the dashboard.`)
+    fail('appId', 'be a UUID; copy it from the dashboard', appId, JSON.stringify(appId))
   }
 
   if (c.adminToken !== undefined && typeof c.adminToken !== 'string') {
-    fail('`adminToken` must be a string; pass the admin token from the Instant dashboard.')
+    fail('adminToken', 'be a string: the admin token from the Instant dashboard', c.adminToken)
   }
   const adminToken = c.adminToken?.trim() || undefined
 
   if (c.apiURI !== undefined && typeof c.apiURI !== 'string') {
-    fail('`apiURI` must be a string such as "https://api.instantdb.com".')
+    fail('apiURI', 'be a string such as "https://api.instantdb.com"', c.apiURI)
   }
   const rawURI = c.apiURI || DEFAULT_API_URI
   let url: URL
@@ -154,27 +158,39 @@ export function resolveOptions(config: unknown): ResolvedOptions {
     url = new URL(rawURI)
   } catch {
     fail(
-      `\`apiURI\` must be an http(s) URL such as "https://api.instantdb.com" (got ${JSON.stringify(rawURI)}).`,
+      'apiURI',
+      'be an http(s) URL such as "https://api.instantdb.com"',
+      rawURI,
+      JSON.stringify(rawURI),
     )
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     fail(
-      `\`apiURI\` must be an http(s) URL without query or fragment, such as ` +
-        `"https://api.instantdb.com" (got ${JSON.stringify(rawURI)}).`,
+      'apiURI',
+      'be an http(s) URL without query or fragment, such as "https://api.instantdb.com"',
+      rawURI,
+      JSON.stringify(rawURI),
     )
   }
   if (url.username || url.password) {
-    fail('`apiURI` must not carry credentials; pass `adminToken` instead.')
+    fail(
+      'apiURI',
+      'not carry credentials (pass `adminToken` instead)',
+      rawURI,
+      'a URL with credentials',
+    )
   }
   const basePath = url.pathname.replace(/\/+$/, '')
 
   if (c.schema !== undefined && (typeof c.schema !== 'object' || c.schema === null)) {
-    fail('`schema` must be the object returned by i.schema({ entities, links }).')
+    fail('schema', 'be the object returned by i.schema({ entities, links })', c.schema)
   }
 
   if (c.dispatcher !== undefined && !isDispatcher(c.dispatcher)) {
     fail(
-      '`dispatcher` must be an undici Dispatcher (Agent, Pool, MockAgent...); omit it for the default pool.',
+      'dispatcher',
+      'be an undici Dispatcher (Agent, Pool, MockAgent...), or be left out for the default pool',
+      c.dispatcher,
     )
   }
 

@@ -1,6 +1,7 @@
 /**
  * `consoleEmail()`: the development provider. It sends nothing and prints the code instead.
  */
+import { optionError } from '../options/option-error.js'
 import type { Logger } from '../options/logger.js'
 import type { EmailProvider } from './message.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
@@ -34,12 +35,12 @@ const CONSOLE_EMAIL_OPTIONS = {
  */
 export function consoleEmail(options: ConsoleEmailOptions = {}): EmailProvider {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('consoleEmail(options): options must be an object')
+    throw optionError('consoleEmail', 'options', 'be an object', options)
   }
   checkOptionKeys(options, CONSOLE_EMAIL_OPTIONS, 'consoleEmail')
   const logger = options.logger ?? console
   if (typeof logger?.info !== 'function' || typeof logger.warn !== 'function') {
-    throw new TypeError('consoleEmail: options.logger must have info(message) and warn(message)')
+    throw optionError('consoleEmail', 'logger', 'have info(message) and warn(message)', logger)
   }
   if (process.env.NODE_ENV === 'production') {
     logger.warn(

@@ -1,6 +1,7 @@
 /**
  * `failover([...])`: tries providers in order until one accepts the message.
  */
+import { optionError } from '../options/option-error.js'
 import { EmailProviderError, isEmailProviderError, type EmailErrorCode } from './errors.js'
 import type { EmailMessage, EmailProvider, MagicCodeEmail } from './message.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
@@ -36,14 +37,15 @@ export function failover(
   options: FailoverOptions = {},
 ): EmailProvider {
   if (!Array.isArray(providers) || providers.length === 0) {
-    throw new TypeError(
-      'failover(providers): providers must be a non-empty array of email providers',
-    )
+    throw optionError('failover', 'providers', 'be a non-empty array of email providers', providers)
   }
   providers.forEach((provider, index) => {
     if (typeof provider !== 'function') {
-      throw new TypeError(
-        `failover(providers): providers[${index}] must be an email provider function`,
+      throw optionError(
+        'failover',
+        `providers[${index}]`,
+        'be an email provider function',
+        provider,
       )
     }
   })
@@ -51,7 +53,7 @@ export function failover(
   checkOptionKeys(options, FAILOVER_OPTIONS, 'failover')
   const { onFailover } = options
   if (onFailover !== undefined && typeof onFailover !== 'function') {
-    throw new TypeError('failover: options.onFailover must be a function (error, index) => void')
+    throw optionError('failover', 'onFailover', 'be a function (error, index) => void', onFailover)
   }
 
   return async function sendWithFailover(message: EmailMessage | MagicCodeEmail) {

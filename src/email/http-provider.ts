@@ -6,6 +6,7 @@ import { request, type Dispatcher } from 'undici'
 import { EmailProviderError, redact, type EmailErrorCode } from './errors.js'
 import { EMAIL_PROVIDER_OPTIONS, type EmailProviderOptions } from './provider.js'
 import { isLoopbackHost } from '../options/loopback.js'
+import { optionError } from '../options/option-error.js'
 import { resolveTimeoutMs } from '../options/numbers.js'
 import type { OptionKeys } from '../options/keys.js'
 
@@ -67,8 +68,11 @@ export function httpEmailClient(
   })
   const { dispatcher } = options
   if (dispatcher !== undefined && typeof dispatcher?.dispatch !== 'function') {
-    throw new TypeError(
-      `${name}: options.dispatcher must be an undici Dispatcher (Agent, Pool, MockAgent)`,
+    throw optionError(
+      name,
+      'dispatcher',
+      'be an undici Dispatcher (Agent, Pool, MockAgent)',
+      dispatcher,
     )
   }
   const headers = {
@@ -197,14 +201,16 @@ function endpoint(baseUrl: string | URL, path: string, name: string): URL {
   try {
     base = new URL(String(baseUrl))
   } catch {
-    throw new TypeError(
-      `${name}: options.baseUrl must be an absolute URL like https://api.example.com`,
-    )
+    throw optionError(name, 'baseUrl', 'be an absolute URL like https://api.example.com', baseUrl)
   }
   const loopback = isLoopbackHost(base.hostname)
   if (base.protocol !== 'https:' && !(base.protocol === 'http:' && loopback)) {
-    throw new TypeError(
-      `${name}: options.baseUrl must use https: (plain http: is only allowed to localhost), got ${base.protocol}`,
+    throw optionError(
+      name,
+      'baseUrl',
+      'use https: (plain http: is only allowed to localhost)',
+      baseUrl,
+      base.protocol,
     )
   }
   const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`

@@ -1,6 +1,7 @@
 /**
  * The message shapes providers accept, and the default magic-code message.
  */
+import { optionError } from '../options/option-error.js'
 import { resolveNumber } from '../options/numbers.js'
 import type { OptionKeys } from '../options/keys.js'
 
@@ -150,23 +151,32 @@ export function magicCodeMessageBuilder(
   optionName = 'options',
   factory = 'magicCodeMessageBuilder',
 ): MagicCodeMessageBuilder {
+  const nested = (key: string): string => (optionName === 'options' ? key : `${optionName}.${key}`)
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${optionName} must be an object like { appName, expiryMinutes, template }`)
+    throw optionError(
+      factory,
+      optionName,
+      'be an object like { appName, expiryMinutes, template }',
+      options,
+    )
   }
   const { appName = DEFAULT_APP_NAME } = options
   const template = options.template ?? defaultMagicCodeTemplate
   if (typeof appName !== 'string' || appName.trim() === '') {
-    throw new TypeError(`${optionName}.appName must be a non-empty string`)
+    throw optionError(factory, nested('appName'), 'be a non-empty string', appName)
   }
   const expiryMinutes = resolveNumber(options.expiryMinutes, {
     factory,
-    option: optionName === 'options' ? 'expiryMinutes' : `${optionName}.expiryMinutes`,
+    option: nested('expiryMinutes'),
     default: DEFAULT_CODE_EXPIRY_MINUTES,
     unit: 'minutes',
   })
   if (typeof template !== 'function') {
-    throw new TypeError(
-      `${optionName}.template must be a function ({ email, code, ... }) => ({ subject, text, html })`,
+    throw optionError(
+      factory,
+      nested('template'),
+      'be a function ({ email, code, ... }) => ({ subject, text, html })',
+      template,
     )
   }
   return function buildMagicCodeMessage({ email, code, expiresInMs }) {

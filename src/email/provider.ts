@@ -2,6 +2,7 @@
  * Turning a "send this full message" function into an {@link EmailProvider} that also accepts
  * `magicCodeRouter`'s `{ email, code }`, and wrapping a provider with a custom message.
  */
+import { optionError } from '../options/option-error.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import {
   MAGIC_CODE_MESSAGE_OPTIONS,
@@ -46,12 +47,15 @@ export function defineEmailProvider(
   options: EmailProviderOptions = {},
 ): EmailProvider {
   if (typeof send !== 'function') {
-    throw new TypeError(
-      'defineEmailProvider(send): send must be a function (message) => Promise<void>',
+    throw optionError(
+      'defineEmailProvider',
+      'send',
+      'be a function (message) => Promise<void>',
+      send,
     )
   }
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('provider options must be an object')
+    throw optionError('defineEmailProvider', 'options', 'be an object', options)
   }
   checkOptionKeys(options, EMAIL_PROVIDER_OPTIONS, 'defineEmailProvider')
   return emailProvider('defineEmailProvider', send, options)
@@ -124,7 +128,7 @@ export function magicCodeSender(
   options: MagicCodeMessageOptions = {},
 ): (input: MagicCodeEmail) => Promise<void> {
   if (typeof provider !== 'function') {
-    throw new TypeError('magicCodeSender(provider): provider must be an email provider function')
+    throw optionError('magicCodeSender', 'provider', 'be an email provider function', provider)
   }
   checkOptionKeys(options, MAGIC_CODE_MESSAGE_OPTIONS, 'magicCodeSender')
   const buildMessage = magicCodeMessageBuilder(options, 'options', 'magicCodeSender')

@@ -1,6 +1,7 @@
 /**
  * `smtpEmail()`: sends through any SMTP server with nodemailer.
  */
+import { optionError } from '../options/option-error.js'
 import type * as Nodemailer from 'nodemailer'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { resolveTimeoutMs } from '../options/numbers.js'
@@ -117,8 +118,11 @@ export function smtpEmail(options: SmtpEmailOptions): SmtpEmailProvider {
           })
     owned = true
   } else {
-    throw new TypeError(
-      'smtpEmail: options.transport must be SMTP options ({ host, port, auth }), an smtp:// URL or a nodemailer transporter',
+    throw optionError(
+      'smtpEmail',
+      'transport',
+      'be SMTP options ({ host, port, auth }), an smtp:// URL or a nodemailer transporter',
+      transport,
     )
   }
   const credentials = credentialsOf(transport)

@@ -91,8 +91,9 @@ export function setProblemTypeBase(base: string | undefined): void {
     return
   }
   if (typeof base !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(base)) {
+    // The option-error template (options/option-error.ts), written out: errors/ is the floor below.
     throw new TypeError(
-      'setProblemTypeBase: base must be an absolute URI such as "https://example.com/errors#" or "urn:example:error:"',
+      `setProblemTypeBase(): \`base\` must be an absolute URI such as "https://example.com/errors#" or "urn:example:error:"; got ${base === null ? 'null' : `a ${typeof base}`}.`,
     )
   }
   problemTypeBase = base

@@ -3,6 +3,7 @@ import { resolveLogger, resolveOnEvent, type KitLogger, type OnEvent } from '../
 import { isInstantAuthDb, type InstantAuthDb } from '../instant/instant-db.js'
 import { resolveInstantTimeout, type InstantTimeoutOptions } from '../instant/instant-timeout.js'
 import { checkOptionKeys, type KeySpec, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import {
   resolveResponseOptions,
   type Failure,
@@ -31,7 +32,7 @@ export const COMMON_OPTIONS = {
 } as const satisfies OptionKeys<CommonOptions>
 
 /** {@link CommonOptions}, validated, with the helpers every factory builds from them. */
-interface CommonSettings {
+export interface CommonSettings {
   db: InstantAuthDb
   logger: KitLogger
   onEvent: OnEvent | undefined
@@ -56,10 +57,10 @@ export function resolveCommonOptions(
   assertOptionsObject(options, factory)
   checkOptionKeys(options, known, factory)
   const { db } = options
-  assertDb(db)
-  const logger = resolveLogger(options['logger'])
-  const onEvent = resolveOnEvent(options['onEvent'], logger)
-  const { passErrors, securityHeaders } = resolveResponseOptions(options)
+  assertDb(db, factory)
+  const logger = resolveLogger(options['logger'], factory)
+  const onEvent = resolveOnEvent(options['onEvent'], logger, factory)
+  const { passErrors, securityHeaders } = resolveResponseOptions(options, factory)
   const timeoutMs = resolveInstantTimeout(options['instantTimeoutMs'], factory)
   const failure: Failure = { passErrors, securityHeaders, logger, onEvent, where: factory }
   return { db, logger, onEvent, passErrors, securityHeaders, timeoutMs, failure }
@@ -81,26 +82,33 @@ export function assertOptionsObject(
     }
     return
   }
-  throw new TypeError(`${factory}(options) needs an options object, e.g. ${factory}({ db }).`)
+  throw optionError(factory, 'options', `be an object, e.g. ${factory}({ db })`, options)
 }
 
 /** `db` must be an Instant admin client: ours or `@instantdb/admin`. */
-export function assertDb(db: unknown): asserts db is InstantAuthDb {
+export function assertDb(db: unknown, factory: string): asserts db is InstantAuthDb {
   if (!isInstantAuthDb(db)) {
-    throw new TypeError(
-      '`db` must be an Instant admin client: init({ appId, adminToken }) from instant-express-auth/admin or @instantdb/admin.',
+    throw optionError(
+      factory,
+      'db',
+      'be an Instant admin client: init({ appId, adminToken }) from instant-express-auth/admin or @instantdb/admin',
+      db,
     )
   }
 }
 
 /** A mount path: starts with "/", no query string. */
-export function assertPath(value: unknown, option: string): asserts value is string {
+export function assertPath(
+  value: unknown,
+  option: string,
+  factory: string,
+): asserts value is string {
   if (
     typeof value !== 'string' ||
     !value.startsWith('/') ||
     value.includes('?') ||
     value.includes('#')
   ) {
-    throw new TypeError(`\`${option}\` must be a path starting with "/", e.g. "/sign-in".`)
+    throw optionError(factory, option, 'be a path starting with "/", e.g. "/sign-in"', value)
   }
 }

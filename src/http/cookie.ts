@@ -17,6 +17,7 @@ import type { KitError } from '../errors/kit-error.js'
 import type { OptionKeys } from '../options/keys.js'
 import { isLoopbackHost } from '../options/loopback.js'
 import { resolveNumber } from '../options/numbers.js'
+import { optionError } from '../options/option-error.js'
 
 /** How long the session cookie lives when `maxAgeMs` is not given, in ms: 7 days. */
 export const DEFAULT_COOKIE_MAX_AGE_MS = 7 * 24 * 60 * 60_000
@@ -95,7 +96,7 @@ export const TOKEN_ISSUING_OPTIONS = {
 } as const satisfies OptionKeys<TokenIssuingOptions>
 
 /** A resolved `cookie` option: what a factory needs per request. */
-interface CookieSession {
+export interface CookieSession {
   readonly name: string
   /**
    * CSRF check for a request whose token may have come from the cookie: 403 `csrf_rejected`
@@ -130,23 +131,35 @@ export function resolveCookieSession(
   const setting = options.cookie
   if (setting === undefined) {
     if (options.trustedOrigins !== undefined) {
-      throw new TypeError('`trustedOrigins` only applies with `cookie`; set `cookie` too.')
+      throw optionError(
+        factory,
+        'trustedOrigins',
+        'be left out without `cookie` (it only applies to cookie sessions; set `cookie` too)',
+        options.trustedOrigins,
+      )
     }
     return undefined
   }
-  const trustedOrigins = resolveTrustedOrigins(options.trustedOrigins)
+  const trustedOrigins = resolveTrustedOrigins(options.trustedOrigins, factory)
   const cookie = resolveCookieOptions(setting, factory)
   return createCookieSession(cookie, trustedOrigins)
 }
 
 /** Validates `tokenInBody` once; `false` needs a cookie, or the client would get no token. */
-export function resolveTokenInBody(value: unknown, session: CookieSession | undefined): boolean {
+export function resolveTokenInBody(
+  value: unknown,
+  session: CookieSession | undefined,
+  factory: string,
+): boolean {
   if (value === undefined) return true
   if (typeof value !== 'boolean')
-    throw new TypeError('`tokenInBody` must be a boolean (default true).')
+    throw optionError(factory, 'tokenInBody', 'be a boolean (default true)', value)
   if (!value && session === undefined) {
-    throw new TypeError(
-      '`tokenInBody: false` needs `cookie`: the client would get no token at all.',
+    throw optionError(
+      factory,
+      'tokenInBody',
+      'be true without `cookie` (with false the client would get no token at all; set `cookie` too)',
+      value,
     )
   }
   return value
@@ -168,15 +181,21 @@ function resolveCookieOptions(setting: unknown, factory: string): ResolvedCookie
     // Its keys were checked with the factory's (`COOKIE_OPTIONS`, through checkOptionKeys).
     options = setting as Record<string, unknown>
   } else {
-    throw new TypeError(
-      '`cookie` must be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }.',
+    throw optionError(
+      factory,
+      'cookie',
+      'be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }',
+      setting,
     )
   }
   const { name, sameSite = 'lax', secure = true } = options
   const { domain, path = '/' } = options
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw new TypeError(
-      `${typeof setting === 'string' ? '`cookie`' : '`cookie.name`'} must be a cookie name (a non-empty token string), e.g. "__Host-instant_token".`,
+    throw optionError(
+      factory,
+      typeof setting === 'string' ? 'cookie' : 'cookie.name',
+      'be a cookie name (a non-empty token string), e.g. "__Host-instant_token"',
+      name,
     )
   }
   // Max-Age is whole seconds; browsers cap it at 400 days.
@@ -190,27 +209,43 @@ function resolveCookieOptions(setting: unknown, factory: string): ResolvedCookie
     max: MAX_COOKIE_MAX_AGE_MS,
   })
   if (sameSite !== 'lax' && sameSite !== 'strict') {
-    throw new TypeError(
-      "`cookie.sameSite` must be 'lax' (default) or 'strict'; 'none' would send the session cookie on cross-site requests.",
+    throw optionError(
+      factory,
+      'cookie.sameSite',
+      "be 'lax' (default) or 'strict' ('none' would send the session cookie on cross-site requests)",
+      sameSite,
+      typeof sameSite === 'string' ? JSON.stringify(sameSite) : undefined,
     )
   }
   if (typeof secure !== 'boolean')
-    throw new TypeError('`cookie.secure` must be a boolean (default true).')
+    throw optionError(factory, 'cookie.secure', 'be a boolean (default true)', secure)
   if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN.test(domain))) {
-    throw new TypeError('`cookie.domain` must be a host name, e.g. "example.com" (default: none).')
+    throw optionError(
+      factory,
+      'cookie.domain',
+      'be a host name, e.g. "example.com" (default: none)',
+      domain,
+    )
   }
   if (typeof path !== 'string' || !COOKIE_PATH.test(path)) {
-    throw new TypeError('`cookie.path` must be a path starting with "/" (default "/").')
+    throw optionError(factory, 'cookie.path', 'be a path starting with "/" (default "/")', path)
   }
   const lower = name.toLowerCase()
   if (lower.startsWith('__host-') && (!secure || path !== '/' || domain !== undefined)) {
-    throw new TypeError(
-      '`cookie`: a "__Host-" cookie must be Secure, with path "/" and no domain (browsers drop it otherwise).',
+    throw optionError(
+      factory,
+      'cookie',
+      'be Secure, with path "/" and no domain, for a "__Host-" name (browsers drop it otherwise)',
+      undefined,
+      `secure: ${String(secure)}, path ${JSON.stringify(path)}, domain ${domain === undefined ? 'none' : JSON.stringify(domain)}`,
     )
   }
   if (lower.startsWith('__secure-') && !secure) {
-    throw new TypeError(
-      '`cookie`: a "__Secure-" cookie must be Secure (browsers drop it otherwise).',
+    throw optionError(
+      factory,
+      'cookie.secure',
+      'be true for a "__Secure-" name (browsers drop it otherwise)',
+      secure,
     )
   }
   return {

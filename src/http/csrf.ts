@@ -15,6 +15,7 @@
  *    with neither header passes: it is not from a browser, so it carries no victim's cookie.
  */
 import { KitError } from '../errors/kit-error.js'
+import { optionError } from '../options/option-error.js'
 import type { RequestLike } from './token-source.js'
 
 /** Methods that must not change state, so are never checked. */
@@ -37,19 +38,26 @@ export type TrustedOrigins = ReadonlySet<string>
  * Validates `trustedOrigins` once: an array of origins (scheme, host and port only, no path),
  * each normalised as a browser serialises `Origin` (lower case, default port left out).
  */
-export function resolveTrustedOrigins(value: unknown): TrustedOrigins {
+export function resolveTrustedOrigins(value: unknown, factory: string): TrustedOrigins {
   if (value === undefined) return new Set()
   if (!Array.isArray(value)) {
-    throw new TypeError(
-      '`trustedOrigins` must be an array of origins, e.g. ["https://app.example.com"].',
+    throw optionError(
+      factory,
+      'trustedOrigins',
+      'be an array of origins, e.g. ["https://app.example.com"]',
+      value,
     )
   }
   const origins = new Set<string>()
-  for (const item of value as unknown[]) {
+  for (const [index, item] of (value as unknown[]).entries()) {
     const origin = typeof item === 'string' ? parseOrigin(item) : undefined
     if (origin === undefined) {
-      throw new TypeError(
-        `\`trustedOrigins\` entries must be origins like "https://app.example.com" (scheme, host and optional port; no path): got ${typeof item === 'string' ? JSON.stringify(item) : typeof item}.`,
+      throw optionError(
+        factory,
+        `trustedOrigins[${index}]`,
+        'be an origin like "https://app.example.com" (scheme, host and optional port; no path)',
+        item,
+        typeof item === 'string' ? JSON.stringify(item) : undefined,
       )
     }
     origins.add(origin)

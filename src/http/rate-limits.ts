@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { rateLimit, ipKeyGenerator, type Options as RateLimitOptions } from 'express-rate-limit'
 import { KitError, isKitError } from '../errors/kit-error.js'
+import { optionError } from '../options/option-error.js'
 import type { KitLogger, OnEvent } from '../options/events.js'
 import { emailDomain } from './email-address.js'
 import type { StateStore } from '../state-store.js'
@@ -25,7 +26,7 @@ export type LimiterOptions = Partial<
 export type LimiterSetting = false | LimiterOptions
 
 /** A kit limiter, ready to run against a request. */
-interface KitLimiter {
+export interface KitLimiter {
   readonly name: string
   /** Counts the request; rejects with 429 `rate_limited` when over the limit. */
   check(req: IncomingMessage, res: ServerResponse, key: LimiterKey): Promise<void>
@@ -80,12 +81,16 @@ function createLimiter(
   defaults: LimiterDefaults,
   onEvent: OnEvent | undefined,
   logger: KitLogger,
+  factory: string,
   store?: StateStore,
 ): KitLimiter | undefined {
   if (setting === false) return undefined
   if (setting !== undefined && (typeof setting !== 'object' || setting === null)) {
-    throw new TypeError(
-      `\`${option}\` must be false or express-rate-limit options ({ windowMs, limit, store, … }).`,
+    throw optionError(
+      factory,
+      option,
+      'be false or express-rate-limit options ({ windowMs, limit, store, … })',
+      setting,
     )
   }
   const user = setting ?? {}
@@ -188,11 +193,12 @@ export function resolveRateLimits<Key extends string>(
   value: false | Partial<Record<Key, LimiterSetting>> | undefined,
   onEvent: OnEvent | undefined,
   logger: KitLogger,
+  factory: string,
   store?: StateStore,
 ): LimiterBuilder<Key> {
   if (value === false) return () => undefined
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
-    throw new TypeError('`rateLimit` must be false or an object of limiter settings.')
+    throw optionError(factory, 'rateLimit', 'be false or an object of limiter settings', value)
   }
   const settings: Partial<Record<Key, LimiterSetting>> = value ?? {}
   return (name, key, defaults, failuresOnly) =>
@@ -203,6 +209,7 @@ export function resolveRateLimits<Key extends string>(
       { windowMs: defaults.windowMs, limit: defaults.limit, failuresOnly },
       onEvent,
       logger,
+      factory,
       store,
     )
 }

@@ -8,6 +8,7 @@ import helmet, { type HelmetOptions } from 'helmet'
 import { KitError, isKitError } from '../errors/kit-error.js'
 import type { KitLogger, OnEvent } from '../options/events.js'
 import { redactedForHandOff } from '../errors/redact-cause.js'
+import { optionError } from '../options/option-error.js'
 
 /** Connect's and Express's `next`. */
 export type Next = (err?: unknown) => void
@@ -33,14 +34,20 @@ export interface ResponseOptions {
 }
 
 /** Validates and builds the response helpers once per factory. */
-export function resolveResponseOptions(options: ResponseOptions): {
+export function resolveResponseOptions(
+  options: ResponseOptions,
+  factory: string,
+): {
   passErrors: boolean
   securityHeaders: SecurityHeaders
 } {
   const { onError = 'respond' } = options
   if (onError !== 'respond' && onError !== 'next') {
-    throw new TypeError(
-      "`onError` must be 'respond' (answer with problem+json) or 'next' (call next(err)).",
+    throw optionError(
+      factory,
+      'onError',
+      "be 'respond' (answer with problem+json) or 'next' (call next(err))",
+      onError,
     )
   }
   const helmetOption = options.helmet
@@ -49,7 +56,7 @@ export function resolveResponseOptions(options: ResponseOptions): {
     helmetOption !== false &&
     (typeof helmetOption !== 'object' || helmetOption === null)
   ) {
-    throw new TypeError('`helmet` must be false or a helmet options object.')
+    throw optionError(factory, 'helmet', 'be false or a helmet options object', helmetOption)
   }
   let securityHeaders: SecurityHeaders = setNoStore
   if (helmetOption !== false) {

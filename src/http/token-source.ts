@@ -3,6 +3,7 @@
  * convention), then `Authorization: Bearer`, then a cookie only when one is configured.
  */
 import { conflictingTokensError } from '../errors/token-errors.js'
+import { optionError } from '../options/option-error.js'
 
 /** The part of a request the kit reads: Node's `IncomingMessage` satisfies it. */
 export interface RequestLike {
@@ -55,8 +56,11 @@ export function createTokenExtractor(options: TokenSourceOptions = {}): TokenExt
     cookieName !== undefined &&
     (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName))
   ) {
-    throw new TypeError(
-      '`cookie` must be a cookie name (a non-empty token string), e.g. "instant_token".',
+    throw optionError(
+      'createTokenExtractor',
+      'cookie',
+      'be a cookie name (a non-empty token string), e.g. "instant_token"',
+      cookieName,
     )
   }
   const cookiePrefix = cookieName === undefined ? undefined : `${cookieName}=`

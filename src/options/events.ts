@@ -4,6 +4,7 @@
  */
 import type { KitErrorCode } from '../errors/kit-error.js'
 import type { Logger } from './logger.js'
+import { optionError } from './option-error.js'
 
 /** Something the kit did, for logs and metrics. */
 export type KitEvent =
@@ -42,8 +43,8 @@ const consoleLogger: KitLogger = {
   error: (message) => console.error(message),
 }
 
-/** Validates `logger` once (TypeError naming the option). */
-export function resolveLogger(logger: unknown): KitLogger {
+/** Validates `logger` once (TypeError naming the factory and the option). */
+export function resolveLogger(logger: unknown, factory: string): KitLogger {
   if (logger === undefined) return consoleLogger
   if (
     typeof logger !== 'object' ||
@@ -51,18 +52,25 @@ export function resolveLogger(logger: unknown): KitLogger {
     typeof (logger as KitLogger).warn !== 'function' ||
     typeof (logger as KitLogger).error !== 'function'
   ) {
-    throw new TypeError(
-      '`logger` must be an object with `warn(message)` and `error(message)` (e.g. console or pino).',
+    throw optionError(
+      factory,
+      'logger',
+      'be an object with `warn(message)` and `error(message)` (e.g. console or pino)',
+      logger,
     )
   }
   return logger as KitLogger
 }
 
 /** Validates `onEvent` once and returns a safe emitter, or `undefined` when there is no hook. */
-export function resolveOnEvent(onEvent: unknown, logger: KitLogger): OnEvent | undefined {
+export function resolveOnEvent(
+  onEvent: unknown,
+  logger: KitLogger,
+  factory: string,
+): OnEvent | undefined {
   if (onEvent === undefined) return undefined
   if (typeof onEvent !== 'function')
-    throw new TypeError('`onEvent` must be a function (event) => void.')
+    throw optionError(factory, 'onEvent', 'be a function (event) => void', onEvent)
   const hook = onEvent as OnEvent
   return function emitKitEvent(event) {
     try {

@@ -11,6 +11,7 @@
  * `undefined`; of anything else (a string may be a pasted secret) it says only the type.
  */
 import { MAX_TIMEOUT_MS } from './timeout.js'
+import { optionError } from './option-error.js'
 
 /** A TCP port to listen on; 0 picks a free one. */
 export const PORT_RULE: NumberRule = { integer: true, min: 0, max: 65_535 }
@@ -53,9 +54,7 @@ export function resolveNumber(value: unknown, where: NumberOption & NumberRule):
   if (value === undefined && where.default !== undefined) return where.default
   if (fitsNumberRule(value, where)) return value
   const fallback = where.default === undefined ? '' : ` (default ${where.default})`
-  throw new TypeError(
-    `${where.factory}(): \`${where.option}\` must be ${expectedNumber(where)}${fallback}; got ${describeValue(value)}.`,
-  )
+  throw optionError(where.factory, where.option, `be ${expectedNumber(where)}${fallback}`, value)
 }
 
 /** A timeout in ms: positive and within what `setTimeout` honours ({@link MAX_TIMEOUT_MS}). */
@@ -117,13 +116,4 @@ export function expectedNumber(rule: NumberRule): string {
 
 function article(noun: string): string {
   return /^[aeiou]/.test(noun) ? 'an' : 'a'
-}
-
-/** The value for a message: numbers and booleans as they are, anything else by its type only. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value)
-  if (typeof value === 'boolean' || value === null || value === undefined) return String(value)
-  if (typeof value === 'bigint') return 'a bigint'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }

@@ -7,6 +7,7 @@
 import { KitError, isKitError } from '../errors/kit-error.js'
 import { withTimeout } from '../options/timeout.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import { resolveTimeoutMs } from '../options/numbers.js'
 import { resolveLogger, type KitLogger } from '../options/events.js'
 import { UNAVAILABLE_RETRY_AFTER_S } from '../instant/classify-error.js'
@@ -75,23 +76,27 @@ const REDIS_STORE_OPTIONS = {
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('redisStore(options) needs an options object, e.g. redisStore({ client }).')
+    throw optionError('redisStore', 'options', 'be an object, e.g. redisStore({ client })', options)
   }
   checkOptionKeys(options, REDIS_STORE_OPTIONS, 'redisStore')
   const connection = connectionOf(options.client)
   if (connection === undefined) {
-    throw new TypeError(
-      '`client` must be a node-redis client (createClient() from "redis", connected) or an ioredis client.',
+    throw optionError(
+      'redisStore',
+      'client',
+      'be a node-redis client (createClient() from "redis", connected) or an ioredis client',
+      options.client,
     )
   }
   const { prefix = '' } = options
-  if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string (default "").')
+  if (typeof prefix !== 'string')
+    throw optionError('redisStore', 'prefix', 'be a string (default "")', prefix)
   const commandTimeoutMs = resolveTimeoutMs(options.commandTimeoutMs, {
     factory: 'redisStore',
     option: 'commandTimeoutMs',
     default: DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   })
-  const logger = resolveLogger(options.logger)
+  const logger = resolveLogger(options.logger, 'redisStore')
   return createRedisStore(connection, prefix, commandTimeoutMs, logger)
 }
 

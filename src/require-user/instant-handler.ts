@@ -6,6 +6,7 @@
  */
 import type { NextFunction, Request, Response } from 'express'
 import type { InstantContext } from '../instant/instant-context.js'
+import { optionError } from '../options/option-error.js'
 
 /** A request after {@link requireInstantUser}: `req.instant` is set. */
 export type InstantRequest = Request & { instant: InstantContext }
@@ -27,7 +28,7 @@ export function instantHandler(
   handler: InstantHandler,
 ): (req: Request, res: Response, next: NextFunction) => void {
   if (typeof handler !== 'function') {
-    throw new TypeError('instantHandler(handler) needs a function (req, res, next) => ….')
+    throw optionError('instantHandler', 'handler', 'be a function (req, res, next) => …', handler)
   }
   return function withInstantUser(req, res, next) {
     if (typeof req.instant !== 'object' || req.instant === null) {

@@ -9,45 +9,11 @@ import { createInstantContext, type InstantContext } from '../instant/instant-co
 import { isGuestUser, type InstantUser } from '../instant/instant-db.js'
 import { MAX_TOKEN_LENGTH, createTokenExtractor } from '../http/token-source.js'
 import { invalidTokenError, missingTokenError } from '../errors/token-errors.js'
-import { resolveStateStore, type StateStore } from '../state-store.js'
 import { INVALID, createVerifier } from '../verification/verifier.js'
-import {
-  VERIFY_CACHE_OPTIONS,
-  hashToken,
-  resolveCacheSetting,
-  type VerifyCacheOptions,
-} from '../verification/verify-cache.js'
-import {
-  COOKIE_SESSION_OPTIONS,
-  resolveCookieSession,
-  type CookieSessionOptions,
-} from '../http/cookie.js'
-import { COMMON_OPTIONS, resolveCommonOptions, type CommonOptions } from '../http/common-options.js'
-import type { OptionKeys } from '../options/keys.js'
+import { hashToken } from '../verification/verify-cache.js'
+import { resolveInstantUserOptions, type InstantUserOptions } from './options.js'
 import { setInstant } from './instant-slot.js'
 import { fail } from '../http/respond.js'
-
-/** Options of {@link requireInstantUser} and {@link optionalInstantUser}. */
-export interface InstantUserOptions extends CommonOptions, CookieSessionOptions {
-  /** Let guest users (`type: "guest"`) through. Default `false` (403 `guest_not_allowed`). */
-  allowGuests?: boolean
-  /** Verification cache (`{ ttlMs: 30_000, negativeTtlMs: 5_000, max: 10_000 }`), or `false` to ask Instant every time. */
-  cache?: false | VerifyCacheOptions
-  /**
-   * A shared state store (`redisStore`): on a local cache miss the user is read from it before
-   * asking Instant, and sign-outs on any instance evict here. Default: none (this process only).
-   */
-  store?: StateStore
-}
-
-/** Every key the two middlewares accept; anything else throws (see `checkOptionKeys`). */
-const INSTANT_USER_OPTIONS = {
-  ...COMMON_OPTIONS,
-  ...COOKIE_SESSION_OPTIONS,
-  allowGuests: true,
-  cache: VERIFY_CACHE_OPTIONS,
-  store: true,
-} as const satisfies OptionKeys<InstantUserOptions>
 
 /**
  * A request after {@link optionalInstantUser}: `req.instant` is a context, or `null` without a
@@ -123,18 +89,9 @@ function build(
   factory: string,
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
-    options,
-    factory,
-    INSTANT_USER_OPTIONS,
-  )
-  const { allowGuests = false } = options
-  if (typeof allowGuests !== 'boolean')
-    throw new TypeError('`allowGuests` must be a boolean (default false).')
-  const cache = resolveCacheSetting(options.cache, factory)
-  const cookieSession = resolveCookieSession(options, factory)
+  const { db, logger, onEvent, timeoutMs, failure, allowGuests, cache, cookieSession, store } =
+    resolveInstantUserOptions(options, factory)
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
-  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs, store })
 
   function reject(

@@ -9,6 +9,7 @@ import { KitError } from '../errors/kit-error.js'
 import { isLoopbackHost } from '../options/loopback.js'
 import { resolveNumber, resolveTimeoutMs } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 
 /**
  * jose (46 modules, ~0.8 MB of heap) is loaded at the first sign-in that needs it, not when the
@@ -167,17 +168,22 @@ export type JwtAuthenticate = (req: AuthenticateRequest) => Promise<{ email: str
  */
 export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthenticate {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('jwtAuthenticator(options): options must be an object')
+    throw optionError(FACTORY, 'options', 'be an object', options)
   }
   checkOptionKeys(options, JWT_AUTHENTICATOR_OPTIONS, 'jwtAuthenticator')
   const { emailClaim = 'email', requireEmailVerified = true, tokenField = 'token' } = options
   const issuer = stringOrList(options.issuer, 'issuer')
   const audience = stringOrList(options.audience, 'audience')
   if (typeof emailClaim !== 'string' || emailClaim === '') {
-    throw new TypeError('jwtAuthenticator: options.emailClaim must be a non-empty claim name')
+    throw optionError(FACTORY, 'emailClaim', 'be a non-empty claim name', emailClaim)
   }
   if (typeof requireEmailVerified !== 'boolean') {
-    throw new TypeError('jwtAuthenticator: options.requireEmailVerified must be a boolean')
+    throw optionError(
+      FACTORY,
+      'requireEmailVerified',
+      'be a boolean (default true)',
+      requireEmailVerified,
+    )
   }
   const clockToleranceSec = resolveNumber(options.clockToleranceSec, {
     factory: FACTORY,
@@ -187,7 +193,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
     unit: 'seconds',
   })
   if (typeof tokenField !== 'string' || tokenField === '') {
-    throw new TypeError('jwtAuthenticator: options.tokenField must be a non-empty string')
+    throw optionError(FACTORY, 'tokenField', 'be a non-empty string', tokenField)
   }
   const { key, algorithms } = keySource(options)
   const verifyOptions = {
@@ -296,8 +302,12 @@ function keySource(options: JwtAuthenticatorOptions): {
     (name) => options[name] !== undefined,
   )
   if (given.length !== 1) {
-    throw new TypeError(
-      `jwtAuthenticator: give exactly one of options.jwksUri, options.publicKey, options.secret (got ${given.length === 0 ? 'none' : given.join(', ')})`,
+    throw optionError(
+      FACTORY,
+      'jwksUri` / `publicKey` / `secret',
+      'be given, exactly one of them',
+      undefined,
+      given.length === 0 ? 'none' : given.join(', '),
     )
   }
   const algorithms = algorithmList(options.algorithms, options.secret !== undefined)
@@ -341,8 +351,12 @@ function keySource(options: JwtAuthenticatorOptions): {
   const { secret } = options as SecretKeySource
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < MIN_SECRET_BYTES) {
-    throw new TypeError(
-      `jwtAuthenticator: options.secret must be a string or Uint8Array of at least ${MIN_SECRET_BYTES} bytes`,
+    throw optionError(
+      FACTORY,
+      'secret',
+      `be a string or Uint8Array of at least ${MIN_SECRET_BYTES} bytes`,
+      secret,
+      bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : undefined,
     )
   }
   return { key: Uint8Array.from(bytes), algorithms }
@@ -350,18 +364,25 @@ function keySource(options: JwtAuthenticatorOptions): {
 
 function algorithmList(value: unknown, forSecret: boolean): string[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError(
-      `jwtAuthenticator: options.algorithms is required, e.g. ${forSecret ? "['HS256']" : "['RS256']"}`,
+    throw optionError(
+      FACTORY,
+      'algorithms',
+      `be given, a non-empty list, e.g. ${forSecret ? "['HS256']" : "['RS256']"}`,
+      value,
     )
   }
   const allowed: readonly string[] = forSecret ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS
   for (const alg of value) {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-      throw new TypeError('jwtAuthenticator: options.algorithms must not contain "none"')
+      throw optionError(FACTORY, 'algorithms', 'not contain "none"', alg, JSON.stringify(alg))
     }
     if (typeof alg !== 'string' || !allowed.includes(alg)) {
-      throw new TypeError(
-        `jwtAuthenticator: options.algorithms: ${JSON.stringify(alg)} is not allowed with ${forSecret ? 'a secret' : 'a public key or JWKS'}; use ${allowed.join(', ')}`,
+      throw optionError(
+        FACTORY,
+        'algorithms',
+        `list only ${allowed.join(', ')} with ${forSecret ? 'a secret' : 'a public key or JWKS'}`,
+        alg,
+        typeof alg === 'string' ? JSON.stringify(alg) : undefined,
       )
     }
   }
@@ -377,9 +398,7 @@ function stringOrList(value: unknown, name: string): string | string[] {
   ) {
     return [...(value as string[])]
   }
-  throw new TypeError(
-    `jwtAuthenticator: options.${name} is required (a string or a list of strings)`,
-  )
+  throw optionError(FACTORY, name, 'be given: a string or a list of strings', value)
 }
 
 function jwksUrl(value: string | URL): URL {
@@ -387,12 +406,16 @@ function jwksUrl(value: string | URL): URL {
   try {
     url = new URL(String(value))
   } catch {
-    throw new TypeError('jwtAuthenticator: options.jwksUri must be an absolute URL')
+    throw optionError(FACTORY, 'jwksUri', 'be an absolute URL', value)
   }
   const loopback = isLoopbackHost(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TypeError(
-      'jwtAuthenticator: options.jwksUri must use https: (http: only for localhost)',
+    throw optionError(
+      FACTORY,
+      'jwksUri',
+      'use https: (http: only for localhost)',
+      value,
+      url.protocol,
     )
   }
   return url
@@ -405,14 +428,24 @@ function publicKeyOf(value: string | JWK | KeyObject): KeyObject {
     else if (typeof value === 'string') key = createPublicKey(value)
     else key = createPublicKey({ key: value as JsonWebKey, format: 'jwk' })
   } catch (err) {
-    throw new TypeError(
-      'jwtAuthenticator: options.publicKey must be an SPKI PEM string, a public JWK or a KeyObject',
+    // The key parser's own error says what was wrong with it (never the key itself).
+    throw Object.assign(
+      optionError(
+        FACTORY,
+        'publicKey',
+        'be an SPKI PEM string, a public JWK or a KeyObject',
+        value,
+      ),
       { cause: err },
     )
   }
   if (key.type !== 'public') {
-    throw new TypeError(
-      'jwtAuthenticator: options.publicKey must be a public key, not a secret or private key',
+    throw optionError(
+      FACTORY,
+      'publicKey',
+      'be a public key, not a secret or private key',
+      value,
+      `a ${key.type} key`,
     )
   }
   return key

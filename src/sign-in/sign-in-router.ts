@@ -9,83 +9,16 @@ import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../instant/cla
 import { normalizeEmail } from '../http/email-address.js'
 import { callInstant } from '../instant/instant-timeout.js'
 import { upstreamError } from '../instant/upstream-error.js'
-import { readJsonBody, resolveBodyLimit } from '../http/body.js'
-import {
-  TOKEN_ISSUING_OPTIONS,
-  resolveCookieSession,
-  resolveTokenInBody,
-  type TokenIssuingOptions,
-} from '../http/cookie.js'
-import {
-  COMMON_OPTIONS,
-  assertPath,
-  resolveCommonOptions,
-  type CommonOptions,
-} from '../http/common-options.js'
-import type { OptionKeys } from '../options/keys.js'
+import { readJsonBody } from '../http/body.js'
 import { sendJson, type Middleware } from '../http/respond.js'
 import { postRoutes } from '../http/route.js'
-import { resolveStateStore, type StateStore } from '../state-store.js'
-import { checkAll, resolveRateLimits, type LimiterSetting } from '../http/rate-limits.js'
-
-/** Who `authenticate` says the caller is. */
-export type SignInIdentity = { email: string } | { id: string }
-
-/** The request `authenticate` receives: `body` is the parsed JSON body. */
-export type SignInRequest = IncomingMessage & { body: Record<string, unknown> }
-
-/** Default sign-in failure limits: per IP, per client of an email, per email; 15 minutes. */
-const SIGN_IN_FAILURES_PER_IP = { windowMs: 15 * 60_000, limit: 20 } as const
-/** Failures per `body.email` from one IP: the low limit. */
-const SIGN_IN_FAILURES_PER_CLIENT = { windowMs: 15 * 60_000, limit: 5 } as const
-/**
- * Failures per `body.email` from all clients together: a ceiling four times the per-client
- * limit, so an attacker without the victim's IP needs four addresses to lock the email out.
- */
-const SIGN_IN_FAILURES_PER_EMAIL = { windowMs: 15 * 60_000, limit: 20 } as const
-
-/** Options of {@link signInRouter}. */
-export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions {
-  /**
-   * Your credential check. Return `{ email }` or `{ id }` for a verified caller, `null` to refuse.
-   * Throw `new KitError('auth_unavailable')` when your identity provider is down (503).
-   */
-  authenticate: (req: SignInRequest) => Promise<SignInIdentity | null> | SignInIdentity | null
-  /** Route path. Default `'/sign-in'`. */
-  path?: string
-  /** Create the Instant user when missing. Default `true`; `false` answers the generic 401 for unknown users. */
-  allowSignUp?: boolean
-  /** Largest JSON body read when no body parser ran, in bytes. Default 16 KiB. */
-  bodyLimit?: number
-  /**
-   * A shared state store (`redisStore`): the failure limits count for every instance. Default:
-   * express-rate-limit's memory store, per process.
-   */
-  store?: StateStore
-  /** Abuse limits (failed sign-ins only), or `false` to turn them all off. */
-  rateLimit?:
-    | false
-    | {
-        /** Default 20 failures per 15 min per IP. */
-        failuresPerIp?: LimiterSetting
-        /** Default 5 failures per 15 min per `body.email` from one IP. */
-        failuresPerClient?: LimiterSetting
-        /** Default 20 failures per 15 min per `body.email`, all clients together. */
-        failuresPerEmail?: LimiterSetting
-      }
-}
-
-/** Every key {@link signInRouter} accepts; anything else throws (see `checkOptionKeys`). */
-const SIGN_IN_ROUTER_OPTIONS = {
-  ...COMMON_OPTIONS,
-  ...TOKEN_ISSUING_OPTIONS,
-  authenticate: true,
-  path: true,
-  allowSignUp: true,
-  bodyLimit: true,
-  rateLimit: { failuresPerIp: true, failuresPerClient: true, failuresPerEmail: true },
-  store: true,
-} as const satisfies OptionKeys<SignInRouterOptions>
+import { checkAll } from '../http/rate-limits.js'
+import {
+  resolveSignInOptions,
+  type SignInIdentity,
+  type SignInRequest,
+  type SignInRouterOptions,
+} from './options.js'
 
 /**
  * Mounts `POST /sign-in` → `200 { token }`. With `cookie`, also sets the HttpOnly session cookie
@@ -104,31 +37,10 @@ const SIGN_IN_ROUTER_OPTIONS = {
  * ```
  */
 export function signInRouter(options: SignInRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
-    options,
-    'signInRouter',
-    SIGN_IN_ROUTER_OPTIONS,
-  )
-  const { authenticate, path = '/sign-in', allowSignUp = true } = options
-  if (typeof authenticate !== 'function') {
-    throw new TypeError('`authenticate` must be a function (req) => ({ email } | { id } | null).')
-  }
-  assertPath(path, 'path')
-  if (typeof allowSignUp !== 'boolean')
-    throw new TypeError('`allowSignUp` must be a boolean (default true).')
-  const bodyLimit = resolveBodyLimit(options.bodyLimit, 'signInRouter')
-  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
-  const cookieSession = resolveCookieSession(options, 'signInRouter')
-  const tokenInBody = resolveTokenInBody(options.tokenInBody, cookieSession)
-  const limiter = resolveRateLimits(options.rateLimit, onEvent, logger, store)
-  const perIp = limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true)
-  const perClient = limiter(
-    'sign-in-client',
-    'failuresPerClient',
-    SIGN_IN_FAILURES_PER_CLIENT,
-    true,
-  )
-  const perEmail = limiter('sign-in-email', 'failuresPerEmail', SIGN_IN_FAILURES_PER_EMAIL, true)
+  const config = resolveSignInOptions(options)
+  const { db, logger, onEvent, timeoutMs, failure, authenticate, allowSignUp } = config
+  const { bodyLimit, cookieSession, tokenInBody } = config
+  const { perIp, perClient, perEmail } = config.limiters
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })
 
@@ -195,7 +107,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     sendJson(res, 200, tokenInBody ? { token } : {})
   }
 
-  return postRoutes('signIn', [[path, handle]], failure)
+  return postRoutes('signIn', [[config.path, handle]], failure)
 }
 
 /** `{ email }` (normalised) or `{ id }` from `authenticate`'s answer; anything else is a refusal. */

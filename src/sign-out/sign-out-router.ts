@@ -9,60 +9,11 @@ import { invalidTokenError, missingTokenError } from '../errors/token-errors.js'
 import { callInstant } from '../instant/instant-timeout.js'
 import { upstreamError } from '../instant/upstream-error.js'
 import { publishRevocation } from '../verification/shared-verification.js'
-import { resolveStateStore, type StateStore } from '../state-store.js'
 import { createVerifier, evictToken, evictUser } from '../verification/verifier.js'
-import {
-  VERIFY_CACHE_OPTIONS,
-  hashToken,
-  resolveCacheSetting,
-  sharedTtls,
-  type VerifyCacheOptions,
-} from '../verification/verify-cache.js'
-import {
-  COOKIE_SESSION_OPTIONS,
-  resolveCookieSession,
-  type CookieSessionOptions,
-} from '../http/cookie.js'
-import {
-  COMMON_OPTIONS,
-  assertPath,
-  resolveCommonOptions,
-  type CommonOptions,
-} from '../http/common-options.js'
-import type { OptionKeys } from '../options/keys.js'
+import { hashToken, sharedTtls } from '../verification/verify-cache.js'
+import { resolveSignOutOptions, type SignOutRouterOptions } from './options.js'
 import { sendEmpty, type Middleware } from '../http/respond.js'
 import { postRoutes } from '../http/route.js'
-
-/**
- * Options of {@link signOutRouter}. Pass the same `db` object your `requireInstantUser` uses:
- * eviction reaches the caches of that object.
- */
-export interface SignOutRouterOptions extends CommonOptions, CookieSessionOptions {
-  /** Route path. Default `'/sign-out'`. */
-  path?: string
-  /** `'session'` (default) revokes this token; `'all'` revokes every token of the user. */
-  scope?: 'session' | 'all'
-  /**
-   * For `scope: 'all'`: the cache that records the (always fresh) verification of the token;
-   * same meaning as in `requireInstantUser`.
-   */
-  cache?: false | VerifyCacheOptions
-  /**
-   * A shared state store (`redisStore`): the sign-out is published, so every instance evicts the
-   * token (or, for `scope: 'all'`, the user) from its cache at once. Default: this process only.
-   */
-  store?: StateStore
-}
-
-/** Every key {@link signOutRouter} accepts; anything else throws (see `checkOptionKeys`). */
-const SIGN_OUT_ROUTER_OPTIONS = {
-  ...COMMON_OPTIONS,
-  ...COOKIE_SESSION_OPTIONS,
-  path: true,
-  scope: true,
-  cache: VERIFY_CACHE_OPTIONS,
-  store: true,
-} as const satisfies OptionKeys<SignOutRouterOptions>
 
 /**
  * Mounts `POST /sign-out` → `204`. With `cookie`, also clears the session cookie; a request
@@ -75,21 +26,11 @@ const SIGN_OUT_ROUTER_OPTIONS = {
  * ```
  */
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
-  const { db, logger, onEvent, timeoutMs, failure } = resolveCommonOptions(
-    options,
-    'signOutRouter',
-    SIGN_OUT_ROUTER_OPTIONS,
-  )
-  const { path = '/sign-out', scope = 'session' } = options
-  assertPath(path, 'path')
-  if (scope !== 'session' && scope !== 'all')
-    throw new TypeError("`scope` must be 'session' (default) or 'all'.")
-  const cache = resolveCacheSetting(options.cache, 'signOutRouter')
-  const cookieSession = resolveCookieSession(options, 'signOutRouter')
+  const config = resolveSignOutOptions(options)
+  const { db, logger, onEvent, timeoutMs, failure, scope, cache, cookieSession, store } = config
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
   // 'session' revokes it as is.
-  const store = options.store === undefined ? undefined : resolveStateStore(options.store)
   const verifier =
     scope === 'all' ? createVerifier({ db, cache, logger, onEvent, timeoutMs, store }) : undefined
   // The "invalid" entry a revocation leaves in the shared store lives as long as the one the
@@ -135,5 +76,5 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     sendEmpty(res, 204)
   }
 
-  return postRoutes('signOut', [[path, handle]], failure)
+  return postRoutes('signOut', [[config.path, handle]], failure)
 }

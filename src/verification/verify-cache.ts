@@ -11,6 +11,7 @@ import type { InstantUser } from '../instant/instant-db.js'
 import { createLru } from './lru.js'
 import { resolveNumber, resolvePositiveInt, resolveTimeoutMs } from '../options/numbers.js'
 import type { OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import { MAX_TIMEOUT_MS } from '../options/timeout.js'
 import { canonicalToken } from '../http/token-source.js'
 
@@ -101,8 +102,11 @@ export function resolveCacheOptions(
   factory: string,
 ): Required<VerifyCacheOptions> {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      '`cache` must be false or an object { ttlMs, negativeTtlMs, max, negativeMax }.',
+    throw optionError(
+      factory,
+      'cache',
+      'be false or an object { ttlMs, negativeTtlMs, max, negativeMax }',
+      options,
     )
   }
   const at = (option: string, fallback: number) => ({
@@ -124,7 +128,8 @@ export function resolveCacheOptions(
     at('negativeMax', DEFAULT_NEGATIVE_CACHE_MAX),
   )
   const now = options.now ?? Date.now
-  if (typeof now !== 'function') throw new TypeError('`cache.now` must be a function returning ms.')
+  if (typeof now !== 'function')
+    throw optionError(factory, 'cache.now', 'be a function returning ms', now)
   return { ttlMs, negativeTtlMs, max, negativeMax, now }
 }
 

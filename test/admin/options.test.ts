@@ -38,41 +38,45 @@ describe('init option validation', () => {
   })
 
   it.each<[string, unknown, string]>([
-    ['no options', undefined, 'pass an options object, e.g. init({ appId, adminToken }).'],
+    [
+      'no options',
+      undefined,
+      '`options` must be an object, e.g. init({ appId, adminToken }); got undefined.',
+    ],
     [
       'a missing appId',
       { adminToken: ADMIN_TOKEN },
-      '`appId` is required: pass your app id (a UUID) from the Instant dashboard.',
+      '`appId` must be given: your app id (a UUID) from the Instant dashboard; got undefined.',
     ],
     [
       'a blank appId',
       { appId: '   ' },
-      '`appId` is required: pass your app id (a UUID) from the Instant dashboard.',
+      '`appId` must be given: your app id (a UUID) from the Instant dashboard; got a string.',
     ],
     [
       'a non-UUID appId',
       { appId: 'my-app' },
-      '`appId` must be a UUID (got "my-app"); copy it from the dashboard.',
+      '`appId` must be a UUID; copy it from the dashboard; got "my-app".',
     ],
     [
       'a non-string adminToken',
       { appId: APP_ID, adminToken: 42 },
-      '`adminToken` must be a string; pass the admin token from the Instant dashboard.',
+      '`adminToken` must be a string: the admin token from the Instant dashboard; got 42.',
     ],
     [
       'an apiURI that is not a URL',
       { appId: APP_ID, apiURI: 'api.instantdb.com' },
-      '`apiURI` must be an http(s) URL such as "https://api.instantdb.com" (got "api.instantdb.com").',
+      '`apiURI` must be an http(s) URL such as "https://api.instantdb.com"; got "api.instantdb.com".',
     ],
     [
       'an ftp apiURI',
       { appId: APP_ID, apiURI: 'ftp://example.com' },
-      '`apiURI` must be an http(s) URL without query or fragment, such as "https://api.instantdb.com" (got "ftp://example.com").',
+      '`apiURI` must be an http(s) URL without query or fragment, such as "https://api.instantdb.com"; got "ftp://example.com".',
     ],
     [
       'an apiURI with credentials',
       { appId: APP_ID, apiURI: 'https://user:pw@example.com' },
-      '`apiURI` must not carry credentials; pass `adminToken` instead.',
+      '`apiURI` must not carry credentials (pass `adminToken` instead); got a URL with credentials.',
     ],
     [
       'a negative headersTimeoutMs',
@@ -92,12 +96,12 @@ describe('init option validation', () => {
     [
       'a dispatcher that is not one',
       { appId: APP_ID, dispatcher: { request() {} } },
-      '`dispatcher` must be an undici Dispatcher (Agent, Pool, MockAgent...); omit it for the default pool.',
+      '`dispatcher` must be an undici Dispatcher (Agent, Pool, MockAgent...), or be left out for the default pool; got an object.',
     ],
     [
       'a schema that is not an object',
       { appId: APP_ID, schema: 'goals' },
-      '`schema` must be the object returned by i.schema({ entities, links }).',
+      '`schema` must be the object returned by i.schema({ entities, links }); got a string.',
     ],
   ])('rejects %s with a TypeError naming the option', (_label, config, message) => {
     const error = initError(config)

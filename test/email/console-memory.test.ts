@@ -41,7 +41,11 @@ describe('consoleEmail', () => {
   })
 
   it('rejects a logger without info/warn', () => {
-    expect(() => consoleEmail({ logger: {} as never })).toThrow(/options\.logger/)
+    expect(() => consoleEmail({ logger: {} as never })).toThrow(
+      new TypeError(
+        'consoleEmail(): `logger` must have info(message) and warn(message); got an object.',
+      ),
+    )
   })
 })
 

@@ -65,10 +65,16 @@ describe('failover', () => {
   })
 
   it('validates its providers at creation', () => {
-    expect(() => failover([])).toThrow(/non-empty array/)
-    expect(() => failover([memoryEmail(), 'x' as never])).toThrow(/providers\[1\]/)
+    expect(() => failover([])).toThrow(
+      new TypeError(
+        'failover(): `providers` must be a non-empty array of email providers; got an array.',
+      ),
+    )
+    expect(() => failover([memoryEmail(), 'x' as never])).toThrow(
+      new TypeError('failover(): `providers[1]` must be an email provider function; got a string.'),
+    )
     expect(() => failover([memoryEmail()], { onFailover: 1 as never })).toThrow(
-      /options\.onFailover/,
+      new TypeError('failover(): `onFailover` must be a function (error, index) => void; got 1.'),
     )
   })
 })

@@ -180,12 +180,14 @@ describe.each(cases)('$name', ({ name, okStatus, make, path, authHeader, expectB
 describe('HTTP provider options', () => {
   it('are validated at creation with a TypeError naming the option', () => {
     expect(() => resendEmail({ from: 'a@b.c' } as never)).toThrow(
-      new TypeError('resendEmail: options.apiKey must be a non-empty string'),
+      new TypeError('resendEmail(): `apiKey` must be a non-empty string; got undefined.'),
     )
     expect(() => postmarkEmail({ serverToken: 'k' } as never)).toThrow(
-      new TypeError('postmarkEmail: options.from must be a non-empty string'),
+      new TypeError('postmarkEmail(): `from` must be a non-empty string; got undefined.'),
     )
-    expect(() => sendgridEmail(undefined as never)).toThrow(/sendgridEmail\(options\)/)
+    expect(() => sendgridEmail(undefined as never)).toThrow(
+      new TypeError('sendgridEmail(): `options` must be an object; got undefined.'),
+    )
     expect(() => resendEmail({ apiKey: 'k', from: 'a@b.c', timeoutMs: 0 })).toThrow(
       new TypeError(
         'resendEmail(): `timeoutMs` must be a positive whole number of milliseconds up to 2147483647 (default 10000); got 0.',
@@ -193,15 +195,23 @@ describe('HTTP provider options', () => {
     )
     expect(() =>
       postmarkEmail({ serverToken: 'k', from: 'a@b.c', baseUrl: 'http://api.example.com' }),
-    ).toThrow(/postmarkEmail: options\.baseUrl must use https:/)
+    ).toThrow(
+      new TypeError(
+        'postmarkEmail(): `baseUrl` must use https: (plain http: is only allowed to localhost); got http:.',
+      ),
+    )
     expect(() => sendgridEmail({ apiKey: 'k', from: 'a@b.c', baseUrl: 'not a url' })).toThrow(
-      /sendgridEmail: options\.baseUrl/,
+      new TypeError(
+        'sendgridEmail(): `baseUrl` must be an absolute URL like https://api.example.com; got a string.',
+      ),
     )
     expect(() => resendEmail({ apiKey: 'k', from: 'a@b.c', dispatcher: {} as never })).toThrow(
-      /resendEmail: options\.dispatcher/,
+      new TypeError(
+        'resendEmail(): `dispatcher` must be an undici Dispatcher (Agent, Pool, MockAgent); got an object.',
+      ),
     )
     expect(() => postmarkEmail({ serverToken: 'k', from: 'a@b.c', messageStream: '' })).toThrow(
-      /postmarkEmail: options\.messageStream/,
+      new TypeError('postmarkEmail(): `messageStream` must be a non-empty string; got a string.'),
     )
   })
 

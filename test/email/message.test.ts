@@ -98,14 +98,20 @@ describe('magicCodeMessageBuilder', () => {
 
   it('rejects bad options with a TypeError naming the option', () => {
     expect(() => magicCodeMessageBuilder({ appName: '' })).toThrow(
-      new TypeError('options.appName must be a non-empty string'),
+      new TypeError(
+        'magicCodeMessageBuilder(): `appName` must be a non-empty string; got a string.',
+      ),
     )
     expect(() => magicCodeMessageBuilder({ expiryMinutes: 0 })).toThrow(
       new TypeError(
         'magicCodeMessageBuilder(): `expiryMinutes` must be a positive number of minutes (default 10); got 0.',
       ),
     )
-    expect(() => magicCodeMessageBuilder({ template: 'x' as never })).toThrow(/options\.template/)
+    expect(() => magicCodeMessageBuilder({ template: 'x' as never })).toThrow(
+      new TypeError(
+        'magicCodeMessageBuilder(): `template` must be a function ({ email, code, ... }) => ({ subject, text, html }); got a string.',
+      ),
+    )
   })
 })
 

@@ -153,9 +153,13 @@ describe('smtpEmail', () => {
 
   it('validates its options at creation', () => {
     expect(() => smtpEmail({ transport: { host: 'x' } } as never)).toThrow(
-      new TypeError('smtpEmail: options.from must be a non-empty string'),
+      new TypeError('smtpEmail(): `from` must be a non-empty string; got undefined.'),
     )
-    expect(() => smtpEmail({ from: 'a@b.c' } as never)).toThrow(/smtpEmail: options\.transport/)
+    expect(() => smtpEmail({ from: 'a@b.c' } as never)).toThrow(
+      new TypeError(
+        'smtpEmail(): `transport` must be SMTP options ({ host, port, auth }), an smtp:// URL or a nodemailer transporter; got undefined.',
+      ),
+    )
     expect(() => smtpEmail({ from: 'a@b.c', transport: {}, timeoutMs: -1 })).toThrow(
       new TypeError(
         'smtpEmail(): `timeoutMs` must be a positive whole number of milliseconds up to 2147483647 (default 10000); got -1.',

@@ -33,7 +33,7 @@ describe('problem type URIs', () => {
     for (const bad of ['/docs/errors#', 'errors', '', 'https://x y', 42 as unknown as string]) {
       expect(() => setProblemTypeBase(bad)).toThrow(
         new TypeError(
-          'setProblemTypeBase: base must be an absolute URI such as "https://example.com/errors#" or "urn:example:error:"',
+          `setProblemTypeBase(): \`base\` must be an absolute URI such as "https://example.com/errors#" or "urn:example:error:"; got a ${typeof bad}.`,
         ),
       )
     }

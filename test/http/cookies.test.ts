@@ -511,41 +511,93 @@ describe('cookie options are validated at factory time', () => {
     realDb = makeDb('ours', localInstant())
   })
 
+  const NAME = 'be a cookie name (a non-empty token string), e.g. "__Host-instant_token"'
   it.each([
-    [{ cookie: 'a b' }, /`cookie` must be a cookie name/],
-    [{ cookie: 42 }, /`cookie` must be a cookie name or/],
-    [{ cookie: { name: '' } }, /`cookie.name`/],
-    [{ cookie: { name: 'sid', sameSite: 'none' } }, /`cookie.sameSite`/],
-    [{ cookie: { name: 'sid', maxAgeMs: 10 } }, /`cookie.maxAgeMs`/],
-    [{ cookie: { name: 'sid', secure: 'yes' } }, /`cookie.secure`/],
-    [{ cookie: { name: 'sid', domain: 'a b' } }, /`cookie.domain`/],
-    [{ cookie: { name: 'sid', path: 'app' } }, /`cookie.path`/],
-    [{ cookie: { name: 'sid', httpOnly: false } }, /unknown option `cookie.httpOnly`/],
-    [{ cookie: { name: '__Host-sid', secure: false } }, /"__Host-" cookie must be Secure/],
-    [{ cookie: { name: '__Host-sid', path: '/app' } }, /"__Host-"/],
-    [{ cookie: { name: '__host-sid', domain: 'example.com' } }, /"__Host-"/],
-    [{ cookie: { name: '__Secure-sid', secure: false } }, /"__Secure-" cookie must be Secure/],
-    [{ trustedOrigins: ['https://a.example'] }, /`trustedOrigins` only applies with `cookie`/],
-    [{ cookie: 'sid', trustedOrigins: ['https://a.example/app'] }, /`trustedOrigins` entries/],
+    [{ cookie: 'a b' }, `\`cookie\` must ${NAME}; got a string.`],
+    [
+      { cookie: 42 },
+      '`cookie` must be a cookie name or { name, maxAgeMs, sameSite, secure, domain, path }; got 42.',
+    ],
+    [{ cookie: { name: '' } }, `\`cookie.name\` must ${NAME}; got a string.`],
+    [
+      { cookie: { name: 'sid', sameSite: 'none' } },
+      "`cookie.sameSite` must be 'lax' (default) or 'strict' ('none' would send the session cookie on cross-site requests); got \"none\".",
+    ],
+    [
+      { cookie: { name: 'sid', maxAgeMs: 10 } },
+      '`cookie.maxAgeMs` must be a whole number of milliseconds from 1000 to 34560000000 (default 604800000); got 10.',
+    ],
+    [
+      { cookie: { name: 'sid', secure: 'yes' } },
+      '`cookie.secure` must be a boolean (default true); got a string.',
+    ],
+    [
+      { cookie: { name: 'sid', domain: 'a b' } },
+      '`cookie.domain` must be a host name, e.g. "example.com" (default: none); got a string.',
+    ],
+    [
+      { cookie: { name: 'sid', path: 'app' } },
+      '`cookie.path` must be a path starting with "/" (default "/"); got a string.',
+    ],
+    [
+      { cookie: { name: 'sid', httpOnly: false } },
+      'unknown option `cookie.httpOnly` (did you mean `cookie.domain`?).',
+    ],
+    [
+      { cookie: { name: '__Host-sid', secure: false } },
+      '`cookie` must be Secure, with path "/" and no domain, for a "__Host-" name (browsers drop it otherwise); got secure: false, path "/", domain none.',
+    ],
+    [
+      { cookie: { name: '__Host-sid', path: '/app' } },
+      '`cookie` must be Secure, with path "/" and no domain, for a "__Host-" name (browsers drop it otherwise); got secure: true, path "/app", domain none.',
+    ],
+    [
+      { cookie: { name: '__host-sid', domain: 'example.com' } },
+      '`cookie` must be Secure, with path "/" and no domain, for a "__Host-" name (browsers drop it otherwise); got secure: true, path "/", domain "example.com".',
+    ],
+    [
+      { cookie: { name: '__Secure-sid', secure: false } },
+      '`cookie.secure` must be true for a "__Secure-" name (browsers drop it otherwise); got false.',
+    ],
+    [
+      { trustedOrigins: ['https://a.example'] },
+      '`trustedOrigins` must be left out without `cookie` (it only applies to cookie sessions; set `cookie` too); got an array.',
+    ],
+    [
+      { cookie: 'sid', trustedOrigins: ['https://a.example/app'] },
+      '`trustedOrigins[0]` must be an origin like "https://app.example.com" (scheme, host and optional port; no path); got "https://a.example/app".',
+    ],
   ])('%o', (options, message) => {
-    for (const factory of [requireInstantUser, optionalInstantUser, signOutRouter] as const) {
-      expect(() => factory({ db: realDb, ...(options as object) })).toThrow(TypeError)
-      expect(() => factory({ db: realDb, ...(options as object) })).toThrow(message)
+    const refusal = (factory: string) => new TypeError(`${factory}(): ${message}`)
+    for (const [name, factory] of [
+      ['requireInstantUser', requireInstantUser],
+      ['optionalInstantUser', optionalInstantUser],
+      ['signOutRouter', signOutRouter],
+    ] as const) {
+      expect(() => factory({ db: realDb, ...(options as object) })).toThrow(refusal(name))
     }
     expect(() =>
       signInRouter({ db: realDb, authenticate: () => null, ...(options as object) }),
-    ).toThrow(message)
+    ).toThrow(refusal('signInRouter'))
     expect(() =>
       magicCodeRouter({ db: realDb, sendEmail: () => {}, ...(options as object) }),
-    ).toThrow(message)
+    ).toThrow(refusal('magicCodeRouter'))
   })
 
   it('tokenInBody: false needs a cookie; tokenInBody must be a boolean', () => {
     expect(() =>
       signInRouter({ db: realDb, authenticate: () => null, tokenInBody: false }),
-    ).toThrow(/`tokenInBody: false` needs `cookie`/)
+    ).toThrow(
+      new TypeError(
+        'signInRouter(): `tokenInBody` must be true without `cookie` (with false the client would get no token at all; set `cookie` too); got false.',
+      ),
+    )
     expect(() =>
       magicCodeRouter({ db: realDb, sendEmail: () => {}, tokenInBody: 'no' as any }),
-    ).toThrow(/`tokenInBody` must be a boolean/)
+    ).toThrow(
+      new TypeError(
+        'magicCodeRouter(): `tokenInBody` must be a boolean (default true); got a string.',
+      ),
+    )
   })
 })

@@ -9,7 +9,7 @@ import {
 } from '../../src/http/csrf.js'
 
 const OWN = 'http://127.0.0.1:3000'
-const none = resolveTrustedOrigins(undefined)
+const none = resolveTrustedOrigins(undefined, 'test')
 
 function check(
   headers: Record<string, string>,
@@ -61,7 +61,10 @@ describe('checkSameOrigin', () => {
   })
 
   it('accepts an Origin in trustedOrigins, even when Fetch Metadata says same-site', () => {
-    const trusted = resolveTrustedOrigins(['https://www.example.com', 'https://A.example.com:443/'])
+    const trusted = resolveTrustedOrigins(
+      ['https://www.example.com', 'https://A.example.com:443/'],
+      'test',
+    )
     expect([...trusted]).toEqual(['https://www.example.com', 'https://a.example.com'])
     expect(
       check({ 'sec-fetch-site': 'same-site', origin: 'https://www.example.com' }, 'POST', trusted),
@@ -91,8 +94,8 @@ describe('resolveTrustedOrigins', () => {
     ['not a URL', ['a.com']],
     ['not a string', [42]],
   ])('rejects %s', (_what, value) => {
-    expect(() => resolveTrustedOrigins(value)).toThrow(TypeError)
-    expect(() => resolveTrustedOrigins(value)).toThrow(/`trustedOrigins`/)
+    expect(() => resolveTrustedOrigins(value, 'test')).toThrow(TypeError)
+    expect(() => resolveTrustedOrigins(value, 'test')).toThrow(/`trustedOrigins/)
   })
 })
 

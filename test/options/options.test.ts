@@ -157,7 +157,7 @@ describe('every factory throws on a misspelt option', () => {
     [
       'init',
       () => init({ appId: APP_ID, apiUri: 'http://127.0.0.1:1' } as never),
-      'init(): unknown option `apiUri` (did you mean `apiURI`?).',
+      'instant-express-auth/admin init(): unknown option `apiUri` (did you mean `apiURI`?).',
     ],
     [
       'resendEmail',
@@ -251,5 +251,87 @@ describe('every factory throws on a misspelt option', () => {
     expect(() =>
       requireInstantUser({ db, allowGuests: true, cookie: 't', cache: { ttlMs: 1, max: 2 } }),
     ).not.toThrow()
+  })
+})
+
+describe('every option error has one shape: factory(): `option` must …; got ….', () => {
+  const jwt = {
+    issuer: 'https://id.example.com/',
+    audience: 'app',
+    algorithms: ['HS256'] as ['HS256'],
+  }
+  const cases: Array<[string, string, () => unknown]> = [
+    ['requireInstantUser', 'options', () => requireInstantUser(undefined as never)],
+    ['requireInstantUser', 'db', () => requireInstantUser({ db: {} } as never)],
+    [
+      'requireInstantUser',
+      'allowGuests',
+      () => requireInstantUser({ db, allowGuests: 1 } as never),
+    ],
+    ['optionalInstantUser', 'cache', () => optionalInstantUser({ db, cache: 1 } as never)],
+    ['requireInstantUser', 'onError', () => requireInstantUser({ db, onError: 'x' } as never)],
+    ['requireInstantUser', 'helmet', () => requireInstantUser({ db, helmet: 1 } as never)],
+    ['requireInstantUser', 'logger', () => requireInstantUser({ db, logger: {} } as never)],
+    ['requireInstantUser', 'onEvent', () => requireInstantUser({ db, onEvent: 1 } as never)],
+    ['requireInstantUser', 'store', () => requireInstantUser({ db, store: {} } as never)],
+    ['signInRouter', 'authenticate', () => signInRouter({ db } as never)],
+    ['signInRouter', 'path', () => signInRouter({ db, authenticate, path: 'x' })],
+    [
+      'signInRouter',
+      'allowSignUp',
+      () => signInRouter({ db, authenticate, allowSignUp: 1 } as never),
+    ],
+    ['signInRouter', 'rateLimit', () => signInRouter({ db, authenticate, rateLimit: 1 } as never)],
+    [
+      'signInRouter',
+      'rateLimit.failuresPerIp',
+      () => signInRouter({ db, authenticate, rateLimit: { failuresPerIp: 1 } } as never),
+    ],
+    ['magicCodeRouter', 'sendEmail', () => magicCodeRouter({ db } as never)],
+    [
+      'magicCodeRouter',
+      'verifyPath',
+      () => magicCodeRouter({ db, sendEmail, path: '/a', verifyPath: '/a' }),
+    ],
+    [
+      'magicCodeRouter',
+      'dailyLimits',
+      () => magicCodeRouter({ db, sendEmail, dailyLimits: 1 } as never),
+    ],
+    ['signOutRouter', 'scope', () => signOutRouter({ db, scope: 'everything' } as never)],
+    ['instantErrorHandler', 'logger', () => instantErrorHandler({ logger: 1 } as never)],
+    ['memoryStore', 'options', () => memoryStore(null as never)],
+    ['jwtAuthenticator', 'secret', () => jwtAuthenticator({ ...jwt, secret: 'short' })],
+    [
+      'jwtAuthenticator',
+      'tokenField',
+      () => jwtAuthenticator({ ...jwt, secret: SECRET, tokenField: '' }),
+    ],
+    ['instant-express-auth/admin init', 'appId', () => init({ appId: 'x' })],
+    ['resendEmail', 'apiKey', () => resendEmail({ from: 'a@b.co' } as never)],
+    ['smtpEmail', 'transport', () => smtpEmail({ from: 'a@b.co' } as never)],
+    ['consoleEmail', 'logger', () => consoleEmail({ logger: {} } as never)],
+    ['failover', 'providers', () => failover([])],
+    ['defineEmailProvider', 'send', () => defineEmailProvider(1 as never)],
+    ['magicCodeSender', 'provider', () => magicCodeSender(1 as never)],
+  ]
+
+  it.each(cases)('%s: `%s`', (factory, option, call) => {
+    const message = typeErrorOf(call)
+    const escaped = factory.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+    expect(message).toMatch(
+      new RegExp(`^${escaped}\\(\\): \`${option.replace('.', '\\.')}\` must .+; got .+\\.$`),
+    )
+  })
+
+  it('never shows a string it was given (a pasted secret), only that it was a string', () => {
+    const secret = 'sk_live_0123456789abcdef'
+    expect(typeErrorOf(() => requireInstantUser({ db, allowGuests: secret } as never))).toBe(
+      'requireInstantUser(): `allowGuests` must be a boolean (default false); got a string.',
+    )
+    expect(typeErrorOf(() => resendEmail({ apiKey: ['k'], from: secret } as never))).toBe(
+      'resendEmail(): `apiKey` must be a non-empty string; got an array.',
+    )
+    expect(typeErrorOf(() => signOutRouter({ db, scope: secret } as never))).not.toContain(secret)
   })
 })

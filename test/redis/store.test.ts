@@ -46,9 +46,13 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 describe('redisStore options', () => {
   it('rejects a missing or foreign client, unknown options and bad values, naming them', async () => {
-    expect(() => redisStore(undefined as never)).toThrow(/redisStore\(options\)/)
+    expect(() => redisStore(undefined as never)).toThrow(
+      new TypeError(
+        'redisStore(): `options` must be an object, e.g. redisStore({ client }); got undefined.',
+      ),
+    )
     expect(() => redisStore({ client: {} as never })).toThrow(
-      /`client` must be a node-redis client/,
+      /^redisStore\(\): `client` must be a node-redis client .*; got an object\.$/,
     )
     expect(() => redisStore({ client: null as never })).toThrow(TypeError)
     const { client, close } = await connectClient('node-redis', server.url)

@@ -80,7 +80,9 @@ describe.each(['express5', 'express4'] as const)('instantHandler on %s', (framew
 
   it('rejects a non-function at wiring time', () => {
     expect(() => instantHandler(undefined as never)).toThrow(
-      new TypeError('instantHandler(handler) needs a function (req, res, next) => ….'),
+      new TypeError(
+        'instantHandler(): `handler` must be a function (req, res, next) => …; got undefined.',
+      ),
     )
   })
 })
