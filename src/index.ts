@@ -37,7 +37,6 @@ export type { InstantStats } from './instant/stats.js'
 export type { ErrorMiddleware, InstantErrorHandlerOptions } from './error-handler.js'
 export type { Middleware, Next, ResponseOptions } from './http/respond.js'
 export type { CommonOptions } from './http/common-options.js'
-export { DEFAULT_COOKIE_MAX_AGE_MS } from './http/cookie.js'
 export type {
   CookieOptions,
   CookieSetting,
@@ -46,24 +45,12 @@ export type {
 } from './http/cookie.js'
 export type { LimiterOptions, LimiterSetting } from './http/rate-limits.js'
 
-export {
-  KitError,
-  isKitError,
-  KIT_ERROR_STATUS,
-  DEFAULT_PROBLEM_TYPE_BASE,
-  setProblemTypeBase,
-} from './errors/kit-error.js'
+export { KitError, isKitError, KIT_ERROR_STATUS, setProblemTypeBase } from './errors/kit-error.js'
 export type { KitErrorCode, KitErrorOptions, ProblemDetails } from './errors/kit-error.js'
 export type { InstantContext, InstantScopedDb, Register } from './instant/instant-context.js'
 export type { InstantAuthDb, InstantUser, InstantUserRecord } from './instant/instant-db.js'
 export type { KitEvent, KitEventType, KitLogger, OnEvent } from './options/events.js'
 export type { Logger } from './options/logger.js'
 export type { VerifyCacheOptions } from './verification/verify-cache.js'
-export {
-  DEFAULT_CACHE_TTL_MS,
-  DEFAULT_NEGATIVE_CACHE_TTL_MS,
-  DEFAULT_CACHE_MAX,
-  DEFAULT_NEGATIVE_CACHE_MAX,
-} from './verification/verify-cache.js'
 export { memoryStore } from './state-store.js'
 export type { StateStore, MemoryStoreOptions } from './state-store.js'

@@ -4,6 +4,7 @@
  * (INCR + PEXPIRE NX, SET PX, GET, GETDEL, DEL), so a shared store for apps with several
  * instances needs no locks. The default is {@link memoryStore}: one process, bounded, expiring.
  */
+import { MEMORY_STORE } from './errors/brands.js'
 import { checkOptionKeys } from './options/keys.js'
 import { resolvePositiveInt } from './options/numbers.js'
 import { optionError } from './options/option-error.js'
@@ -74,7 +75,6 @@ const SWEEP_INTERVAL_MS = 1_000
  * non-enumerable, so a wrapper spread from a memory store (`{ ...memoryStore(), get }`, which
  * may send its keys anywhere) is not taken for one.
  */
-const MEMORY_STORE = Symbol.for('instant-express-auth.memoryStore')
 
 interface Entry {
   value: string

@@ -189,3 +189,20 @@ export function close(server: Server): Promise<void> {
 }
 
 export { createServer }
+
+/** The one answer every refused sign-in gets. */
+export const GENERIC_401 = {
+  type: 'urn:instant-express-auth:error:invalid_credentials',
+  title: 'Invalid credentials',
+  status: 401,
+  detail: 'Sign-in failed.',
+  code: 'invalid_credentials',
+}
+
+/** The headers every kit response carries: no-store and helmet's. */
+export function expectKitHeaders(res: { headers: Record<string, string | undefined> }): void {
+  expect(res.headers['cache-control']).toBe('no-store')
+  expect(res.headers['x-content-type-options']).toBe('nosniff')
+  expect(res.headers['x-frame-options']).toBe('SAMEORIGIN')
+  expect(res.headers['content-security-policy']).toContain("default-src 'self'")
+}

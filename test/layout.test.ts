@@ -155,6 +155,21 @@ describe('src/ layout', () => {
     expect(cycles).toEqual([])
   })
 
+  it('the public entry points export no default constants (defaults are stated in TSDoc)', async () => {
+    const entries = {
+      '.': await import('../src/index.js'),
+      admin: await import('../src/admin/index.js'),
+      email: await import('../src/email/index.js'),
+      redis: await import('../src/redis/index.js'),
+    }
+    const constants = Object.entries(entries).flatMap(([entry, exports]) =>
+      Object.keys(exports)
+        .filter((name) => /^(DEFAULT|MAX|MIN)_/.test(name))
+        .map((name) => `${entry}: ${name}`),
+    )
+    expect(constants).toEqual([])
+  })
+
   it('reads the imports it checks', () => {
     // The checks above pass on an empty graph: make sure the reader sees real edges.
     const index = modules.find((m) => m.file === 'index.ts')

@@ -10,7 +10,7 @@ import { createTx, stepsOf } from './tx.js'
 import type { TransactInput, TxBuilder } from './tx.js'
 import type { RequestOptions } from './user.js'
 import { adminTokenRequiredError } from '../errors/admin-token-required.js'
-import { HONOURS_CALL_TIMEOUTS } from '../instant/instant-db.js'
+import { HONOURS_CALL_TIMEOUTS } from '../errors/brands.js'
 
 /** Who an `asUser` scope acts as. Exactly one key; `{ guest: true }` for a signed-out user. */
 export type AsUserOptions = { token: string } | { email: string } | { guest: boolean }

@@ -7,11 +7,12 @@
  * `instanceof` does not.
  */
 
+import {
+  INSTANT_API_ERROR as API_ERROR_BRAND,
+  INSTANT_TRANSPORT_ERROR as TRANSPORT_ERROR_BRAND,
+} from '../errors/brands.js'
 import { inspect } from 'node:util'
 import type { InspectOptions } from 'node:util'
-
-const API_ERROR_BRAND = Symbol.for('instant-express-auth.InstantAPIError')
-const TRANSPORT_ERROR_BRAND = Symbol.for('instant-express-auth.InstantTransportError')
 
 /**
  * The parsed body of a non-200 answer. Instant sends `{ type, message, hint, 'trace-id'? }`;

@@ -20,14 +20,6 @@ export {
   isInstantAPIError,
   isInstantTransportError,
 } from './errors.js'
-export {
-  DEFAULT_API_URI,
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_HEADERS_TIMEOUT_MS,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  MAX_AUTH_RESPONSE_BYTES,
-} from './options.js'
 export type {
   AsUserOptions,
   InstantAdminDatabase,

@@ -46,7 +46,7 @@ export type InitConfig<Schema extends SchemaLike | undefined = undefined> = {
    * `asUser({ token })` / `asUser({ guest: true })` queries and transactions.
    */
   adminToken?: string | undefined
-  /** Base URL of the Instant API. Default {@link DEFAULT_API_URI}; a trailing slash is ignored. */
+  /** Base URL of the Instant API. Default `'https://api.instantdb.com'`; a trailing slash is ignored. */
   apiURI?: string | undefined
   /**
    * The object returned by `i.schema(...)`. Types query results and transactions, and makes
@@ -54,16 +54,16 @@ export type InitConfig<Schema extends SchemaLike | undefined = undefined> = {
    * No client-side validation is run (the server validates).
    */
   schema?: Schema
-  /** Connect timeout in ms. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. Ignored with `dispatcher`. */
+  /** Connect timeout in ms. Default `5_000`. Ignored with `dispatcher`. */
   connectTimeoutMs?: number | undefined
-  /** Headers timeout in ms, per request. Default {@link DEFAULT_HEADERS_TIMEOUT_MS}. */
+  /** Headers timeout in ms, per request. Default `10_000`. */
   headersTimeoutMs?: number | undefined
-  /** Body timeout in ms, per request. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
+  /** Body timeout in ms, per request. Default `10_000`. */
   bodyTimeoutMs?: number | undefined
   /**
    * Largest `query`/`transact` answer read, in bytes; a longer one is cut off and rejected with
-   * `InstantTransportError` `INSTANT_BAD_RESPONSE`. Default {@link DEFAULT_MAX_RESPONSE_BYTES}
-   * (64 MiB). Auth calls are capped at {@link MAX_AUTH_RESPONSE_BYTES} (1 MiB), or this if lower.
+   * `InstantTransportError` `INSTANT_BAD_RESPONSE`. Default 64 MiB.
+   * Auth calls are capped at 1 MiB, or this if lower.
    */
   maxResponseBytes?: number | undefined
   /**

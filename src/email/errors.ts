@@ -6,8 +6,7 @@
  * It never carries the provider's API key or the magic code: provider answers are redacted
  * before they become `detail`, and request headers never become part of it.
  */
-
-const EMAIL_PROVIDER_ERROR = Symbol.for('instant-express-auth.EmailProviderError')
+import { EMAIL_PROVIDER_ERROR } from '../errors/brands.js'
 
 /** Why a provider did not accept a message. */
 export type EmailErrorCode =

@@ -22,7 +22,7 @@ export interface HttpEmailProviderOptions extends EmailProviderOptions {
   baseUrl?: string | URL
   /** The undici dispatcher to send with (a proxy, a `MockAgent`). Default: undici's global one. */
   dispatcher?: Dispatcher
-  /** How long the whole request may take, in ms. Default {@link DEFAULT_EMAIL_TIMEOUT_MS}. */
+  /** How long the whole request may take, in ms. Default `10_000`. */
   timeoutMs?: number
 }
 

@@ -12,8 +12,6 @@
  * ```
  */
 export {
-  DEFAULT_APP_NAME,
-  DEFAULT_CODE_EXPIRY_MINUTES,
   defaultMagicCodeTemplate,
   durationInWords,
   escapeHtml,
@@ -36,18 +34,17 @@ export { consoleEmail } from './console.js'
 export type { ConsoleEmailOptions, EmailLogger } from './console.js'
 export { memoryEmail } from './memory.js'
 export type { MemoryEmailOptions, MemoryEmailProvider } from './memory.js'
-export { smtpEmail, DEFAULT_SMTP_TIMEOUT_MS, SMTP_EMAIL_INSTALL } from './smtp.js'
+export { smtpEmail, SMTP_EMAIL_INSTALL } from './smtp.js'
 export type {
   SmtpEmailOptions,
   SmtpEmailProvider,
   SmtpTransporter,
   SmtpTransportOptions,
 } from './smtp.js'
-export { DEFAULT_EMAIL_TIMEOUT_MS } from './http-provider.js'
 export type { HttpEmailProviderOptions } from './http-provider.js'
 export { resendEmail, RESEND_BASE_URL } from './resend.js'
 export type { ResendEmailOptions } from './resend.js'
-export { postmarkEmail, POSTMARK_BASE_URL, DEFAULT_POSTMARK_MESSAGE_STREAM } from './postmark.js'
+export { postmarkEmail, POSTMARK_BASE_URL } from './postmark.js'
 export type { PostmarkEmailOptions } from './postmark.js'
 export { sendgridEmail, SENDGRID_BASE_URL } from './sendgrid.js'
 export type { SendgridEmailOptions } from './sendgrid.js'

@@ -56,12 +56,12 @@ export type MagicCodeTemplate = (input: MagicCodeTemplateInput) => {
 
 /** How the magic-code message reads. */
 export interface MagicCodeMessageOptions {
-  /** Your app's name, shown in the subject and body. Default {@link DEFAULT_APP_NAME}. */
+  /** Your app's name, shown in the subject and body. Default `'your app'`. */
   appName?: string
   /**
    * How long the code stays valid, as told to the user, when the message does not say it
    * already: `magicCodeRouter` passes its `codeTtlMs` as `expiresInMs`, which wins. Default
-   * {@link DEFAULT_CODE_EXPIRY_MINUTES}.
+   * `10`.
    */
   expiryMinutes?: number
   /** Replaces the default template. Escape what you put into `html` yourself. */

@@ -23,7 +23,7 @@ export interface PostmarkEmailOptions extends HttpEmailProviderOptions {
   serverToken: string
   /** A confirmed sender signature or an address on a verified domain. Required. */
   from: string
-  /** The transactional message stream. Default {@link DEFAULT_POSTMARK_MESSAGE_STREAM}. */
+  /** The transactional message stream. Default `'outbound'`. */
   messageStream?: string
 }
 

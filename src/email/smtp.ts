@@ -53,7 +53,7 @@ export interface SmtpEmailOptions extends EmailProviderOptions {
   from: string
   /**
    * Connection, greeting and socket timeouts in ms, for a transport built from options (yours
-   * win when set). Default {@link DEFAULT_SMTP_TIMEOUT_MS}.
+   * win when set). Default `10_000`.
    */
   timeoutMs?: number
 }

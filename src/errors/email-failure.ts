@@ -5,9 +5,8 @@
  * `email_unavailable`, try again shortly). Recognised by brand and `code`, never by message:
  * provider messages can echo the code or an API key.
  */
+import { EMAIL_PROVIDER_ERROR } from './brands.js'
 import { KitError, isKitError } from './kit-error.js'
-
-const EMAIL_PROVIDER_ERROR = Symbol.for('instant-express-auth.EmailProviderError')
 
 /** nodemailer's codes for refused SMTP credentials. */
 const SMTP_AUTH_CODES: ReadonlySet<string> = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2'])

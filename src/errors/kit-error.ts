@@ -3,9 +3,9 @@
  * carry `status`, `statusCode` and `headers` (auth0-style), which is what Express's default
  * handler (finalhandler) reads, so the status is right even without our error handler.
  */
+import { KIT_ERROR } from './brands.js'
 
 /** Branded so `isKitError` works across duplicate copies of the package (undici does this). */
-const KIT_ERROR = Symbol.for('instant-express-auth.KitError')
 
 /** Every stable error code, with the HTTP status it answers with. */
 export const KIT_ERROR_STATUS = {

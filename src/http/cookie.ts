@@ -30,7 +30,7 @@ const MIN_COOKIE_MAX_AGE_MS = 1_000
 export interface CookieOptions {
   /** Cookie name; `__Host-instant_token` is recommended on HTTPS (Secure, `Path=/`, no `Domain`). */
   name: string
-  /** Lifetime in ms (`Max-Age`). Default {@link DEFAULT_COOKIE_MAX_AGE_MS} (7 days); at most 400 days. */
+  /** Lifetime in ms (`Max-Age`). Default `604_800_000` (7 days); at most 400 days. */
   maxAgeMs?: number
   /** `'lax'` (default) or `'strict'`. `None` is not offered: it would send the cookie cross-site. */
   sameSite?: 'lax' | 'strict'

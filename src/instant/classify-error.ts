@@ -6,6 +6,10 @@
  * `@instantdb/admin` work. Outages are never reported as 401: an Instant outage must not log
  * everyone out.
  */
+import {
+  INSTANT_API_ERROR as API_ERROR_BRAND,
+  INSTANT_TRANSPORT_ERROR as TRANSPORT_ERROR_BRAND,
+} from '../errors/brands.js'
 import { KitError, isKitError } from '../errors/kit-error.js'
 import { isAdminTokenRequired } from '../errors/admin-token-required.js'
 import { isInstantTimeoutError } from './instant-timeout.js'
@@ -211,9 +215,6 @@ function misconfigured(cause: unknown, what: string): Classified {
     log: `instant-express-auth: ${what} ${FIX_CONFIG}`,
   }
 }
-
-const API_ERROR_BRAND = Symbol.for('instant-express-auth.InstantAPIError')
-const TRANSPORT_ERROR_BRAND = Symbol.for('instant-express-auth.InstantTransportError')
 
 /** Reads the fields of an Instant API error: ours by brand, the SDK's by its structure. */
 export function apiErrorShape(error: unknown): ApiErrorShape | undefined {

@@ -3,6 +3,7 @@
  * package's client (`instant-express-auth/admin`) and the official `@instantdb/admin` satisfy it,
  * so the kit never imports either: it only calls these methods.
  */
+import { HONOURS_CALL_TIMEOUTS } from '../errors/brands.js'
 
 /** An Instant user as the auth endpoints return it (`refresh_token` included on some). */
 export interface InstantUserRecord {
@@ -38,12 +39,10 @@ export interface InstantCallOptions {
 }
 
 /**
- * Marks a client (ours) that enforces `timeoutMs` on every call itself, cancelling the request
- * at the deadline, so the kit needs neither its own timer nor an `AbortSignal` for it.
+ * True for a client (ours) marked with the `HONOURS_CALL_TIMEOUTS` brand, from any copy of this
+ * package: it enforces `timeoutMs` on every call itself, cancelling the request at the deadline,
+ * so the kit needs neither its own timer nor an `AbortSignal` for it.
  */
-export const HONOURS_CALL_TIMEOUTS = Symbol.for('instant-express-auth.honoursCallTimeouts')
-
-/** True for a client marked with {@link HONOURS_CALL_TIMEOUTS} (from any copy of this package). */
 export function honoursCallTimeouts(db: object): boolean {
   return (db as Record<symbol, unknown>)[HONOURS_CALL_TIMEOUTS] === true
 }

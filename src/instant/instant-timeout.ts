@@ -3,6 +3,7 @@
  * timeouts, but `@instantdb/admin` has none: without this, a hung Instant would hang every
  * request that needs it. A call past the bound is an outage (503), never a 401.
  */
+import { INSTANT_TIMEOUT_ERROR } from '../errors/brands.js'
 import { honoursCallTimeouts, type InstantCallOptions } from './instant-db.js'
 import { resolveTimeoutMs } from '../options/numbers.js'
 
@@ -33,8 +34,6 @@ export function resolveInstantTimeout(value: unknown, factory: string): number {
     default: DEFAULT_INSTANT_TIMEOUT_MS,
   })
 }
-
-const INSTANT_TIMEOUT_ERROR = Symbol.for('instant-express-auth.InstantTimeoutError')
 
 /**
  * The kit's own deadline on a call to Instant passed. Branded (not dressed up as the admin

@@ -10,6 +10,6 @@
  * app.get('/me', requireInstantUser({ db, store }), (req, res) => res.json(req.instant.user))
  * ```
  */
-export { redisStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './store.js'
+export { redisStore } from './store.js'
 export type { RedisClientLike, RedisStore, RedisStoreOptions } from './store.js'
 export type { StateStore, RateLimitCounterStore } from '../state-store.js'

@@ -34,7 +34,7 @@ export interface RedisStoreOptions {
   client: RedisClientLike
   /** Prepended to every key and channel, so several apps can share one Redis. Default `''`. */
   prefix?: string
-  /** Deadline of each command, in ms. Default {@link DEFAULT_REDIS_COMMAND_TIMEOUT_MS} (500). */
+  /** Deadline of each command, in ms. Default `500`. */
   commandTimeoutMs?: number
   /** Where the (rate-limited) "Redis unavailable" warning goes. Default `console`. */
   logger?: KitLogger

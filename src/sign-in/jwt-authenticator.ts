@@ -71,7 +71,7 @@ interface JwtAuthenticatorBaseOptions {
    * Default `true`: an unverified email must not sign anyone in as that address.
    */
   requireEmailVerified?: boolean
-  /** Allowed clock skew for `exp`/`nbf`, in seconds. Default {@link DEFAULT_CLOCK_TOLERANCE_SEC}. */
+  /** Allowed clock skew for `exp`/`nbf`, in seconds. Default `5`. */
   clockToleranceSec?: number
   /** The body field holding the token. Default `'token'`; `Authorization: Bearer` also works. */
   tokenField?: string
@@ -83,9 +83,9 @@ interface JwksKeySource {
   jwksUri: string | URL
   /** Accepted algorithms, e.g. `['RS256']`. Required. */
   algorithms: readonly AsymmetricAlgorithm[]
-  /** JWKS fetch timeout in ms. Default {@link DEFAULT_JWKS_TIMEOUT_MS}. */
+  /** JWKS fetch timeout in ms. Default `5_000`. */
   jwksTimeoutMs?: number
-  /** How long a fetched JWKS is used, in ms. Default {@link DEFAULT_JWKS_CACHE_MAX_AGE_MS}. */
+  /** How long a fetched JWKS is used, in ms. Default `600_000` (10 minutes). */
   jwksCacheMaxAgeMs?: number
   publicKey?: never
   secret?: never

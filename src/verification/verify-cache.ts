@@ -26,13 +26,13 @@ export const DEFAULT_NEGATIVE_CACHE_MAX = 1_000
 
 /** Options of the verification cache (`cache` option of the middleware and routers). */
 export interface VerifyCacheOptions {
-  /** Positive TTL in ms, up to `2 ** 31 - 1`. Default {@link DEFAULT_CACHE_TTL_MS} (30 s). */
+  /** Positive TTL in ms, up to `2 ** 31 - 1`. Default `30_000` (30 s). */
   ttlMs?: number
-  /** Negative TTL in ms (`0` disables negative caching). Default {@link DEFAULT_NEGATIVE_CACHE_TTL_MS} (5 s). */
+  /** Negative TTL in ms (`0` disables negative caching). Default `5_000` (5 s). */
   negativeTtlMs?: number
-  /** Maximum verified (positive) entries. Default {@link DEFAULT_CACHE_MAX}. */
+  /** Maximum verified (positive) entries. Default `10_000`. */
   max?: number
-  /** Maximum unknown-token (negative) entries, kept apart. Default {@link DEFAULT_NEGATIVE_CACHE_MAX}. */
+  /** Maximum unknown-token (negative) entries, kept apart. Default `1_000`. */
   negativeMax?: number
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number

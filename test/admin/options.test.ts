@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { Agent, MockAgent } from 'undici'
+import { init } from '../../src/admin/index.js'
 import {
   DEFAULT_API_URI,
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
-  init,
-} from '../../src/admin/index.js'
+} from '../../src/admin/options.js'
 import type { InitConfig } from '../../src/admin/index.js'
 
 const APP_ID = '5f6a1c3e-9b2d-4e8f-a1b2-c3d4e5f6a7b8'
@@ -23,7 +23,7 @@ function initError(config: unknown): TypeError {
 }
 
 describe('init option validation', () => {
-  it('exports the documented defaults', () => {
+  it('has the documented defaults', () => {
     expect({
       DEFAULT_API_URI,
       DEFAULT_CONNECT_TIMEOUT_MS,

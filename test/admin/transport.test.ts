@@ -5,13 +5,8 @@ import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  MAX_AUTH_RESPONSE_BYTES,
-  init,
-  InstantAPIError,
-  InstantTransportError,
-} from '../../src/admin/index.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_AUTH_RESPONSE_BYTES } from '../../src/admin/options.js'
+import { init, InstantAPIError, InstantTransportError } from '../../src/admin/index.js'
 import type { InstantAdminDatabase } from '../../src/admin/index.js'
 
 const APP_ID = '5f6a1c3e-9b2d-4e8f-a1b2-c3d4e5f6a7b8'

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_APP_NAME, DEFAULT_CODE_EXPIRY_MINUTES } from '../../src/email/message.js'
 import {
-  DEFAULT_APP_NAME,
-  DEFAULT_CODE_EXPIRY_MINUTES,
   durationInWords,
   escapeHtml,
   memoryEmail,

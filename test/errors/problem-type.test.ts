@@ -1,11 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  DEFAULT_PROBLEM_TYPE_BASE,
-  KIT_ERROR_STATUS,
-  KitError,
-  setProblemTypeBase,
-} from '../../src/index.js'
+import { KIT_ERROR_STATUS, KitError, setProblemTypeBase } from '../../src/index.js'
+import { DEFAULT_PROBLEM_TYPE_BASE } from '../../src/errors/kit-error.js'
 
 afterEach(() => setProblemTypeBase(undefined))
 

@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { MAX_ABANDONED_INSTANT_CALLS, callInstant } from '../../src/instant/instant-timeout.js'
 import { createVerifier } from '../../src/verification/verifier.js'
 import { hashToken, resolveCacheOptions } from '../../src/verification/verify-cache.js'
-import {
-  HONOURS_CALL_TIMEOUTS,
-  type InstantAuthDb,
-  type InstantCallOptions,
-} from '../../src/instant/instant-db.js'
+import { HONOURS_CALL_TIMEOUTS } from '../../src/errors/brands.js'
+import type { InstantAuthDb, InstantCallOptions } from '../../src/instant/instant-db.js'
 
 const silent = { warn() {}, error() {} }
 
