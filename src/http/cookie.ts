@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import {
-  carriesHeaderCredential,
   checkNotTextPlain,
   checkSameOrigin,
   isSafeMethod,
@@ -18,6 +17,7 @@ import type { OptionKeys } from '../options/keys.js'
 import { isLoopbackHost } from '../options/loopback.js'
 import { resolveNumber } from '../options/numbers.js'
 import { optionError } from '../options/option-error.js'
+import { carriesHeaderToken } from './token-source.js'
 
 /** How long the session cookie lives when `maxAgeMs` is not given, in ms: 7 days. */
 export const DEFAULT_COOKIE_MAX_AGE_MS = 7 * 24 * 60 * 60_000
@@ -100,10 +100,11 @@ export interface CookieSession {
   readonly name: string
   /**
    * CSRF check for a request whose token may have come from the cookie: 403 `csrf_rejected`
-   * for an unsafe cross-origin request without a header credential, else `undefined`.
+   * for an unsafe cross-origin request whose token is not in a `token` or `Authorization: Bearer`
+   * header, else `undefined`.
    */
   checkCookieRequest(req: IncomingMessage): KitError | undefined
-  /** True when the request's token can only have come from the cookie (no header credential). */
+  /** True when the request's token can only have come from the cookie (no header token). */
   isCookieOnly(req: IncomingMessage): boolean
   /** CSRF check for a route that sets the cookie (login CSRF), including `text/plain` bodies. */
   checkSetter(req: IncomingMessage): KitError | undefined
@@ -271,14 +272,14 @@ function createCookieSession(
     name,
     checkCookieRequest(req) {
       // The hot path (a GET with the cookie) returns here, before the origin is derived.
-      if (isSafeMethod(req.method) || carriesHeaderCredential(req.headers)) return undefined
+      if (isSafeMethod(req.method) || carriesHeaderToken(req.headers)) return undefined
       return checkSameOrigin(
         { method: req.method, headers: req.headers, ownOrigin: requestOrigin(req) },
         trustedOrigins,
       )
     },
     isCookieOnly(req) {
-      return !carriesHeaderCredential(req.headers) && typeof req.headers.cookie === 'string'
+      return !carriesHeaderToken(req.headers) && typeof req.headers.cookie === 'string'
     },
     checkSetter(req) {
       return (

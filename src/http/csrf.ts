@@ -127,15 +127,6 @@ export function checkNotTextPlain(request: RequestLike): KitError | undefined {
   return media === 'text/plain' ? csrfRejectedError(CSRF_TEXT_PLAIN_DETAIL) : undefined
 }
 
-/**
- * True when the request carries a token (or any credential) in a header. A cross-site page can
- * set neither `token` nor `Authorization` without a CORS preflight the app would have to allow,
- * so such a request is not a forgery, whatever its origin.
- */
-export function carriesHeaderCredential(headers: RequestLike['headers']): boolean {
-  return headers['token'] !== undefined || headers['authorization'] !== undefined
-}
-
 function headerValue(value: string | string[] | undefined): string | undefined {
   // Browsers send each of these once (Node joins repeats into one string, which then matches nothing).
   const first = Array.isArray(value) ? value[0] : value

@@ -89,6 +89,25 @@ export function createTokenExtractor(options: TokenSourceOptions = {}): TokenExt
 }
 
 /**
+ * True when the request's token comes from a header the kit reads: a non-empty `token` header, or
+ * `Authorization: Bearer <token>`. Only then is a cookie-mode request exempt from the CSRF check:
+ * a cross-site page can set neither header without a CORS preflight the app would have to allow.
+ * Any other `Authorization` (Basic, Digest, Negotiate — which browsers attach on their own behind
+ * HTTP auth or intranet SSO), or a malformed Bearer, is ambient: the token then came from the
+ * cookie, and the check applies. A header whose values conflict answers `false` (the extractor
+ * refuses that request anyway).
+ */
+export function carriesHeaderToken(headers: RequestLike['headers']): boolean {
+  try {
+    if (single(headers['token']) !== undefined) return true
+    const authorization = headers['authorization']
+    return authorization !== undefined && bearerToken(authorization) !== undefined
+  } catch {
+    return false
+  }
+}
+
+/**
  * Node keeps the first of several `Authorization` lines and drops the rest, so a proxy-added
  * line (or an attacker's) would silently decide who the caller is: refuse differing lines, as
  * for any other pair of different tokens. Repeats of one credential are that credential.

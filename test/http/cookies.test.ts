@@ -350,6 +350,53 @@ describe.each(FRAMEWORKS)('cookie sessions on %s', (framework) => {
       }
     })
 
+    // Browsers attach these on their own (HTTP auth, intranet SSO): they are no header token, so
+    // the cookie's token is the one used, and the cross-site request is a forgery.
+    const AMBIENT = [
+      'Basic dXNlcjpwYXNz',
+      'Digest username="u", realm="r", nonce="n", uri="/action", response="x"',
+      'Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag',
+      'Bearer',
+      'Bearer not a token',
+    ]
+
+    it.each(AMBIENT)(
+      'Authorization: %s beside the cookie does not switch the CSRF check off',
+      async (authorization) => {
+        const res = await withCookie(request(app.handler).post('/action'))
+          .set('authorization', authorization)
+          .set('sec-fetch-site', 'cross-site')
+          .set('origin', 'https://evil.example')
+          .type('form')
+          .send('title=pwned')
+          .expect(403)
+        expect(res.body).toEqual(CSRF_403)
+        // The same request from the app's own page is the cookie's user.
+        const own = await withCookie(request(app.handler).post('/action'))
+          .set('authorization', authorization)
+          .set('sec-fetch-site', 'same-origin')
+          .expect(200)
+        expect(own.body).toEqual({ email })
+      },
+    )
+
+    it.each(AMBIENT)(
+      'a cross-site POST /sign-out with Authorization: %s and the cookie is refused and revokes nothing',
+      async (authorization) => {
+        const victim = await signIn(app, `victim-${framework}@example.com`)
+        const res = await request(app.handler)
+          .post('/sign-out')
+          .set('host', HOST)
+          .set('cookie', `sid=${victim.token}`)
+          .set('authorization', authorization)
+          .set('sec-fetch-site', 'cross-site')
+          .set('origin', 'https://evil.example')
+          .expect(403)
+        expect(res.body).toEqual(CSRF_403)
+        await request(app.handler).get('/me').set('token', victim.token).expect(200)
+      },
+    )
+
     it('a header token and a different cookie → 400 invalid_request', async () => {
       const other = await db.auth.createToken({ email: `other-${framework}@example.com` })
       const res = await withCookie(request(app.handler).get('/me')).set('token', other).expect(400)

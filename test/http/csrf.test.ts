@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import {
   CSRF_REJECTED_DETAIL,
   CSRF_TEXT_PLAIN_DETAIL,
-  carriesHeaderCredential,
   checkNotTextPlain,
   checkSameOrigin,
   resolveTrustedOrigins,
@@ -112,13 +111,5 @@ describe('checkNotTextPlain', () => {
     for (const type of ['application/json', 'application/x-www-form-urlencoded', undefined]) {
       expect(checkNotTextPlain({ headers: { 'content-type': type } })).toBeUndefined()
     }
-  })
-})
-
-describe('carriesHeaderCredential', () => {
-  it('is true for a token or Authorization header, which no cross-site form can set', () => {
-    expect(carriesHeaderCredential({ token: 'x' })).toBe(true)
-    expect(carriesHeaderCredential({ authorization: 'Bearer x' })).toBe(true)
-    expect(carriesHeaderCredential({ cookie: 'sid=x' })).toBe(false)
   })
 })

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isKitError } from '../../src/errors/kit-error.js'
 import {
   canonicalToken,
+  carriesHeaderToken,
   createTokenExtractor,
   MAX_TOKEN_LENGTH,
 } from '../../src/http/token-source.js'
@@ -135,5 +136,31 @@ describe('createTokenExtractor', () => {
 
   it('has a generous upper bound for token length', () => {
     expect(MAX_TOKEN_LENGTH).toBe(1024)
+  })
+})
+
+describe('carriesHeaderToken', () => {
+  it('is true only for a token the kit reads from a header: `token` or a well-formed Bearer', () => {
+    expect(carriesHeaderToken({ token: T1 })).toBe(true)
+    expect(carriesHeaderToken({ authorization: `Bearer ${T1}` })).toBe(true)
+    expect(carriesHeaderToken({ authorization: `bearer   ${T1} ` })).toBe(true)
+  })
+
+  it('is false for ambient credentials a browser attaches itself, and for malformed ones', () => {
+    for (const authorization of [
+      'Basic dXNlcjpwYXNz',
+      'Digest username="u", realm="r", nonce="n", uri="/", response="x"',
+      'Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag',
+      'NTLM TlRMTVNTUAABAAAAB4IIog==',
+      'Bearer',
+      'Bearer ',
+      `Bearer ${T1} ${T2}`,
+    ]) {
+      expect(carriesHeaderToken({ authorization, cookie: `sid=${T1}` })).toBe(false)
+    }
+    expect(carriesHeaderToken({ cookie: `sid=${T1}` })).toBe(false)
+    expect(carriesHeaderToken({ token: '  ' })).toBe(false)
+    // Conflicting `token` lines: the extractor refuses the request; no exemption here.
+    expect(carriesHeaderToken({ token: `${T1}, ${T2}` })).toBe(false)
   })
 })
