@@ -26,7 +26,12 @@ export type {
   JwtAuthenticate,
 } from './sign-in/index.js'
 export { magicCodeRouter } from './magic-code/index.js'
-export type { MagicCodeRouterOptions, MagicCodeEmail, CodeSecret } from './magic-code/index.js'
+export type {
+  MagicCodeRouterOptions,
+  MagicCodeEmail,
+  CodeSecret,
+  CodeSecretKey,
+} from './magic-code/index.js'
 export { signOutRouter } from './sign-out/index.js'
 export type { SignOutRouterOptions } from './sign-out/index.js'
 export { checkInstant } from './check-instant.js'

@@ -60,13 +60,15 @@ describe('types', () => {
     magicCodeRouter({ db, sendEmail: () => {}, store: { get: async () => undefined } })
     // @ts-expect-error: daily limits are numbers
     magicCodeRouter({ db, sendEmail: () => {}, dailyLimits: { sendsPerEmail: '20' } })
-    // The key of a shared store: a string or bytes, never a number or a key list.
+    // The key of a shared store: a string or bytes, or [current, ...previous]; never a number.
     magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: 'x'.repeat(44) })
     magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: new Uint8Array(32) })
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: ['a', new Uint8Array(32)] })
+    signInRouter({ db, authenticate: () => null, store, codeSecret: ['a', 'b'] })
     // @ts-expect-error: a number is no key material
     magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: 12345 })
-    // @ts-expect-error: no rotation list
-    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: ['a', 'b'] })
+    // @ts-expect-error: a rotation list holds at least the current key
+    magicCodeRouter({ db, sendEmail: () => {}, store, codeSecret: [] })
   })
 
   it('requireInstantUser provides a context; optionalInstantUser a context or null', () => {

@@ -37,11 +37,14 @@ if (process.env.STORE === 'redis') {
 
 const HIGH = { limit: 1_000_000_000 }
 const app = express()
+const CODE_SECRET = 'bench-only-magic-code-secret-shared-by-instances'
 app.use(
   signInRouter({
     db,
     logger,
     ...shared,
+    // The same key on every instance (required with the Redis store); bench-only, not a secret.
+    codeSecret: CODE_SECRET,
     authenticate: async (req) => ({ email: String(req.body.email) }),
   }),
 )
@@ -52,8 +55,7 @@ app.use(
     ...shared,
     rateLimit: { resendCooldown: HIGH, sendsPerEmail: HIGH, sendsPerIp: HIGH },
     dailyLimits: { sendsPerEmail: 1_000_000_000 },
-    // The same key on every instance (required with the Redis store); bench-only, not a secret.
-    codeSecret: 'bench-only-magic-code-secret-shared-by-instances',
+    codeSecret: CODE_SECRET,
     sendEmail: () => {},
   }),
 )

@@ -1,10 +1,11 @@
 /**
  * The routers' abuse limits, built on express-rate-limit so any of its stores works (Redis,
  * Memcached, …). Each limiter is called by the router after it knows the key (the client's IP,
- * or a hash of the normalised email), and answers 429 `rate_limited` with `Retry-After` and the
+ * or an HMAC of the normalised email), and answers 429 `rate_limited` with `Retry-After` and the
  * standard `RateLimit` headers. Works on Connect too: keys never rely on `req.ip` alone, and the
  * validations that read Express-only properties are off.
  */
+import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { rateLimit, ipKeyGenerator, type Options as RateLimitOptions } from 'express-rate-limit'
 import { KitError, isKitError } from '../errors/kit-error.js'
@@ -82,6 +83,7 @@ function createLimiter(
   onEvent: OnEvent | undefined,
   logger: KitLogger,
   factory: string,
+  key: KeyObject,
   store?: StateStore,
 ): KitLimiter | undefined {
   if (setting === false) return undefined
@@ -133,16 +135,16 @@ function createLimiter(
 
   return {
     name,
-    check(req, res, key) {
+    check(req, res, by) {
       const keyed = req as KeyedRequest
       let domain: string | undefined
-      if (!('email' in key)) keyed[KEY] = ipRateLimitKey(name, clientIp(keyed))
+      if (!('email' in by)) keyed[KEY] = ipRateLimitKey(key, name, clientIp(keyed))
       else {
         keyed[KEY] =
-          key.ip === true
-            ? clientRateLimitKey(name, key.email, clientIp(keyed))
-            : emailRateLimitKey(name, key.email)
-        domain = emailDomain(key.email)
+          by.ip === true
+            ? clientRateLimitKey(key, name, by.email, clientIp(keyed))
+            : emailRateLimitKey(key, name, by.email)
+        domain = emailDomain(by.email)
       }
       if (needsAppend && typeof (res as { append?: unknown }).append !== 'function') {
         // draft-8 headers use Express's res.append; give Connect's plain response one.
@@ -187,13 +189,15 @@ type LimiterBuilder<Key extends string> = (
 
 /**
  * Validates a router's `rateLimit` option once (`false`, or an object of per-limiter
- * settings) and returns the builder of its limiters; with `false` every limiter is off.
+ * settings) and returns the builder of its limiters; with `false` every limiter is off. Their
+ * keys are HMACs under `hmacKey` (the router's `codeSecret`, see code-secret.ts).
  */
 export function resolveRateLimits<Key extends string>(
   value: false | Partial<Record<Key, LimiterSetting>> | undefined,
   onEvent: OnEvent | undefined,
   logger: KitLogger,
   factory: string,
+  hmacKey: KeyObject,
   store?: StateStore,
 ): LimiterBuilder<Key> {
   if (value === false) return () => undefined
@@ -210,8 +214,25 @@ export function resolveRateLimits<Key extends string>(
       onEvent,
       logger,
       factory,
+      hmacKey,
       store,
     )
+}
+
+/**
+ * The first limiter of a `rateLimit` option that names its own express-rate-limit `store`
+ * (`'rateLimit.sendsPerEmail'`), or `undefined`: such a store may be shared by several
+ * instances, so its keys need the app's `codeSecret`. Tolerates any value; `resolveRateLimits`
+ * reports a malformed one.
+ */
+export function limiterWithOwnStore(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [name, setting] of Object.entries(value)) {
+    if (typeof setting === 'object' && setting !== null && 'store' in setting) {
+      if ((setting as { store?: unknown }).store !== undefined) return `rateLimit.${name}`
+    }
+  }
+  return undefined
 }
 
 /** Runs limiters in order; the first one over its limit rejects. */

@@ -48,7 +48,7 @@ class SendEmailTimeoutError extends Error {
 export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   const config = resolveMagicCodeOptions(options)
   const { db, logger, onEvent, timeoutMs, failure, sendEmail, sendEmailTimeoutMs } = config
-  const { bodyLimit, store, codeKey, cookieSession, tokenInBody, codeTtlMs, daily } = config
+  const { bodyLimit, store, codeKeys, cookieSession, tokenInBody, codeTtlMs, daily } = config
   const { sendsPerIp, resendCooldown, sendsPerEmail } = config.limiters
   const { verifyPerIp, verifyPerEmail, verifyPerClient } = config.limiters
   const records = magicCodeRecords(
@@ -60,7 +60,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       dailyAttemptsPerEmail: daily.attemptsPerEmail,
       dailyAttemptsPerClient: daily.attemptsPerClient,
     },
-    codeKey,
+    codeKeys,
   )
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })

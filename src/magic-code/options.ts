@@ -2,7 +2,6 @@
  * The options of `magicCodeRouter`, and their one resolution into the {@link MagicCodeConfig}
  * the router is built from.
  */
-import type { KeyObject } from 'node:crypto'
 import { resolveBodyLimit } from '../http/body.js'
 import {
   TOKEN_ISSUING_OPTIONS,
@@ -23,7 +22,12 @@ import type { OptionKeys } from '../options/keys.js'
 import { resolvePositiveInt, resolveTimeoutMs } from '../options/numbers.js'
 import { optionError } from '../options/option-error.js'
 import { resolveStateStore, type StateStore } from '../state-store.js'
-import { resolveCodeSecret, type CodeSecret } from './code-secret.js'
+import {
+  resolveCodeSecret,
+  sharedStoreOf,
+  type CodeKeys,
+  type CodeSecret,
+} from '../http/code-secret.js'
 import {
   DAILY_WINDOW_MS,
   DEFAULT_CODE_ATTEMPTS,
@@ -85,15 +89,22 @@ export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptio
    */
   store?: StateStore
   /**
-   * Key of the HMACs the store holds instead of codes and emails: a string or bytes, at least
-   * 32 bytes (`openssl rand -base64 32`). **Required with any store but `memoryStore()`**, the
-   * same on every instance; a memory store gets a random key of its own. Without it, whoever
-   * reads a shared store could try all 10^6 codes against a record. Changing it invalidates
-   * pending codes (users ask for a new one) and starts the daily ceilings over.
+   * Key of the HMACs the store holds instead of codes, emails and IPs (the records and the
+   * rate-limit keys): a string or bytes, at least 32 bytes (`openssl rand -base64 32`).
+   * **Required with any store but `memoryStore()`**, and when a `rateLimit` limiter names its
+   * own `store`; the same on every instance. A memory store gets a random key of its own.
+   * Without it, whoever reads a shared store could try all 10^6 codes against a record.
+   *
+   * To rotate, pass `[current, ...previous]` (at most 4): codes are written under the first and
+   * verify under any, so pending codes and the daily ceilings survive the change; drop the
+   * previous key once a code's lifetime (`codeTtlMs`) and a day (the daily ceilings) have passed.
+   * See docs/security.md "Rotating `codeSecret`".
    *
    * @example
    * ```ts
    * magicCodeRouter({ db, sendEmail, store: redisStore({ client }), codeSecret: process.env.MAGIC_CODE_SECRET })
+   * // rotating: the new key first
+   * magicCodeRouter({ db, sendEmail, store, codeSecret: [process.env.MAGIC_CODE_SECRET, process.env.MAGIC_CODE_SECRET_PREVIOUS] })
    * ```
    */
   codeSecret?: CodeSecret
@@ -171,7 +182,7 @@ export interface MagicCodeConfig extends CommonSettings {
   verifyPath: string
   bodyLimit: number
   store: StateStore
-  codeKey: KeyObject
+  codeKeys: CodeKeys
   cookieSession: CookieSession | undefined
   tokenInBody: boolean
   codeTtlMs: number
@@ -213,7 +224,19 @@ export function resolveMagicCodeOptions(options: unknown): MagicCodeConfig {
     )
   const store = resolveStateStore(given.store, FACTORY)
   const cookieSession = resolveCookieSession(given, FACTORY)
-  const limiter = resolveRateLimits(given.rateLimit, common.onEvent, common.logger, FACTORY, store)
+  const codeKeys = resolveCodeSecret(
+    given.codeSecret,
+    sharedStoreOf(store, given.rateLimit),
+    FACTORY,
+  )
+  const limiter = resolveRateLimits(
+    given.rateLimit,
+    common.onEvent,
+    common.logger,
+    FACTORY,
+    codeKeys.current,
+    store,
+  )
   return {
     ...common,
     sendEmail,
@@ -226,7 +249,7 @@ export function resolveMagicCodeOptions(options: unknown): MagicCodeConfig {
     verifyPath,
     bodyLimit: resolveBodyLimit(given.bodyLimit, FACTORY),
     store,
-    codeKey: resolveCodeSecret(given.codeSecret, store, FACTORY),
+    codeKeys,
     cookieSession,
     tokenInBody: resolveTokenInBody(given.tokenInBody, cookieSession, FACTORY),
     codeTtlMs: resolvePositiveInt(given.codeTtlMs, {

@@ -18,6 +18,7 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
+import { resolveCodeSecret, sharedStoreOf, type CodeSecret } from '../http/code-secret.js'
 import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
@@ -59,6 +60,15 @@ export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions 
    * express-rate-limit's memory store, per process.
    */
   store?: StateStore
+  /**
+   * Key of the HMACs the rate-limit store holds instead of emails and IPs: a string or bytes, at
+   * least 32 bytes (`openssl rand -base64 32`), or `[current, ...previous]` while rotating (see
+   * `magicCodeRouter`'s `codeSecret`; the same value serves both). **Required with any `store`
+   * but `memoryStore()`**, and when a `rateLimit` limiter names its own `store`, so that whoever
+   * reads a shared store cannot test a list of emails against its keys; otherwise a random key
+   * of this process.
+   */
+  codeSecret?: CodeSecret
   /** Abuse limits (failed sign-ins only), or `false` to turn them all off. */
   rateLimit?:
     | false
@@ -82,6 +92,7 @@ const SIGN_IN_ROUTER_OPTIONS = {
   bodyLimit: true,
   rateLimit: { failuresPerIp: true, failuresPerClient: true, failuresPerEmail: true },
   store: true,
+  codeSecret: true,
 } as const satisfies OptionKeys<SignInRouterOptions>
 
 /** {@link SignInRouterOptions}, validated once: all the router reads. */
@@ -114,7 +125,19 @@ export function resolveSignInOptions(options: unknown): SignInConfig {
     throw optionError(FACTORY, 'allowSignUp', 'be a boolean (default true)', allowSignUp)
   const store = given.store === undefined ? undefined : resolveStateStore(given.store, FACTORY)
   const cookieSession = resolveCookieSession(given, FACTORY)
-  const limiter = resolveRateLimits(given.rateLimit, common.onEvent, common.logger, FACTORY, store)
+  const codeKeys = resolveCodeSecret(
+    given.codeSecret,
+    sharedStoreOf(store, given.rateLimit),
+    FACTORY,
+  )
+  const limiter = resolveRateLimits(
+    given.rateLimit,
+    common.onEvent,
+    common.logger,
+    FACTORY,
+    codeKeys.current,
+    store,
+  )
   return {
     ...common,
     authenticate,

@@ -2,7 +2,12 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { createInstantContext } from '../../src/instant/instant-context.js'
 import { emailDomain, normalizeEmail } from '../../src/http/email-address.js'
-import { emailRateLimitKey } from '../../src/http/rate-limit-keys.js'
+import { createHash, createSecretKey, randomBytes } from 'node:crypto'
+import {
+  clientRateLimitKey,
+  emailRateLimitKey,
+  ipRateLimitKey,
+} from '../../src/http/rate-limit-keys.js'
 import { publicUser, type InstantAuthDb } from '../../src/instant/instant-db.js'
 
 const TOKEN = '11111111-1111-4111-8111-111111111111'
@@ -63,9 +68,22 @@ describe('normalizeEmail', () => {
   it('gives the domain for events', () => {
     expect(emailDomain('a@b.co')).toBe('b.co')
   })
-  it('rate-limit keys hash the email', () => {
-    const key = emailRateLimitKey('send-email', 'a@b.co')
-    expect(key.startsWith('iea:send-email:e:')).toBe(true)
+  it("rate-limit keys are HMACs of the email and IP under the router's key, never a plain hash", () => {
+    const secret = createSecretKey(randomBytes(32))
+    const key = emailRateLimitKey(secret, 'send-email', 'a@b.co')
+    expect(key).toMatch(/^iea:send-email:e:[\w-]{32}$/)
     expect(key).not.toContain('a@b.co')
+    expect(key).not.toContain(
+      createHash('sha256').update('a@b.co').digest('base64url').slice(0, 32),
+    )
+    expect(emailRateLimitKey(secret, 'send-email', 'a@b.co')).toBe(key)
+    expect(emailRateLimitKey(createSecretKey(randomBytes(32)), 'send-email', 'a@b.co')).not.toBe(
+      key,
+    )
+    const ip = ipRateLimitKey(secret, 'send-ip', '10.0.0.1')
+    expect(ip).toMatch(/^iea:send-ip:ip:[\w-]{32}$/)
+    expect(clientRateLimitKey(secret, 'verify-client', 'a@b.co', '10.0.0.1')).toMatch(
+      /^iea:verify-client:c:[\w-]{32}$/,
+    )
   })
 })

@@ -13,7 +13,7 @@ import {
   DEFAULT_CODE_TTL_MS,
   magicCodeRecords,
 } from '../../src/magic-code/magic-code-records.js'
-import { resolveCodeSecret } from '../../src/magic-code/code-secret.js'
+import { resolveCodeSecret, sharedStoreOf } from '../../src/http/code-secret.js'
 import type { InstantAuthDb } from '../../src/instant/instant-db.js'
 import type { LocalInstant } from '../../src/local/index.js'
 import {
@@ -160,7 +160,7 @@ describe.each(FRAMEWORKS)('Instant faults on %s', (framework) => {
           dailyAttemptsPerClient: 20,
         },
         // The key the router will find for this store (a memory store has one of its own).
-        resolveCodeSecret(undefined, store, 'test'),
+        resolveCodeSecret(undefined, sharedStoreOf(store, undefined), 'test'),
       ).issue('a@b.co', '123456')
       app.use(
         magicCodeRouter({

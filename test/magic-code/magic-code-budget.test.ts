@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 /**
  * Issue 11 items 1 and 2: the magic-code guessing budget (the kit's own record of the code it
  * issued) and lockout resistance (an attacker without the victim's IP cannot lock them out).
@@ -276,6 +277,76 @@ describe('magic-code records', () => {
     ])
     expect(Object.values(records[0]).map(String)).not.toContain(code)
     expect(keys.join('\n')).not.toContain(code)
+  })
+
+  it('rotating codeSecret: a code sent under the previous key verifies on an instance that lists it second', async () => {
+    const store = { ...memoryStore() } // stands for a shared store
+    const NEW_SECRET = 'test-only-the-next-magic-code-secret-0123456789'
+    const before = codeApp({ store, codeSecret: CODE_SECRET })
+    const rotated = codeApp({ store, codeSecret: [NEW_SECRET, CODE_SECRET] })
+    const after = codeApp({ store, codeSecret: NEW_SECRET })
+    const email = freshEmail('rotate')
+    await before.send(email).expect(200)
+    await rotated.verify(email, before.wrongFor(before.lastCode())).expect(401)
+    await rotated.verify(email, before.lastCode()).expect(200)
+    // A code the rotated instance sends is written under the new key: the last step reads it.
+    const next = freshEmail('rotate-next')
+    await rotated.send(next).expect(200)
+    await after.verify(next, rotated.lastCode()).expect(200)
+    // And an instance that never knew the new key does not.
+    const third = freshEmail('rotate-third')
+    await rotated.send(third).expect(200)
+    const res = await before.verify(third, rotated.lastCode()).expect(401)
+    expect(res.body.code).toBe('invalid_code')
+  })
+
+  it('rate-limit keys name emails and IPs by HMACs under codeSecret, in any express-rate-limit store', async () => {
+    const seen: string[] = []
+    const hits = new Map<string, number>()
+    const limiterStore = {
+      increment: (key: string) => {
+        seen.push(key)
+        hits.set(key, (hits.get(key) ?? 0) + 1)
+        return { totalHits: hits.get(key)!, resetTime: new Date(Date.now() + 60_000) }
+      },
+      decrement: (key: string) => void hits.set(key, (hits.get(key) ?? 1) - 1),
+      resetKey: (key: string) => void hits.delete(key),
+    }
+    const own = { store: limiterStore }
+    const limits = {
+      sendsPerIp: own,
+      resendCooldown: own,
+      sendsPerEmail: own,
+      verifyFailuresPerIp: own,
+      verifyFailuresPerEmail: own,
+      verifyFailuresPerClient: own,
+    }
+    expect(() => codeApp({ rateLimit: limits })).toThrow(
+      /^magicCodeRouter\(\): `codeSecret` is required when `rateLimit\.sendsPerIp` has its own `store`/,
+    )
+    const { send, verify, lastCode, wrongFor } = codeApp({
+      rateLimit: limits,
+      codeSecret: CODE_SECRET,
+    })
+    const email = freshEmail('limit-keys')
+    await send(email).expect(200)
+    await verify(email, wrongFor(lastCode())).expect(401)
+    expect(new Set(seen.map((key) => key.split(':').slice(0, 3).join(':')))).toEqual(
+      new Set([
+        'iea:send-ip:ip',
+        'iea:send-cooldown:e',
+        'iea:send-email:e',
+        'iea:verify-ip:ip',
+        'iea:verify-email:e',
+        'iea:verify-client:c',
+      ]),
+    )
+    const plain = createHash('sha256').update(email).digest('base64url').slice(0, 32)
+    for (const key of seen) {
+      expect(key).toMatch(/^iea:[a-z-]+:(ip|e|c):[\w-]{32}$/)
+      expect(key).not.toContain(plain)
+      expect(key).not.toContain('10.0.0')
+    }
   })
 
   it('a failing store answers 503 auth_unavailable, logged by error name only', async () => {

@@ -1,7 +1,6 @@
-import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { magicCodeRecords, type CodeBudget } from '../../src/magic-code/magic-code-records.js'
-import { emailRateLimitKey } from '../../src/http/rate-limit-keys.js'
 import { memoryStore, type StateStore } from '../../src/state-store.js'
 
 const BUDGET: CodeBudget = {
@@ -13,12 +12,18 @@ const BUDGET: CodeBudget = {
 }
 const EMAIL = 'ada@example.com'
 const KEY = createSecretKey(randomBytes(32))
+/** `codeSecret: [current, ...previous]`, resolved. */
+function keysOf(current: KeyObject, ...previous: KeyObject[]) {
+  return { current, all: [current, ...previous] } as const
+}
+/** One key, no rotation. */
+const KEYS = keysOf(KEY)
 
 afterEach(() => void vi.useRealTimers())
 
 describe('magicCodeRecords', () => {
   it('accepts the latest code once; an earlier one is rejected', async () => {
-    const records = magicCodeRecords(memoryStore(), BUDGET, KEY)
+    const records = magicCodeRecords(memoryStore(), BUDGET, KEYS)
     await records.issue(EMAIL, '111111')
     await records.issue(EMAIL, '222222')
     expect(await records.check(EMAIL, 'ip', '111111')).toEqual({
@@ -42,7 +47,7 @@ describe('magicCodeRecords', () => {
 
   it('expires after ttlMs', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const records = magicCodeRecords(memoryStore(), { ...BUDGET, ttlMs: 1_000 }, KEY)
+    const records = magicCodeRecords(memoryStore(), { ...BUDGET, ttlMs: 1_000 }, KEYS)
     await records.issue(EMAIL, '123456')
     vi.setSystemTime(Date.now() + 1_000)
     expect(await records.check(EMAIL, 'ip', '123456')).toMatchObject({ outcome: 'rejected' })
@@ -52,7 +57,7 @@ describe('magicCodeRecords', () => {
     const records = magicCodeRecords(
       memoryStore(),
       { ...BUDGET, dailyAttemptsPerClient: 1_000 },
-      KEY,
+      KEYS,
     )
     await records.issue(EMAIL, '123456')
     const first = await Promise.all(
@@ -72,7 +77,7 @@ describe('magicCodeRecords', () => {
   })
 
   it('one client has its own, lower daily ceiling', async () => {
-    const records = magicCodeRecords(memoryStore(), { ...BUDGET, attemptsPerCode: 100 }, KEY)
+    const records = magicCodeRecords(memoryStore(), { ...BUDGET, attemptsPerCode: 100 }, KEYS)
     await records.issue(EMAIL, '123456')
     for (let i = 0; i < 20; i++) await records.check(EMAIL, 'attacker', '000000')
     expect(await records.check(EMAIL, 'attacker', '123456')).toMatchObject({ outcome: 'limited' })
@@ -81,7 +86,7 @@ describe('magicCodeRecords', () => {
 
   it('sends: 20 per email per day, then refused until the window ends', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const records = magicCodeRecords(memoryStore(), BUDGET, KEY)
+    const records = magicCodeRecords(memoryStore(), BUDGET, KEYS)
     const start = Date.now()
     for (let i = 0; i < 20; i++) expect(await records.reserveSend(EMAIL)).toEqual({ allowed: true })
     expect(await records.reserveSend(EMAIL)).toEqual({
@@ -92,7 +97,7 @@ describe('magicCodeRecords', () => {
   })
 
   it('restore makes an accepted code valid again (Instant could not be asked)', async () => {
-    const records = magicCodeRecords(memoryStore(), BUDGET, KEY)
+    const records = magicCodeRecords(memoryStore(), BUDGET, KEYS)
     await records.issue(EMAIL, '123456')
     const accepted = await records.check(EMAIL, 'ip', '123456')
     if (accepted.outcome !== 'accepted') throw new Error('expected accepted')
@@ -149,7 +154,7 @@ function roundCountingStore(): StateStore & { rounds(): number } {
 describe('what a store reader learns', () => {
   it('no code: the record holds a keyed MAC, matching no unkeyed hash of the code', async () => {
     const store = readableStore()
-    const records = magicCodeRecords(store, BUDGET, KEY)
+    const records = magicCodeRecords(store, BUDGET, KEYS)
     const code = '042917'
     await records.issue(EMAIL, code)
     const values = [...store.written.values()].filter((v) => v.startsWith('{'))
@@ -184,13 +189,13 @@ describe('what a store reader learns', () => {
 
   it('no email: keys name emails and clients by MACs, not by the unkeyed hash a list of emails could be tried against', async () => {
     const store = readableStore()
-    const records = magicCodeRecords(store, BUDGET, KEY)
+    const records = magicCodeRecords(store, BUDGET, KEYS)
     await records.reserveSend(EMAIL)
     await records.issue(EMAIL, '123456')
     await records.check(EMAIL, '10.0.0.1', '000000')
     const keys = [...store.written.keys()]
     expect(keys).toHaveLength(6)
-    const unkeyedTag = emailRateLimitKey('code', EMAIL).split(':').at(-1)!
+    const unkeyedTag = createHash('sha256').update(EMAIL).digest('base64url').slice(0, 32)
     for (const key of keys) {
       expect(key).toMatch(/^iea:code(-live|-attempts|-sends-day|-attempts-day)?:([ec]:)?[\w-]+$/)
       expect(key).not.toContain(unkeyedTag)
@@ -201,8 +206,11 @@ describe('what a store reader learns', () => {
 
   it('a record written under another key, or in the old unkeyed format, does not verify', async () => {
     const store = readableStore()
-    await magicCodeRecords(store, BUDGET, createSecretKey(randomBytes(32))).issue(EMAIL, '123456')
-    const records = magicCodeRecords(store, BUDGET, KEY)
+    await magicCodeRecords(store, BUDGET, keysOf(createSecretKey(randomBytes(32)))).issue(
+      EMAIL,
+      '123456',
+    )
+    const records = magicCodeRecords(store, BUDGET, KEYS)
     // Another key names the email differently, so this key finds no record at all…
     expect(await records.check(EMAIL, 'ip', '123456')).toEqual({
       outcome: 'rejected',
@@ -232,7 +240,7 @@ describe('what a store reader learns', () => {
 describe('store round trips', () => {
   it('a send reserves in one, issues in one; a wrong guess costs two, a right one three', async () => {
     const store = roundCountingStore()
-    const records = magicCodeRecords(store, BUDGET, KEY)
+    const records = magicCodeRecords(store, BUDGET, KEYS)
     const rounds = async (op: () => Promise<unknown>): Promise<number> => {
       const before = store.rounds()
       await op()
@@ -246,7 +254,7 @@ describe('store round trips', () => {
   })
 
   it('guesses with no code pending count against the daily ceilings too (a 429 tells nothing)', async () => {
-    const records = magicCodeRecords(memoryStore(), { ...BUDGET, dailyAttemptsPerEmail: 3 }, KEY)
+    const records = magicCodeRecords(memoryStore(), { ...BUDGET, dailyAttemptsPerEmail: 3 }, KEYS)
     for (let i = 0; i < 3; i++) {
       expect(await records.check(EMAIL, `ip${i}`, '000000')).toEqual({
         outcome: 'rejected',
@@ -255,5 +263,75 @@ describe('store round trips', () => {
     }
     await records.issue(EMAIL, '123456')
     expect(await records.check(EMAIL, 'ip9', '123456')).toMatchObject({ outcome: 'limited' })
+  })
+})
+
+describe('rotating codeSecret: [current, ...previous]', () => {
+  const NEW = createSecretKey(randomBytes(32))
+
+  it('a code issued under the previous key still verifies once after the rotation', async () => {
+    const store = memoryStore()
+    await magicCodeRecords(store, BUDGET, keysOf(KEY)).issue(EMAIL, '123456')
+    const rotated = magicCodeRecords(store, BUDGET, keysOf(NEW, KEY))
+    expect(await rotated.check(EMAIL, 'ip', '654321')).toEqual({
+      outcome: 'rejected',
+      reason: 'wrong',
+    })
+    expect(await rotated.check(EMAIL, 'ip', '123456')).toMatchObject({ outcome: 'accepted' })
+    expect(await rotated.check(EMAIL, 'ip', '123456')).toEqual({
+      outcome: 'rejected',
+      reason: 'used',
+    })
+    // Once the previous key is dropped, nothing of it verifies.
+    await magicCodeRecords(store, BUDGET, keysOf(KEY)).issue(EMAIL, '111111')
+    expect(await magicCodeRecords(store, BUDGET, keysOf(NEW)).check(EMAIL, 'ip', '111111')).toEqual(
+      { outcome: 'rejected', reason: 'none' },
+    )
+  })
+
+  it("only the latest code verifies across a rotation: a new issue removes the previous key's record", async () => {
+    const store = memoryStore()
+    await magicCodeRecords(store, BUDGET, keysOf(KEY)).issue(EMAIL, '111111')
+    const rotated = magicCodeRecords(store, BUDGET, keysOf(NEW, KEY))
+    await rotated.issue(EMAIL, '222222')
+    expect(await rotated.check(EMAIL, 'ip', '111111')).toEqual({
+      outcome: 'rejected',
+      reason: 'wrong',
+    })
+    // Even read under the previous key alone, the old code is gone.
+    expect(await magicCodeRecords(store, BUDGET, keysOf(KEY)).check(EMAIL, 'ip', '111111')).toEqual(
+      { outcome: 'rejected', reason: 'none' },
+    )
+    expect(await rotated.check(EMAIL, 'ip', '222222')).toMatchObject({ outcome: 'accepted' })
+  })
+
+  it('the daily ceilings hold across a rotation: counts under the previous key go on counting', async () => {
+    const store = memoryStore()
+    const budget = { ...BUDGET, dailyAttemptsPerEmail: 4, dailySendsPerEmail: 2 }
+    const before = magicCodeRecords(store, budget, keysOf(KEY))
+    await before.reserveSend(EMAIL)
+    await before.reserveSend(EMAIL)
+    for (let i = 0; i < 4; i++) await before.check(EMAIL, `ip${i}`, '000000')
+    const rotated = magicCodeRecords(store, budget, keysOf(NEW, KEY))
+    expect(await rotated.reserveSend(EMAIL)).toMatchObject({ allowed: false })
+    expect(await rotated.check(EMAIL, 'ip9', '000000')).toMatchObject({ outcome: 'limited' })
+    // Without the previous key the counters start afresh: that is what keeping it buys.
+    expect(await magicCodeRecords(store, budget, keysOf(NEW)).reserveSend(EMAIL)).toEqual({
+      allowed: true,
+    })
+  })
+
+  it('two keys cost no extra round trip', async () => {
+    const store = roundCountingStore()
+    const records = magicCodeRecords(store, BUDGET, keysOf(NEW, KEY))
+    const rounds = async (op: () => Promise<unknown>): Promise<number> => {
+      const before = store.rounds()
+      await op()
+      return store.rounds() - before
+    }
+    expect(await rounds(() => records.reserveSend(EMAIL))).toBe(1)
+    expect(await rounds(() => records.issue(EMAIL, '123456'))).toBe(1)
+    expect(await rounds(() => records.check(EMAIL, 'ip', '000000'))).toBe(2)
+    expect(await rounds(() => records.check(EMAIL, 'ip', '123456'))).toBe(3)
   })
 })

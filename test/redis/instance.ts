@@ -49,13 +49,17 @@ async function connectStore(): Promise<StateStore | undefined> {
 }
 
 const store = await connectStore()
+// Every instance holds the same key, as an app's would come from its secrets.
+const codeSecret = 'test-only-magic-code-secret-shared-by-instances'
 const shared = store === undefined ? {} : { store }
+/** What the routers that write emails to the store add: the shared key. */
+const keyed = store === undefined ? {} : { store, codeSecret }
 const app = express()
 app.use(
   signInRouter({
     db,
     logger,
-    ...shared,
+    ...keyed,
     // The tests' credential check: a password of "right" signs in as body.email.
     authenticate: async (req) =>
       req.body['password'] === 'right' ? { email: String(req.body['email']) } : null,
@@ -66,8 +70,7 @@ app.use(
     db,
     logger,
     ...shared,
-    // Every instance holds the same key, as an app's would come from its secrets.
-    codeSecret: 'test-only-magic-code-secret-shared-by-instances',
+    codeSecret,
     // The test counts guesses, not send limits.
     rateLimit: { resendCooldown: false },
     sendEmail: ({ email, code }) =>

@@ -10,9 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { init } from 'instant-express-auth/admin'
 import { magicCodeRouter } from 'instant-express-auth'
 import { redisStore, type RedisStore } from 'instant-express-auth/redis'
-import { resolveCodeSecret } from '../../src/magic-code/code-secret.js'
+import { resolveCodeSecret, sharedStoreOf } from '../../src/http/code-secret.js'
 import { magicCodeRecords } from '../../src/magic-code/magic-code-records.js'
-import { emailRateLimitKey } from '../../src/http/rate-limit-keys.js'
 import { CLIENT_KINDS, connectClient, type TestClient } from './clients.js'
 import { startRedisServer, type RedisServer } from '../../bench/multi-instance/redis-server.js'
 import { startUpstream, type Upstream } from './instances.js'
@@ -53,7 +52,7 @@ describe.each(CLIENT_KINDS)('magic codes on Redis through %s', (kind) => {
   }
 
   /** One instance: its own db client and store, over the shared Redis. */
-  function instance(codeSecret: string) {
+  function instance(codeSecret: string, limits = false) {
     const { local } = upstream
     const sent = new Map<string, string>()
     const app = express()
@@ -62,7 +61,7 @@ describe.each(CLIENT_KINDS)('magic codes on Redis through %s', (kind) => {
         db: init({ appId: local.appId, adminToken: local.adminToken, apiURI: upstream.apiURI }),
         store: store(),
         codeSecret,
-        rateLimit: false,
+        ...(limits ? {} : { rateLimit: false as const }),
         sendEmail: ({ email, code }) => void sent.set(email, code),
       }),
     )
@@ -96,12 +95,12 @@ describe.each(CLIENT_KINDS)('magic codes on Redis through %s', (kind) => {
 
   it('a store reader finds no code and no email: MACs under a key Redis never saw', async () => {
     await client.command('FLUSHALL') // only this test's keys, to read them all
-    const a = instance(SECRET)
+    const a = instance(SECRET, true)
     const email = freshEmail()
     await a.send(email).expect(200)
     const code = a.codeFor(email)
     await a.verify(email, code === '000000' ? '111111' : '000000').expect(401)
-    const keys = ((await client.command('KEYS', 'iea:code*')) as string[]).sort()
+    const keys = ((await client.command('KEYS', '*iea:code*')) as string[]).sort()
     expect(keys).toHaveLength(6)
     const dump = [...keys]
     for (const key of keys) {
@@ -111,7 +110,15 @@ describe.each(CLIENT_KINDS)('magic codes on Redis through %s', (kind) => {
     }
     const text = dump.join('\n')
     expect(text).not.toContain(email.split('@')[0])
-    expect(text).not.toContain(emailRateLimitKey('code', email).split(':').at(-1))
+    expect(text).not.toContain(createHash('sha256').update(email).digest('base64url').slice(0, 32))
+    // The rate-limit counters beside them name emails and IPs by HMACs under the same secret.
+    const limits = (await client.command('KEYS', '*rl:*')) as string[]
+    expect(limits.length).toBeGreaterThan(0)
+    for (const key of limits) {
+      expect(key).toMatch(/rl:iea:[a-z-]+:(e|ip|c):[\w-]{32}$/)
+      expect(key).not.toContain(createHash('sha256').update(email).digest('base64url').slice(0, 32))
+      expect(key).not.toContain('127.0.0.1')
+    }
     const raw = dump.find((value) => value.startsWith('{'))!
     const record = JSON.parse(raw) as { id: string; mac: string; issuedAt: number }
     expect(Object.keys(record).sort()).toEqual(['id', 'issuedAt', 'mac'])
@@ -126,7 +133,7 @@ describe.each(CLIENT_KINDS)('magic codes on Redis through %s', (kind) => {
 
   it('30 concurrent wrong guesses against a code with 5 attempts: exactly 5 are compared', async () => {
     const shared = store()
-    const key = resolveCodeSecret(SECRET, shared, 'test')
+    const key = resolveCodeSecret(SECRET, sharedStoreOf(shared, undefined), 'test')
     const records = magicCodeRecords(
       shared,
       {

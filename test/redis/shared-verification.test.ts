@@ -50,6 +50,7 @@ async function instance(kind: 'node-redis' | 'ioredis' = 'node-redis'): Promise<
     signInRouter({
       db,
       store,
+      codeSecret: 'test-only-magic-code-secret-0123456789abcdef',
       authenticate: async (req) => ({ email: String(req.body['email']) }),
     }),
   )

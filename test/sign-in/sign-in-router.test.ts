@@ -1,7 +1,7 @@
 /** `signInRouter`: POST /sign-in over Express 5, Express 4 and Connect, against Local Instant. */
 import request from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { KitError, requireInstantUser, signInRouter } from '../../src/index.js'
+import { KitError, memoryStore, requireInstantUser, signInRouter } from '../../src/index.js'
 import type { InstantAuthDb } from '../../src/instant/instant-db.js'
 import {
   DB_KINDS,
@@ -221,6 +221,16 @@ describe.each(FRAMEWORKS)('signInRouter rate limits on %s', (framework) => {
       resetKey: (key: string) => void hits.delete(key),
     }
     const events: unknown[] = []
+    // A store other processes may share needs the key its emails are written under.
+    const authenticate = () => null
+    expect(() =>
+      signInRouter({ db, authenticate, rateLimit: { failuresPerEmail: { limit: 2, store } } }),
+    ).toThrow(
+      /^signInRouter\(\): `codeSecret` is required when `rateLimit\.failuresPerEmail` has its own `store`/,
+    )
+    expect(() => signInRouter({ db, authenticate, store: { ...memoryStore() } })).toThrow(
+      /^signInRouter\(\): `codeSecret` is required with a store other than memoryStore\(\): instances sharing the store must share the key its emails and IPs are written under/,
+    )
     const app = createApp(framework)
     app.use(
       signInRouter({
@@ -228,6 +238,7 @@ describe.each(FRAMEWORKS)('signInRouter rate limits on %s', (framework) => {
         authenticate: (req) =>
           req.body['password'] === 'right' ? { email: String(req.body['email']) } : null,
         rateLimit: { failuresPerEmail: { limit: 2, store } },
+        codeSecret: 'test-only-rate-limit-secret-0123456789abcdef',
         onEvent: (e) => void events.push(e),
       }),
     )
