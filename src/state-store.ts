@@ -63,7 +63,7 @@ export interface MemoryStoreOptions {
 
 /**
  * Default bound of {@link memoryStore}, in keys: about 27 MB of heap with the kit's records and
- * counters (bench/state-store-memory.js).
+ * counters (bench/memory/state-store-memory.js).
  */
 const DEFAULT_MEMORY_STORE_MAX_KEYS = 100_000
 

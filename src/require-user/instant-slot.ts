@@ -3,8 +3,8 @@
  * (`Object.setPrototypeOf(req, app.request)`), and V8 caches no hidden-class transition for a
  * property added after that: each `req.instant = …` built a new hidden class for that one
  * request, a map and a copy of its ~30 property descriptors (about 1.2 KB of old-space memory
- * per request, +1,100–1,500 bytes allocated per request in bench/app.js's `bare-setprop`
- * against `bare`, and the extra major GCs that come with it).
+ * per request, +1,100–1,500 bytes allocated per request by the `bare-setprop` variant of
+ * bench/diagnostics/app-variants.js against `bare`, and the extra major GCs that come with it).
  *
  * So on Express the kit stores the value in a side table and reads it through an accessor on
  * Express's request prototype, `express.request`, the object Express documents for extending
