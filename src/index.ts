@@ -32,6 +32,7 @@ export type {
   CodeSecret,
   CodeSecretKey,
 } from './magic-code/index.js'
+export type { FormRedirectOptions, MagicCodeRedirectOptions } from './http/form-redirect.js'
 export { signOutRouter } from './sign-out/index.js'
 export type { SignOutRouterOptions } from './sign-out/index.js'
 export { checkInstant } from './check-instant.js'

@@ -1,10 +1,14 @@
 /**
- * The JSON body of a kit route: the one a body parser already produced, or read here
- * (size-limited) when none ran, so the routers need no `express.json()` in front of them.
+ * The body of a kit route: the one a body parser already produced, or read here (size-limited)
+ * when none ran, so the routers need no `express.json()` or `express.urlencoded()` in front of
+ * them. JSON always; an HTML form's `application/x-www-form-urlencoded` body only for a router
+ * with a cookie session, which checks every form post's origin (form-redirect.ts).
  */
 import type { IncomingMessage } from 'node:http'
 import { KitError } from '../errors/kit-error.js'
 import { resolveBytes } from '../options/numbers.js'
+import type { CookieSession } from './cookie.js'
+import { isFormPost } from './form-redirect.js'
 
 /** Largest body the kit reads itself, in bytes. */
 const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024
@@ -15,11 +19,28 @@ function badBody(detail: string): KitError {
   return new KitError('invalid_request', { detail })
 }
 
-/** Resolves the body as a plain object; empty body → `{}`. Rejects with 400 `invalid_request`. */
-export function readJsonBody(
+/** Why a form body is refused by a router without `cookie`. */
+export const FORM_WITHOUT_COOKIE_DETAIL =
+  'An HTML form body (application/x-www-form-urlencoded) is read only by a router with `cookie` set; send JSON.'
+
+/**
+ * Resolves the body as a plain object; empty body → `{}`. A form body (each field's first
+ * value, as a string) is read only with a `cookieSession`, and only from a same-origin page
+ * (403 `csrf_rejected` otherwise): a form is the one body another site can post without a
+ * preflight. Rejects with 400 `invalid_request` for a body it cannot read.
+ */
+export function readBody(
   req: RequestWithBody,
   limitBytes: number,
+  cookieSession: CookieSession | undefined,
 ): Promise<Record<string, unknown>> {
+  const form = isFormPost(req)
+  // A form post with a cookie session must come from the app's own pages, parsed or not.
+  const forged = form ? cookieSession?.checkSetter(req) : undefined
+  if (forged !== undefined) {
+    req.resume()
+    return Promise.reject(forged)
+  }
   // A body parser ran (it consumed the stream, or flagged `_body` like body-parser does).
   if (req._body === true || req.readableEnded) {
     const body = req.body
@@ -28,6 +49,10 @@ export function readJsonBody(
       return Promise.resolve(body as Record<string, unknown>)
     }
     return Promise.reject(badBody('The body must be a JSON object.'))
+  }
+  if (form && cookieSession === undefined) {
+    req.resume()
+    return Promise.reject(badBody(FORM_WITHOUT_COOKIE_DETAIL))
   }
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > limitBytes) {
@@ -61,6 +86,10 @@ export function readJsonBody(
         finish(undefined, {})
         return
       }
+      if (form) {
+        finish(undefined, formFields(text))
+        return
+      }
       let parsed: unknown
       try {
         parsed = JSON.parse(text)
@@ -84,6 +113,15 @@ export function readJsonBody(
     req.body = body
     return body as Record<string, unknown>
   })
+}
+
+/** The fields of a form body; a repeated name keeps its first value. */
+function formFields(text: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (!Object.hasOwn(fields, name)) fields[name] = value
+  }
+  return fields
 }
 
 /** Validates a `bodyLimit` option once; `factory` names the caller in the error. */

@@ -106,7 +106,7 @@ export function sendProblem(res: ServerResponse, error: KitError): void {
 }
 
 /** Any thrown value as a KitError; unknown errors become `internal_error` (logged by name only). */
-function toKitError(error: unknown, logger: KitLogger, where: string): KitError {
+export function toKitError(error: unknown, logger: KitLogger, where: string): KitError {
   if (isKitError(error)) return error
   logger.error(
     `instant-express-auth: unexpected ${error instanceof Error ? error.name : typeof error} in ${where}; answering 500 internal_error.`,

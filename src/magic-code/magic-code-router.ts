@@ -15,7 +15,14 @@ import { callInstant } from '../instant/instant-timeout.js'
 import { magicCodeRecords } from './magic-code-records.js'
 import { withTimeout } from '../options/timeout.js'
 import { upstreamError } from '../instant/upstream-error.js'
-import { readJsonBody } from '../http/body.js'
+import { readBody } from '../http/body.js'
+import {
+  isFormPost,
+  redirectSuccess,
+  seeOther,
+  withFormRedirect,
+  withParams,
+} from '../http/form-redirect.js'
 import { checkAll, clientIp } from '../http/rate-limits.js'
 import { sendJson, type Middleware } from '../http/respond.js'
 import { resolveMagicCodeOptions, type MagicCodeRouterOptions } from './options.js'
@@ -49,6 +56,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   const config = resolveMagicCodeOptions(options)
   const { db, logger, onEvent, timeoutMs, failure, sendEmail, sendEmailTimeoutMs } = config
   const { bodyLimit, store, codeKeys, cookieSession, tokenInBody, codeTtlMs, daily } = config
+  const { redirect } = config
   const { sendsPerIp, resendCooldown, sendsPerEmail } = config.limiters
   const { verifyPerIp, verifyPerEmail, verifyPerClient } = config.limiters
   const records = magicCodeRecords(
@@ -91,7 +99,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
   async function emailFrom(
     req: IncomingMessage,
   ): Promise<{ body: Record<string, unknown>; email: string }> {
-    const body = await readJsonBody(req, bodyLimit)
+    const body = await readBody(req, bodyLimit, cookieSession)
     const email = normalizeEmail(body['email'])
     if (email === undefined)
       throw new KitError('invalid_request', { detail: 'A valid `email` is required.' })
@@ -143,7 +151,9 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
       throw failure.error
     }
     onEvent?.({ type: 'code_sent', emailDomain: emailDomain(email) })
-    sendJson(res, 200, { sent: true })
+    if (redirect !== undefined && isFormPost(req))
+      seeOther(res, withParams(redirect.sent, { email }))
+    else sendJson(res, 200, { sent: true })
   }
 
   async function verify(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -196,14 +206,20 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     onEvent?.({ type: 'code_verified', userId: user.id, created: result.created === true })
     cookieSession?.set(req, res, token)
     const created = result.created === true
-    sendJson(res, 200, tokenInBody ? { token, user, created } : { user, created })
+    if (redirect !== undefined && isFormPost(req)) redirectSuccess(res, redirect, body)
+    else sendJson(res, 200, tokenInBody ? { token, user, created } : { user, created })
   }
 
+  /** A refused form lands back on the login page with its address, to show the right step. */
+  const formFields = (req: IncomingMessage): Record<string, string> => {
+    const email = normalizeEmail((req as { body?: Record<string, unknown> }).body?.['email'])
+    return email === undefined ? {} : { email }
+  }
   return postRoutes(
     'magicCode',
     [
-      [config.path, send],
-      [config.verifyPath, verify],
+      [config.path, withFormRedirect(redirect, failure, send, formFields)],
+      [config.verifyPath, withFormRedirect(redirect, failure, verify, formFields)],
     ],
     failure,
   )

@@ -17,6 +17,12 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
+import {
+  MAGIC_CODE_REDIRECT_OPTIONS,
+  resolveFormRedirect,
+  type FormRedirect,
+  type MagicCodeRedirectOptions,
+} from '../http/form-redirect.js'
 import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
 import type { OptionKeys } from '../options/keys.js'
 import { resolvePositiveInt, resolveTimeoutMs } from '../options/numbers.js'
@@ -108,6 +114,20 @@ export interface MagicCodeRouterOptions extends CommonOptions, TokenIssuingOptio
    * ```
    */
   codeSecret?: CodeSecret
+  /**
+   * HTML forms without JavaScript: a form post (`application/x-www-form-urlencoded`) that sent a
+   * code is answered with a 303 to `sent?email=<address>` (default: `failure`'s page), a verified
+   * code with a 303 to `success` (or the form's `next` field when it is a path of this site)
+   * once the cookie is set, and a refusal with a 303 to `failure?error=<code>&email=<address>`.
+   * Needs `cookie`. JSON requests are answered as before. See docs/cookies.md "Forms without
+   * JavaScript".
+   *
+   * @example
+   * ```ts
+   * magicCodeRouter({ db, sendEmail, cookie, redirect: { sent: '/login/code', success: '/', failure: '/login' } })
+   * ```
+   */
+  redirect?: MagicCodeRedirectOptions
   /** How long a code verifies, in ms. Default `600_000` (10 minutes); at most 24 h. */
   codeTtlMs?: number
   /** Verification attempts one code accepts; the last wrong one burns it. Default `5`. */
@@ -154,6 +174,7 @@ const MAGIC_CODE_ROUTER_OPTIONS = {
   bodyLimit: true,
   store: true,
   codeSecret: true,
+  redirect: MAGIC_CODE_REDIRECT_OPTIONS,
   codeTtlMs: true,
   codeAttempts: true,
   dailyLimits: { sendsPerEmail: true, attemptsPerEmail: true, attemptsPerClient: true },
@@ -183,6 +204,7 @@ export interface MagicCodeConfig extends CommonSettings {
   bodyLimit: number
   store: StateStore
   codeKeys: CodeKeys
+  redirect: FormRedirect | undefined
   cookieSession: CookieSession | undefined
   tokenInBody: boolean
   codeTtlMs: number
@@ -251,6 +273,7 @@ export function resolveMagicCodeOptions(options: unknown): MagicCodeConfig {
     store,
     codeKeys,
     cookieSession,
+    redirect: resolveFormRedirect(given.redirect, cookieSession, FACTORY, true),
     tokenInBody: resolveTokenInBody(given.tokenInBody, cookieSession, FACTORY),
     codeTtlMs: resolvePositiveInt(given.codeTtlMs, {
       factory: FACTORY,

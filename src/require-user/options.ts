@@ -14,6 +14,7 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
+import { resolveRedirectTo } from '../http/form-redirect.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
 import { resolveStateStore, type StateStore } from '../state-store.js'
@@ -34,6 +35,17 @@ export interface InstantUserOptions extends CommonOptions, CookieSessionOptions 
    * asking Instant, and sign-outs on any instance evict here. Default: none (this process only).
    */
   store?: StateStore
+  /**
+   * `requireInstantUser` only: a page load (a `GET` navigation) without a valid session is sent
+   * to this login page (303, `?next=<the page's path>`) instead of answered 401; API calls still
+   * get their 401. A path of this site (`'/login'`) or an absolute http(s) URL.
+   *
+   * @example
+   * ```ts
+   * app.get('/notes', requireInstantUser({ db, cookie, redirectTo: '/login' }), showNotes)
+   * ```
+   */
+  redirectTo?: string
 }
 
 /** Every key the two middlewares accept; anything else throws (see `checkOptionKeys`). */
@@ -43,6 +55,7 @@ const INSTANT_USER_OPTIONS = {
   allowGuests: true,
   cache: VERIFY_CACHE_OPTIONS,
   store: true,
+  redirectTo: true,
 } as const satisfies OptionKeys<InstantUserOptions>
 
 /** {@link InstantUserOptions}, validated once: all the middleware reads. */
@@ -51,12 +64,13 @@ export interface InstantUserConfig extends CommonSettings {
   cache: false | Required<VerifyCacheOptions>
   cookieSession: CookieSession | undefined
   store: StateStore | undefined
+  redirectTo: string | undefined
 }
 
 /** Checks every option of `factory` (`requireInstantUser` or `optionalInstantUser`) once. */
 export function resolveInstantUserOptions(options: unknown, factory: string): InstantUserConfig {
   const common = resolveCommonOptions(options, factory, INSTANT_USER_OPTIONS)
-  const { allowGuests = false, cache, store } = options as InstantUserOptions
+  const { allowGuests = false, cache, store, redirectTo } = options as InstantUserOptions
   if (typeof allowGuests !== 'boolean')
     throw optionError(factory, 'allowGuests', 'be a boolean (default false)', allowGuests)
   return {
@@ -65,5 +79,19 @@ export function resolveInstantUserOptions(options: unknown, factory: string): In
     cache: resolveCacheSetting(cache, factory),
     cookieSession: resolveCookieSession(options as InstantUserOptions, factory),
     store: store === undefined ? undefined : resolveStateStore(store, factory),
+    redirectTo: resolveInstantUserRedirect(redirectTo, factory),
   }
+}
+
+/** `redirectTo` belongs to `requireInstantUser`: an optional page renders signed out instead. */
+function resolveInstantUserRedirect(value: unknown, factory: string): string | undefined {
+  if (value !== undefined && factory !== 'requireInstantUser') {
+    throw optionError(
+      factory,
+      'redirectTo',
+      'be left out (it applies to requireInstantUser; an optional page renders signed out)',
+      value,
+    )
+  }
+  return resolveRedirectTo(value, factory)
 }

@@ -14,6 +14,7 @@ import { hashToken } from '../verification/verify-cache.js'
 import { resolveInstantUserOptions, type InstantUserOptions } from './options.js'
 import { setInstant } from './instant-slot.js'
 import { fail } from '../http/respond.js'
+import { isPageNavigation, redirectToLogin } from '../http/form-redirect.js'
 
 /**
  * A request after {@link optionalInstantUser}: `req.instant` is a context, or `null` without a
@@ -84,13 +85,22 @@ export function optionalInstantUser(
 
 type RequestWithInstant = IncomingMessage & { instant?: InstantContext | null }
 
+/** Refusals a sign-in cures: `redirectTo` sends a page load with one of them to the login page. */
+const SIGN_IN_NEEDED: ReadonlySet<string> = new Set([
+  'missing_token',
+  'invalid_token',
+  'guest_not_allowed',
+])
+
 function build(
   options: InstantUserOptions,
   factory: string,
   optional: boolean,
 ): (req: RequestWithInstant, res: ServerResponse, next: (err?: unknown) => void) => void {
+  const config = resolveInstantUserOptions(options, factory)
   const { db, logger, onEvent, timeoutMs, failure, allowGuests, cache, cookieSession, store } =
-    resolveInstantUserOptions(options, factory)
+    config
+  const { redirectTo } = config
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   const verifier = createVerifier({ db, cache, logger, onEvent, timeoutMs, store })
 
@@ -114,6 +124,11 @@ function build(
         }
         return
       }
+    }
+    if (redirectTo !== undefined && SIGN_IN_NEEDED.has(error.code) && isPageNavigation(req)) {
+      failure.securityHeaders(req, res)
+      redirectToLogin(req, res, redirectTo)
+      return
     }
     fail(req, res, next, error, failure)
   }

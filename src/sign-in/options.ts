@@ -19,6 +19,12 @@ import {
   type CommonSettings,
 } from '../http/common-options.js'
 import { resolveCodeSecret, sharedStoreOf, type CodeSecret } from '../http/code-secret.js'
+import {
+  FORM_REDIRECT_OPTIONS,
+  resolveFormRedirect,
+  type FormRedirect,
+  type FormRedirectOptions,
+} from '../http/form-redirect.js'
 import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
@@ -69,6 +75,18 @@ export interface SignInRouterOptions extends CommonOptions, TokenIssuingOptions 
    * of this process.
    */
   codeSecret?: CodeSecret
+  /**
+   * HTML forms without JavaScript: a form post (`application/x-www-form-urlencoded`) is answered
+   * with a 303 to `success` (or to the form's `next` field when it is a path of this site) once
+   * the cookie is set, or to `failure?error=<code>` when refused. Needs `cookie`. JSON requests
+   * are answered as before. See docs/cookies.md "Forms without JavaScript".
+   *
+   * @example
+   * ```ts
+   * signInRouter({ db, authenticate, cookie, redirect: { success: '/', failure: '/login' } })
+   * ```
+   */
+  redirect?: FormRedirectOptions
   /** Abuse limits (failed sign-ins only), or `false` to turn them all off. */
   rateLimit?:
     | false
@@ -93,6 +111,7 @@ const SIGN_IN_ROUTER_OPTIONS = {
   rateLimit: { failuresPerIp: true, failuresPerClient: true, failuresPerEmail: true },
   store: true,
   codeSecret: true,
+  redirect: FORM_REDIRECT_OPTIONS,
 } as const satisfies OptionKeys<SignInRouterOptions>
 
 /** {@link SignInRouterOptions}, validated once: all the router reads. */
@@ -102,6 +121,7 @@ export interface SignInConfig extends CommonSettings {
   allowSignUp: boolean
   bodyLimit: number
   cookieSession: CookieSession | undefined
+  redirect: FormRedirect | undefined
   tokenInBody: boolean
   /** The failure limiters, built once; `undefined` where turned off. */
   limiters: Record<'perIp' | 'perClient' | 'perEmail', KitLimiter | undefined>
@@ -145,6 +165,7 @@ export function resolveSignInOptions(options: unknown): SignInConfig {
     allowSignUp,
     bodyLimit: resolveBodyLimit(given.bodyLimit, FACTORY),
     cookieSession,
+    redirect: resolveFormRedirect(given.redirect, cookieSession, FACTORY),
     tokenInBody: resolveTokenInBody(given.tokenInBody, cookieSession, FACTORY),
     limiters: {
       perIp: limiter('sign-in-ip', 'failuresPerIp', SIGN_IN_FAILURES_PER_IP, true),

@@ -9,7 +9,8 @@ import { UNAVAILABLE_RETRY_AFTER_S, type InstantOperation } from '../instant/cla
 import { normalizeEmail } from '../http/email-address.js'
 import { callInstant } from '../instant/instant-timeout.js'
 import { upstreamError } from '../instant/upstream-error.js'
-import { readJsonBody } from '../http/body.js'
+import { readBody } from '../http/body.js'
+import { isFormPost, redirectSuccess, withFormRedirect } from '../http/form-redirect.js'
 import { sendJson, type Middleware } from '../http/respond.js'
 import { postRoutes } from '../http/route.js'
 import { checkAll } from '../http/rate-limits.js'
@@ -39,7 +40,7 @@ import {
 export function signInRouter(options: SignInRouterOptions): Middleware {
   const config = resolveSignInOptions(options)
   const { db, logger, onEvent, timeoutMs, failure, authenticate, allowSignUp } = config
-  const { bodyLimit, cookieSession, tokenInBody } = config
+  const { bodyLimit, cookieSession, tokenInBody, redirect } = config
   const { perIp, perClient, perEmail } = config.limiters
   const upstream = (error: unknown, operation: InstantOperation): KitError =>
     upstreamError(error, operation, { logger, onEvent, db })
@@ -53,7 +54,7 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     // Login CSRF: a cross-site page must not sign the browser in to an account of its choosing.
     const forged = cookieSession?.checkSetter(req)
     if (forged !== undefined) throw forged
-    const body = await readJsonBody(req, bodyLimit)
+    const body = await readBody(req, bodyLimit, cookieSession)
     const bodyEmail = normalizeEmail(body['email'])
     await checkAll(req, res, [
       [perIp, { ip: true }],
@@ -104,10 +105,11 @@ export function signInRouter(options: SignInRouterOptions): Middleware {
     }
     onEvent?.({ type: 'signed_in', method: 'email' in lookup ? 'email' : 'id' })
     cookieSession?.set(req, res, token)
-    sendJson(res, 200, tokenInBody ? { token } : {})
+    if (redirect !== undefined && isFormPost(req)) redirectSuccess(res, redirect, body)
+    else sendJson(res, 200, tokenInBody ? { token } : {})
   }
 
-  return postRoutes('signIn', [[config.path, handle]], failure)
+  return postRoutes('signIn', [[config.path, withFormRedirect(redirect, failure, handle)]], failure)
 }
 
 /** `{ email }` (normalised) or `{ id }` from `authenticate`'s answer; anything else is a refusal. */

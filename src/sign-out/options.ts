@@ -15,6 +15,12 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
+import {
+  FORM_REDIRECT_OPTIONS,
+  resolveFormRedirect,
+  type FormRedirect,
+  type FormRedirectOptions,
+} from '../http/form-redirect.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
 import { resolveStateStore, type StateStore } from '../state-store.js'
@@ -45,6 +51,18 @@ export interface SignOutRouterOptions extends CommonOptions, CookieSessionOption
    * token (or, for `scope: 'all'`, the user) from its cache at once. Default: this process only.
    */
   store?: StateStore
+  /**
+   * HTML forms without JavaScript: a form post (`application/x-www-form-urlencoded`) is answered
+   * with a 303 to `success` (or the form's `next` field when it is a path of this site) once the
+   * token is revoked and the cookie cleared, also when there was no session left to end; an
+   * outage goes to `failure?error=<code>`. Needs `cookie`. See docs/cookies.md.
+   *
+   * @example
+   * ```ts
+   * signOutRouter({ db, cookie, redirect: { success: '/login', failure: '/' } })
+   * ```
+   */
+  redirect?: FormRedirectOptions
 }
 
 /** Every key {@link signOutRouter} accepts; anything else throws (see `checkOptionKeys`). */
@@ -55,6 +73,7 @@ const SIGN_OUT_ROUTER_OPTIONS = {
   scope: true,
   cache: VERIFY_CACHE_OPTIONS,
   store: true,
+  redirect: FORM_REDIRECT_OPTIONS,
 } as const satisfies OptionKeys<SignOutRouterOptions>
 
 /** {@link SignOutRouterOptions}, validated once: all the router reads. */
@@ -63,6 +82,7 @@ export interface SignOutConfig extends CommonSettings {
   scope: 'session' | 'all'
   cache: false | Required<VerifyCacheOptions>
   cookieSession: CookieSession | undefined
+  redirect: FormRedirect | undefined
   store: StateStore | undefined
 }
 
@@ -74,12 +94,14 @@ export function resolveSignOutOptions(options: unknown): SignOutConfig {
   assertPath(path, 'path', FACTORY)
   if (scope !== 'session' && scope !== 'all')
     throw optionError(FACTORY, 'scope', "be 'session' (default) or 'all'", scope)
+  const cookieSession = resolveCookieSession(given, FACTORY)
   return {
     ...common,
     path,
     scope,
     cache: resolveCacheSetting(given.cache, FACTORY),
-    cookieSession: resolveCookieSession(given, FACTORY),
+    cookieSession,
+    redirect: resolveFormRedirect(given.redirect, cookieSession, FACTORY),
     store: given.store === undefined ? undefined : resolveStateStore(given.store, FACTORY),
   }
 }

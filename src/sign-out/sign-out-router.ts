@@ -14,6 +14,9 @@ import { hashToken, sharedTtls } from '../verification/verify-cache.js'
 import { resolveSignOutOptions, type SignOutRouterOptions } from './options.js'
 import { sendEmpty, type Middleware } from '../http/respond.js'
 import { postRoutes } from '../http/route.js'
+import { readBody, resolveBodyLimit } from '../http/body.js'
+import { isFormPost, redirectSuccess, withFormRedirect } from '../http/form-redirect.js'
+import { isKitError } from '../errors/kit-error.js'
 
 /**
  * Mounts `POST /sign-out` → `204`. With `cookie`, also clears the session cookie; a request
@@ -28,6 +31,8 @@ import { postRoutes } from '../http/route.js'
 export function signOutRouter(options: SignOutRouterOptions): Middleware {
   const config = resolveSignOutOptions(options)
   const { db, logger, onEvent, timeoutMs, failure, scope, cache, cookieSession, store } = config
+  const { redirect } = config
+  const bodyLimit = resolveBodyLimit(undefined, 'signOutRouter')
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
   // Only `scope: 'all'` verifies the token (to learn its user, always asking Instant);
   // 'session' revokes it as is.
@@ -37,7 +42,8 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
   // verifier shares for an unknown token.
   const { negativeTtlMs } = sharedTtls(cache)
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Revokes the request's token; rejects with the error to answer. */
+  async function revoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = extractToken(req.headers, req)
     if (token === undefined) throw missingTokenError()
     if (token.length > MAX_TOKEN_LENGTH) throw invalidTokenError()
@@ -73,8 +79,29 @@ export function signOutRouter(options: SignOutRouterOptions): Middleware {
     if (store !== undefined) await publishRevocation(store, { tokenHash }, negativeTtlMs)
     onEvent?.({ type: 'signed_out', scope })
     cookieSession?.clear(req, res)
-    sendEmpty(res, 204)
   }
 
-  return postRoutes('signOut', [[config.path, handle]], failure)
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (redirect === undefined || !isFormPost(req)) {
+      await revoke(req, res)
+      sendEmpty(res, 204)
+      return
+    }
+    // A form post: same-origin only (checked as the body is read), then signed out either way.
+    const body = await readBody(req, bodyLimit, cookieSession)
+    try {
+      await revoke(req, res)
+    } catch (error) {
+      // No session left to end (no cookie, or a dead one, now cleared): the user is signed out.
+      const code = isKitError(error) ? error.code : undefined
+      if (code !== 'missing_token' && code !== 'invalid_token') throw error
+    }
+    redirectSuccess(res, redirect, body)
+  }
+
+  return postRoutes(
+    'signOut',
+    [[config.path, withFormRedirect(redirect, failure, handle)]],
+    failure,
+  )
 }
