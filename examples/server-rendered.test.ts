@@ -21,19 +21,43 @@ afterAll(() => instant?.close())
 const sameOrigin = (test: request.Test) =>
   test.set('host', HOST).set('sec-fetch-site', 'same-origin').set('origin', `https://${HOST}`)
 
-it('signed out, the page offers the sign-in forms', async () => {
-  const res = await request(app).get('/').expect(200)
-  expect(res.text).toContain('<h1>Sign in</h1>')
-  expect(res.headers['cache-control']).toBe('no-store')
+it('signed out, a page load goes to the login page, which remembers the page', async () => {
+  const res = await request(app).get('/').set('sec-fetch-mode', 'navigate').expect(303)
+  expect(res.headers['location']).toBe('/login?next=%2F')
+  const login = await request(app).get('/login?next=%2F').expect(200)
+  expect(login.text).toContain('<h1>Sign in</h1>')
+  expect(login.text).toContain('<input type="hidden" name="next" value="/">')
+  expect(login.headers['cache-control']).toBe('no-store')
 })
 
-it('a magic code signs in with an HttpOnly __Host- cookie and no token in the body', async () => {
-  await sameOrigin(request(app).post('/custom-send-magic-code')).send({ email: EMAIL }).expect(200)
+it('the email form sends a code and lands on the code page; a wrong code comes back to it', async () => {
+  const sent = await sameOrigin(request(app).post('/custom-send-magic-code'))
+    .type('form')
+    .send({ email: EMAIL, next: '/' })
+    .expect(303)
+  expect(sent.headers['location']).toBe(`/login/code?email=${encodeURIComponent(EMAIL)}&next=%2F`)
+  const page = await request(app).get(sent.headers['location']!).expect(200)
+  expect(page.text).toContain(`<input type="hidden" name="email" value="${EMAIL}">`)
+  const code = codes.get(EMAIL)!
+  const wrong = await sameOrigin(request(app).post('/verify-magic-code'))
+    .type('form')
+    .send({ email: EMAIL, code: code === '000000' ? '111111' : '000000', next: '/' })
+    .expect(303)
+  expect(wrong.headers['location']).toBe(
+    `/login?error=invalid_code&next=%2F&email=${encodeURIComponent(EMAIL)}`,
+  )
+  const again = await request(app).get(wrong.headers['location']!).expect(200)
+  expect(again.text).toContain('That code is not right')
+  expect(again.text).toContain('<h1>Check your email</h1>')
+})
+
+it('the code form signs in with an HttpOnly __Host- cookie and lands on the page', async () => {
   const res = await sameOrigin(request(app).post('/verify-magic-code'))
-    .send({ email: EMAIL, code: codes.get(EMAIL) })
-    .expect(200)
-  expect(res.body).not.toHaveProperty('token')
-  expect(res.body.user.email).toBe(EMAIL)
+    .type('form')
+    .send({ email: EMAIL, code: codes.get(EMAIL), next: '/' })
+    .expect(303)
+  expect(res.headers['location']).toBe('/')
+  expect(res.text).toBe('')
   const [setCookie] = res.headers['set-cookie'] as unknown as string[]
   expect(setCookie).toMatch(
     /^__Host-instant_token=[0-9a-f-]{36}; Path=\/; Max-Age=604800; HttpOnly; Secure; SameSite=Lax$/,
@@ -76,13 +100,22 @@ it('the same form posted from another site is refused: 403 csrf_rejected, nothin
   expect(page.text).not.toContain('pwned')
 })
 
-it('sign-out revokes the token and clears the cookie; a stale cookie renders signed out', async () => {
-  const res = await sameOrigin(request(app).post('/sign-out')).set('cookie', cookie).expect(204)
+it('the sign-out form revokes the token, clears the cookie and lands on the login page', async () => {
+  const res = await sameOrigin(request(app).post('/sign-out'))
+    .set('cookie', cookie)
+    .type('form')
+    .send({})
+    .expect(303)
+  expect(res.headers['location']).toBe('/login')
   expect(res.headers['set-cookie']).toEqual([
     '__Host-instant_token=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax',
   ])
-  // The revoked token's cookie, if the browser still sent it, renders signed out and is cleared.
-  const page = await request(app).get('/').set('cookie', cookie).expect(200)
-  expect(page.text).toContain('<h1>Sign in</h1>')
+  // The revoked token's cookie, if the browser still sent it, goes to the login page, cleared.
+  const page = await request(app)
+    .get('/')
+    .set('cookie', cookie)
+    .set('sec-fetch-mode', 'navigate')
+    .expect(303)
+  expect(page.headers['location']).toBe('/login?next=%2F')
   expect(page.headers['set-cookie']).toEqual(res.headers['set-cookie'])
 })

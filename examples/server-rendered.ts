@@ -1,25 +1,25 @@
 /**
- * Use case 7: server-rendered pages with a cookie session.
+ * Use case 7: server-rendered pages with a cookie session, and no JavaScript at all.
  *
  * With `cookie`, `/verify-magic-code` also sets an HttpOnly, Secure, SameSite=Lax cookie, so
  * the server knows the user when the page is reloaded: `GET /` greets them from the cookie
- * alone. `tokenInBody: false` keeps the token out of the page's JavaScript entirely. The plain
- * HTML form posts to a protected route; a copy of that form on another site is refused with
- * 403 `csrf_rejected`, because an unsafe request authenticated by the cookie must come from the
- * app's own origin.
+ * alone. `tokenInBody: false` keeps the token out of the page entirely. Every form is a plain
+ * HTML form: with `redirect`, the kit answers each post with a 303 (to the code page, to the
+ * page the user wanted, or back to `/login?error=…`), and `redirectTo` sends a signed-out page
+ * load to `/login?next=…`. A copy of a form on another site is refused with 403
+ * `csrf_rejected`: every form post, and every unsafe request authenticated by the cookie, must
+ * come from the app's own origin.
  */
 import express from 'express'
 import { pathToFileURL } from 'node:url'
 import {
   magicCodeRouter,
   instantHandler,
-  optionalInstantUser,
   requireInstantUser,
   signOutRouter,
   type CookieSetting,
   type InstantAuthDb,
   type MagicCodeEmail,
-  type OptionalInstantRequest,
 } from 'instant-express-auth'
 import { id, init, tx } from 'instant-express-auth/admin'
 import { consoleEmail, escapeHtml } from 'instant-express-auth/email'
@@ -52,19 +52,39 @@ export function createApp({
   cookie?: CookieSetting
 }) {
   const app = express()
-  app.use(magicCodeRouter({ db, sendEmail, cookie, tokenInBody: false }))
-  app.use(signOutRouter({ db, cookie }))
+  // Plain HTML forms, no JavaScript: each post is answered with a 303 to the next page.
+  const failure = '/login'
+  app.use(
+    magicCodeRouter({
+      db,
+      sendEmail,
+      cookie,
+      tokenInBody: false,
+      redirect: { sent: '/login/code', success: '/', failure },
+    }),
+  )
+  app.use(signOutRouter({ db, cookie, redirect: { success: '/login', failure: '/' } }))
 
-  app.get('/', optionalInstantUser({ db, cookie }), async (req: OptionalInstantRequest, res) => {
+  app.get('/login', (req, res) => {
     res.set('Cache-Control', 'no-store')
-    if (!req.instant) {
-      res.type('html').send(signedOutPage())
-      return
-    }
-    const { notes } = (await req.instant.db.query({ notes: {} })) as { notes: Note[] }
-    notes.sort((a, b) => a.createdAt - b.createdAt)
-    res.type('html').send(signedInPage(req.instant.user.email ?? 'guest', notes))
+    res.type('html').send(loginPage(query(req, 'error'), query(req, 'next'), query(req, 'email')))
   })
+  app.get('/login/code', (req, res) => {
+    res.set('Cache-Control', 'no-store')
+    res.type('html').send(codePage(query(req, 'email') ?? '', query(req, 'next')))
+  })
+
+  // A page load without a session goes to /login?next=/ (an API call would get a 401).
+  app.get(
+    '/',
+    requireInstantUser({ db, cookie, redirectTo: '/login' }),
+    instantHandler(async (req, res) => {
+      res.set('Cache-Control', 'no-store')
+      const { notes } = (await req.instant.db.query({ notes: {} })) as { notes: Note[] }
+      notes.sort((a, b) => a.createdAt - b.createdAt)
+      res.type('html').send(notesPage(req.instant.user.email ?? 'guest', notes))
+    }),
+  )
 
   // A plain form post, authenticated by the cookie: the kit checks that it is same-origin.
   app.post(
@@ -85,40 +105,59 @@ export function createApp({
   return app
 }
 
-function signedInPage(email: string, notes: Note[]): string {
+/** One query parameter as a string, if present once. */
+function query(req: express.Request, name: string): string | undefined {
+  const value = req.query[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** What each refusal code means to the person at the form. */
+const MESSAGES: Record<string, string> = {
+  invalid_code: 'That code is not right, or it has expired. Try again or ask for a new one.',
+  invalid_request: 'Please enter a valid email address.',
+  rate_limited: 'Too many attempts. Wait a minute and try again.',
+  auth_unavailable: 'Sign-in is unavailable right now. Try again in a moment.',
+}
+
+function alert(error: string | undefined): string {
+  if (error === undefined) return ''
+  const text = MESSAGES[error] ?? 'Something went wrong. Please try again.'
+  return `<p role="alert" data-testid="error">${escapeHtml(text)}</p>`
+}
+
+/** The page the user asked for, carried through the forms (the kit follows only a local path). */
+function nextField(next: string | undefined): string {
+  return next === undefined ? '' : `<input type="hidden" name="next" value="${escapeHtml(next)}">`
+}
+
+function loginPage(error: string | undefined, next: string | undefined, email?: string): string {
+  // After a wrong code the kit comes back here with the address: offer the code form again.
+  if (error === 'invalid_code' && email !== undefined) return codePage(email, next, error)
+  return `<!doctype html><meta charset="utf-8"><title>Sign in</title>
+<h1>Sign in</h1>${alert(error)}
+<form method="post" action="/custom-send-magic-code">
+<input name="email" type="email" required autocomplete="email" value="${escapeHtml(email ?? '')}"> ${nextField(next)}
+<button>Email me a code</button></form>`
+}
+
+function codePage(email: string, next: string | undefined, error?: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>Enter your code</title>
+<h1>Check your email</h1>${alert(error)}
+<p>We sent a code to ${escapeHtml(email)}.</p>
+<form method="post" action="/verify-magic-code">
+<input type="hidden" name="email" value="${escapeHtml(email)}"> ${nextField(next)}
+<input name="code" required inputmode="numeric" autocomplete="one-time-code">
+<button>Sign in</button></form>`
+}
+
+function notesPage(email: string, notes: Note[]): string {
   const items = notes.map((n) => `<li>${escapeHtml(n.title)}</li>`).join('')
   return `<!doctype html><meta charset="utf-8"><title>Notes</title>
 <h1 data-testid="greeting">Hello, ${escapeHtml(email)}!</h1>
 <ul data-testid="notes">${items}</ul>
 <form method="post" action="/notes"><input name="title" required maxlength="200"> <button>Add note</button></form>
-<form data-json="/sign-out"><button>Sign out</button></form>
-${SCRIPT}`
+<form method="post" action="/sign-out"><button>Sign out</button></form>`
 }
-
-function signedOutPage(): string {
-  return `<!doctype html><meta charset="utf-8"><title>Notes</title>
-<h1>Sign in</h1>
-<form data-json="/custom-send-magic-code"><input name="email" type="email" required> <button>Email me a code</button></form>
-<form data-json="/verify-magic-code"><input name="email" type="email" required> <input name="code" required> <button>Sign in</button></form>
-${SCRIPT}`
-}
-
-// The auth routes take JSON (`Content-Type: application/json`: a text/plain body is refused on
-// the routes that set the cookie). The cookie arrives with the answer; reloading renders it.
-const SCRIPT = `<p id="error" role="alert"></p><script>
-for (const form of document.querySelectorAll('form[data-json]')) {
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    const res = await fetch(form.dataset.json, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(Object.fromEntries(new FormData(form))),
-    })
-    if (!res.ok) document.getElementById('error').textContent = (await res.json()).detail
-    else if (form.dataset.json !== '/custom-send-magic-code') location.reload()
-  })
-}
-</script>`
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const db = init({

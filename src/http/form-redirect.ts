@@ -162,7 +162,8 @@ export function redirectSuccess(
 }
 
 /**
- * A failure: to `redirect.failure` with `?error=<code>` (and `extra`), unless it is a CSRF
+ * A failure: to `redirect.failure` with `?error=<code>` (and `extra`: the form's `next`, the
+ * magic-code routes' `email`), unless it is a CSRF
  * refusal, which is no page of the app's own and stays a 403 problem. Returns false then.
  */
 export function redirectFailure(
@@ -174,6 +175,15 @@ export function redirectFailure(
   if (error.code === 'csrf_rejected' || res.headersSent) return false
   seeOther(res, withParams(redirect.failure, { error: error.code, ...extra }))
   return true
+}
+
+/**
+ * `{ next }` when the form carried a `next` field that is a path of this site, so the page the
+ * user wanted survives a detour through the login pages; else `{}`.
+ */
+export function nextOf(req: IncomingMessage): Record<string, string> {
+  const next = sitePath((req as { body?: Record<string, unknown> }).body?.['next'])
+  return next === undefined ? {} : { next }
 }
 
 /**
@@ -194,7 +204,8 @@ export function withFormRedirect(
       await handler(req, res)
     } catch (error) {
       const kitError = toKitError(error, failure.logger, failure.where)
-      if (!redirectFailure(res, redirect, kitError, extra?.(req))) throw kitError
+      const params = { ...nextOf(req), ...extra?.(req) }
+      if (!redirectFailure(res, redirect, kitError, params)) throw kitError
     }
   }
 }

@@ -18,6 +18,7 @@ import { upstreamError } from '../instant/upstream-error.js'
 import { readBody } from '../http/body.js'
 import {
   isFormPost,
+  nextOf,
   redirectSuccess,
   seeOther,
   withFormRedirect,
@@ -152,7 +153,7 @@ export function magicCodeRouter(options: MagicCodeRouterOptions): Middleware {
     }
     onEvent?.({ type: 'code_sent', emailDomain: emailDomain(email) })
     if (redirect !== undefined && isFormPost(req))
-      seeOther(res, withParams(redirect.sent, { email }))
+      seeOther(res, withParams(redirect.sent, { email, ...nextOf(req) }))
     else sendJson(res, 200, { sent: true })
   }
 

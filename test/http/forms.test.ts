@@ -125,8 +125,8 @@ describe.each(FRAMEWORKS)('forms without JavaScript on %s', (framework) => {
     const sent = await post(app, '/custom-send-magic-code', `email=${encodeURIComponent(email)}`)
     expect(sent.status).toBe(303)
     expect(sent.headers['location']).toBe(`/login/code?email=${encodeURIComponent(email)}`)
-    const code = sentCodes.get(email)!
-    const wrong = code === '000000' ? '111111' : '000000'
+    const first = sentCodes.get(email)!
+    const wrong = first === '000000' ? '111111' : '000000'
     const refused = await post(
       app,
       '/verify-magic-code',
@@ -138,6 +138,28 @@ describe.each(FRAMEWORKS)('forms without JavaScript on %s', (framework) => {
     )
     const bad = await post(app, '/custom-send-magic-code', 'email=not-an-email')
     expect(bad.headers['location']).toBe('/login?error=invalid_request')
+    // The page the user wanted rides along every detour, when it is a path of this site.
+    const withNext = await post(
+      app,
+      '/custom-send-magic-code',
+      'email=not-an-email&next=%2Fnotes%2F7',
+    )
+    expect(withNext.headers['location']).toBe('/login?error=invalid_request&next=%2Fnotes%2F7')
+    const forged = await post(
+      app,
+      '/custom-send-magic-code',
+      'email=x&next=https%3A%2F%2Fevil.example',
+    )
+    expect(forged.headers['location']).toBe('/login?error=invalid_request')
+    const resent = await post(
+      app,
+      '/custom-send-magic-code',
+      `email=${encodeURIComponent(email)}&next=%2Fnotes%2F7`,
+    )
+    expect(resent.headers['location']).toBe(
+      `/login/code?email=${encodeURIComponent(email)}&next=%2Fnotes%2F7`,
+    )
+    const code = sentCodes.get(email)!
     const ok = await post(
       app,
       '/verify-magic-code',
