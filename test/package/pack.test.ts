@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
@@ -253,12 +253,33 @@ function productionClosure(dependencies: Record<string, string>): Map<string, st
   return found
 }
 
+/**
+ * Packs what a clean clone packs: the checkout's files that git tracks or would track (so no
+ * `dist/`, nothing ignored), copied apart with our node_modules linked in, and `npm pack`
+ * there, whose `prepack` must build `dist/` itself.
+ */
 async function pack(): Promise<string> {
-  if (!existsSync(join(root, 'dist', 'index.js'))) {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root })
+  const clean = join(work, 'clean')
+  const { stdout: listed } = await run(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+  )
+  for (const file of listed.split('\0')) {
+    if (file === '' || !existsSync(join(root, file))) continue // deleted, not yet committed
+    await mkdir(dirname(join(clean, file)), { recursive: true })
+    await copyFile(join(root, file), join(clean, file))
   }
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root })
-  const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[]
+  expect(existsSync(join(clean, 'dist'))).toBe(false)
+  await symlink(join(root, 'node_modules'), join(clean, 'node_modules'), 'dir')
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: clean,
+  })
+  // Lifecycle scripts may print before the JSON: it is the last top-level array.
+  const [info] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as {
+    filename: string
+    files: { path: string }[]
+  }[]
   if (!info) throw new Error('npm pack printed nothing')
   return join(work, info.filename)
 }
