@@ -107,9 +107,10 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       codeAttempts: opts.magicCodeAttempts,
       rateLimitMaxKeys: opts.rateLimitMaxKeys,
       signup: engine,
-      deliver(email, code) {
+      deliver(email, code, how) {
         mailbox.deliver({ email, code, sentAt: Date.now() })
-        logger.info(`[instant-local] Magic code for ${email}: ${code}`)
+        const by = how === 'generated' ? ' (generated for your app, which emails it)' : ''
+        logger.info(`[instant-local] Magic code for ${email}${by}: ${code}`)
       },
       deleteUser: (userId) => engine.onUserDeleted(userId),
     })

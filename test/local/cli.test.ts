@@ -103,8 +103,12 @@ describe('instant-local', () => {
       expect(res.status).toBe(400)
       expect(((await res.json()) as any).type).toBe('permission-denied')
       // Log lines go to the logger, never with the admin token.
+      // Every code is printed, the one generated for the app as well as the one sent.
       await db.auth.sendMagicCode('cli@example.com')
-      expect(t.logs).toHaveLength(1)
+      expect(t.logs).toHaveLength(2)
+      expect(t.logs[0]).toContain(
+        `Magic code for cli@example.com (generated for your app, which emails it): ${code}`,
+      )
       expect(t.logs.join('\n')).not.toContain(local.adminToken)
     } finally {
       await local.close()

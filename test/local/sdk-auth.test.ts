@@ -116,10 +116,17 @@ describe('admin credentials', () => {
 })
 
 describe('magic codes', () => {
-  it('generateMagicCode returns 6 digits and sends nothing', async () => {
+  it('generateMagicCode returns 6 digits and puts the code in the mailbox and log too', async () => {
+    const before = log.lines.length
     const { code } = await db.auth.generateMagicCode('gen@example.com')
     expect(code).toMatch(/^\d{6}$/)
-    expect(local.mailbox.list()).toEqual([])
+    expect(local.mailbox.list()).toEqual([
+      { email: 'gen@example.com', code, sentAt: expect.any(Number) },
+    ])
+    expect(log.lines.slice(before)).toEqual([
+      `[instant-local] Magic code for gen@example.com (generated for your app, which emails it): ${code}`,
+    ])
+    local.mailbox.clear()
   })
 
   it('sendMagicCode delivers to the mailbox and logs one line with the code', async () => {

@@ -28,8 +28,11 @@ export interface MagicCodeOptions {
   codeAttempts: number
   /** Cap on keys (emails) held by each rate limiter. */
   rateLimitMaxKeys: number
-  /** Delivers a magic code (mailbox + log line). */
-  deliver(email: string, code: string): void
+  /**
+   * Delivers a magic code (mailbox + log line): `sent` by `send_magic_code`, or `generated` by
+   * the admin `magic_code` route, whose caller (the kit's `magicCodeRouter`) emails it itself.
+   */
+  deliver(email: string, code: string, how: 'sent' | 'generated'): void
   now: () => number
 }
 
@@ -133,11 +136,17 @@ export function createMagicCodes(
   }
 
   return {
-    generateMagicCode,
+    generateMagicCode(email) {
+      const code = generateMagicCode(email)
+      // Every code reaches the development mailbox and log, whoever asked for it: the app's own
+      // sendEmail may be a placeholder while it is being written.
+      options.deliver(email, code, 'generated')
+      return code
+    },
     sendMagicCode(email) {
       if (!sendLimiter.tryConsume(email, now())) throw rateLimited()
       const code = generateMagicCode(email)
-      options.deliver(email, code)
+      options.deliver(email, code, 'sent')
       return code
     },
     verifyMagicCode({ email, code, guestRefreshToken, extraFields, admin }) {
