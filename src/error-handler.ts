@@ -6,6 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HelmetOptions } from 'helmet'
 import { classifyDataError } from './instant/classify-data-error.js'
+import { instantReason } from './instant/instant-reason.js'
+import { optionError } from './options/option-error.js'
 import { KitError } from './errors/kit-error.js'
 import { checkOptionKeys, type OptionKeys } from './options/keys.js'
 import { resolveLogger, type KitLogger } from './options/events.js'
@@ -19,6 +21,14 @@ export interface InstantErrorHandlerOptions {
   logger?: KitLogger
   /** helmet options for error responses, or `false` to leave security headers to you. */
   helmet?: false | HelmetOptions
+  /**
+   * Say why Instant refused a query or transaction: its reason (the attribute and its expected
+   * type; the namespace, action and rule that denied) is appended to the problem's `detail` of
+   * a 400 `invalid_query` or 403 `permission_denied`, and logged in one warning line. Default:
+   * on unless `NODE_ENV` is `production` (read when the handler is made); `false` or `true`
+   * forces it. Production answers should not name your attributes and rules.
+   */
+  reasons?: boolean
 }
 
 /** An Express/Connect error middleware (four arguments). */
@@ -33,7 +43,11 @@ export type ErrorMiddleware = (
 const ERROR_HANDLER_OPTIONS = {
   logger: true,
   helmet: true,
+  reasons: true,
 } as const satisfies OptionKeys<InstantErrorHandlerOptions>
+
+/** The refusals whose reason `reasons` passes on. */
+const EXPLAINED: ReadonlySet<string> = new Set(['invalid_query', 'permission_denied'])
 
 /**
  * Answers `application/problem+json` for errors thrown by `req.instant.db` and for `KitError`s:
@@ -62,8 +76,20 @@ const ERROR_HANDLER_OPTIONS = {
 export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): ErrorMiddleware {
   assertOptionsObject(options, 'instantErrorHandler')
   checkOptionKeys(options, ERROR_HANDLER_OPTIONS, 'instantErrorHandler')
-  const { logger: loggerOption, helmet } = options as InstantErrorHandlerOptions
+  const {
+    logger: loggerOption,
+    helmet,
+    reasons = process.env['NODE_ENV'] !== 'production',
+  } = options as InstantErrorHandlerOptions
   const logger = resolveLogger(loggerOption, 'instantErrorHandler')
+  if (typeof reasons !== 'boolean') {
+    throw optionError(
+      'instantErrorHandler',
+      'reasons',
+      "be a boolean (default: on unless NODE_ENV is 'production')",
+      reasons,
+    )
+  }
   const { securityHeaders } = resolveResponseOptions(
     helmet === undefined ? {} : { helmet },
     'instantErrorHandler',
@@ -86,6 +112,16 @@ export function instantErrorHandler(options: InstantErrorHandlerOptions = {}): E
       kitError = new KitError('invalid_request', { cause: err })
     } else if (classified !== undefined) {
       kitError = classified.error
+      const reason = reasons && EXPLAINED.has(kitError.code) ? instantReason(err) : undefined
+      if (reason !== undefined) {
+        logger.warn(
+          `instant-express-auth: ${req.method ?? 'GET'} ${pathOf(req)}: ${kitError.code}: ${reason}`,
+        )
+        kitError = new KitError(kitError.code, {
+          cause: err,
+          detail: `${kitError.message} Instant said: ${reason}`,
+        })
+      }
       if (classified.outage !== undefined && classified.log === undefined) {
         warnUpstream(logger, undefined, logger, 'a query or transaction', classified.outage)
       } else if (classified.log !== undefined) {

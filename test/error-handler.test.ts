@@ -75,7 +75,13 @@ function handler(work: (req: Req) => Promise<unknown>) {
   }
 }
 
-function appWith(framework: Framework, db: InstantAuthDb, logger = recordingLogger()) {
+/** The production answer by default: `reasons` has its own tests below. */
+function appWith(
+  framework: Framework,
+  db: InstantAuthDb,
+  logger = recordingLogger(),
+  reasons = false,
+) {
   const app = createApp(framework)
   const auth = requireInstantUser({ db, logger })
   app.route(
@@ -114,7 +120,7 @@ function appWith(framework: Framework, db: InstantAuthDb, logger = recordingLogg
   app.route('GET', '/client-error', (_req: unknown, _res: unknown, next: (e: unknown) => void) =>
     next(Object.assign(new Error('Bad JSON'), { status: 400, expose: true })),
   )
-  app.useErrorHandler(instantErrorHandler({ logger }))
+  app.useErrorHandler(instantErrorHandler({ logger, reasons }))
   return { app, logger }
 }
 
@@ -246,6 +252,76 @@ describe.each(FRAMEWORKS)('instantErrorHandler on %s', (framework) => {
     const res = await request(app.handler).get('/client-error')
     expect(res.status).toBe(400)
     expect(res.headers['content-type']).not.toContain('problem+json')
+  })
+})
+
+describe.each(FRAMEWORKS)('reasons in development on %s', (framework) => {
+  it("a rule's refusal and a malformed write say why, in detail and one log line, never a token", async () => {
+    const logger = recordingLogger()
+    const { app } = appWith(framework, makeDb('ours', local), logger, true)
+    const denied = await request(app.handler).post('/denied').set('token', token)
+    expectProblem(denied, 403, 'permission_denied')
+    expect(denied.body.detail).toMatch(
+      /^A permission rule refused this read or write\. Instant said: Permission denied/,
+    )
+    const bad = await request(app.handler).get('/bad-query').set('token', token)
+    expectProblem(bad, 400, 'invalid_query')
+    expect(bad.body.detail).toMatch(
+      /^Instant refused the query or transaction as malformed\. Instant said: \S/,
+    )
+    const warnings = logger.lines.filter((line) => line.startsWith('warn:'))
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(
+      /^warn: instant-express-auth: POST \/denied: permission_denied: Permission denied/,
+    )
+    expect(warnings[1]).toMatch(/^warn: instant-express-auth: GET \/bad-query: invalid_query: /)
+    expect(logger.lines.join('\n')).not.toContain(token)
+  })
+
+  it("is off when NODE_ENV is 'production', read when the handler is made; the option forces it", () => {
+    const before = process.env['NODE_ENV']
+    const made = (options = {}) => {
+      const logger = recordingLogger()
+      const handle = instantErrorHandler({ logger, ...options })
+      const refusal = Object.assign(new Error('refused'), {
+        status: 400,
+        body: { type: 'validation-failed', message: 'Validation failed for tx-step: bad title.' },
+      })
+      let body = ''
+      const res = {
+        headersSent: false,
+        statusCode: 0,
+        setHeader() {},
+        getHeader() {},
+        removeHeader() {},
+        end(payload: string) {
+          body = payload
+        },
+      }
+      handle(refusal, { method: 'POST', url: '/x', headers: {} } as never, res as never, () => {})
+      return { detail: (JSON.parse(body) as { detail: string }).detail, lines: logger.lines }
+    }
+    try {
+      process.env['NODE_ENV'] = 'production'
+      expect(made()).toEqual({
+        detail: 'Instant refused the query or transaction as malformed.',
+        lines: [],
+      })
+      expect(made({ reasons: true }).detail).toBe(
+        'Instant refused the query or transaction as malformed. Instant said: Validation failed for tx-step: bad title.',
+      )
+      process.env['NODE_ENV'] = 'development'
+      expect(made().lines).toHaveLength(1)
+      expect(made({ reasons: false }).detail).toBe(
+        'Instant refused the query or transaction as malformed.',
+      )
+    } finally {
+      if (before === undefined) delete process.env['NODE_ENV']
+      else process.env['NODE_ENV'] = before
+    }
+    expect(() => instantErrorHandler({ reasons: 'yes' as never })).toThrow(
+      "instantErrorHandler(): `reasons` must be a boolean (default: on unless NODE_ENV is 'production'); got a string.",
+    )
   })
 })
 
