@@ -22,25 +22,6 @@ export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
-export {
-  DEFAULT_DB_PATH,
-  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
-  DEFAULT_HOST,
-  DEFAULT_MAGIC_CODE_ATTEMPTS,
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
-  DEFAULT_MAX_BODY_BYTES,
-} from './options.js'
-export { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
-export {
-  DEFAULT_MAX_QUERY_BYTES,
-  DEFAULT_MAX_QUERY_FORMS,
-  DEFAULT_MAX_RESULT_BYTES,
-  DEFAULT_MAX_RESULT_ROWS,
-  DEFAULT_QUERY_TIMEOUT_MS,
-} from './data/query-budget.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {

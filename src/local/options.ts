@@ -15,6 +15,7 @@ import {
   resolveTimeoutMs,
 } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import { coerceUuid } from './params.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
@@ -153,27 +154,26 @@ const silentLogger: LocalInstantLogger = { info: () => {}, error: () => {} }
  */
 export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstantConfig {
   if (typeof o !== 'object' || o === null) {
-    throw new TypeError('startLocalInstant(options): options must be an object')
+    throw optionError(FACTORY, 'options', 'be an object', o)
   }
   checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
   const port = resolveNumber(o.port, { factory: FACTORY, option: 'port', default: 0, ...PORT_RULE })
-  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
-    if (!ok)
-      throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
+  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, must: string) => {
+    if (!ok) throw optionError(FACTORY, name, must, value)
   }
   const host = o.host ?? DEFAULT_HOST
-  check('host', o.host, typeof host === 'string' && host !== '', 'a non-empty string')
+  check('host', o.host, typeof host === 'string' && host !== '', 'be a non-empty string')
   const dbPath = o.dbPath ?? DEFAULT_DB_PATH
-  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'a non-empty string')
+  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'be a non-empty string')
   let appId: string | undefined
   if (o.appId !== undefined) {
     appId = coerceUuid(o.appId)
-    check('appId', o.appId, appId !== undefined, 'a UUID')
+    check('appId', o.appId, appId !== undefined, 'be a UUID')
   }
   let adminToken: string | undefined
   if (o.adminToken !== undefined) {
     adminToken = coerceUuid(o.adminToken)
-    check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
+    check('adminToken', o.adminToken, adminToken !== undefined, 'be a UUID')
   }
   // Limits and budgets are counts; Infinity turns one off.
   const limit = (option: keyof LocalInstantOptions, fallback: number) =>
@@ -183,14 +183,14 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
   const logger = o.logger
   check(
     'logger',
-    'value',
+    logger,
     logger === undefined ||
       logger === false ||
       (typeof logger === 'object' &&
         logger !== null &&
         typeof logger.info === 'function' &&
         typeof logger.error === 'function'),
-    'false or an object with info() and error()',
+    'be false or an object with info() and error()',
   )
   return {
     port,

@@ -6,12 +6,8 @@ import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import {
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  startLocalInstant,
-  type LocalInstant,
-  type LocalInstantLogger,
-} from './index.js'
+import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
+import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
