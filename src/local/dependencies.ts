@@ -14,6 +14,9 @@ import { requireOptional } from '../options/optional-dependency.js'
 export const LOCAL_INSTANT_INSTALL =
   'npm install --save-dev better-sqlite3@^12.6.2 @marcbachmann/cel-js@^8.0.0 re2js@^2.10.0 ws@^8.23.0'
 
+/** The command for realtime sessions alone (`ws`), when the rest is installed. */
+export const WS_INSTALL = 'npm install --save-dev ws@^8.23.0'
+
 const USE = { feature: 'Local Instant', install: LOCAL_INSTANT_INSTALL }
 
 /** better-sqlite3's `Database` constructor. */

@@ -15,7 +15,12 @@ import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
-import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
+import {
+  SESSION_PATH,
+  attachSessions,
+  withSessionNotices,
+  type SessionHub,
+} from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
@@ -27,6 +32,11 @@ export type { LocalInstantOptions } from './options.js'
 export interface LocalInstant {
   /** Base URL to pass as `apiURI`, e.g. `http://127.0.0.1:54321`. */
   readonly apiURI: string
+  /**
+   * The realtime session's URL, for the browser SDK's `websocketURI`, e.g.
+   * `ws://127.0.0.1:54321/runtime/session`. Without it the SDK dials Instant Cloud.
+   */
+  readonly websocketURI: string
   readonly appId: string
   readonly adminToken: string
   /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
@@ -133,6 +143,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     let closing: Promise<void> | undefined
     return {
       apiURI,
+      websocketURI: `ws://${urlHost(opts.host)}:${port}${SESSION_PATH}`,
       appId,
       adminToken,
       mailbox,

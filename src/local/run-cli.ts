@@ -53,6 +53,8 @@ class UsageError extends Error {}
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
   let options: Parameters<typeof startLocalInstant>[0]
+  let rulesFile: string | undefined
+  let schemaFile: string | undefined
   try {
     const parsed = parseCliArgs(argv)
     if (parsed === 'help') {
@@ -60,6 +62,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       return { exitCode: 0 }
     }
     const cwd = io.cwd ?? process.cwd()
+    rulesFile = parsed.rules === undefined ? undefined : resolve(cwd, parsed.rules)
+    schemaFile = parsed.schema === undefined ? undefined : resolve(cwd, parsed.schema)
     options = {
       port: parsed.port,
       host: parsed.host,
@@ -67,14 +71,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       appId: parsed.appId,
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
-      rules:
-        parsed.rules === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.rules), '--rules'),
-      schema:
-        parsed.schema === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.schema), '--schema'),
+      rules: rulesFile === undefined ? undefined : await loadFile(rulesFile, '--rules'),
+      schema: schemaFile === undefined ? undefined : await loadFile(schemaFile, '--schema'),
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
     }
   } catch (err) {
@@ -88,24 +86,48 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   try {
     local = await startLocalInstant(options)
   } catch (err) {
-    io.stderr(`instant-local: could not start: ${(err as Error).message}\n`)
+    const hint =
+      (err as { code?: unknown }).code === 'EADDRINUSE'
+        ? ` (another process listens there: stop it, or pass --port 0 for any free port)`
+        : ''
+    io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
-  io.stdout(
-    [
-      `Local Instant is running at ${local.apiURI}`,
-      `  app id:      ${local.appId}`,
-      `  admin token: ${local.adminToken}`,
-      `  database:    ${options.dbPath ?? ''}`,
-      '',
-      'Environment for your app:',
-      `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}`,
-      '',
-      'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
-      '',
-    ].join('\n'),
-  )
+  io.stdout(banner(local, { dbPath: options.dbPath ?? '', rules: rulesFile, schema: schemaFile }))
   return { exitCode: undefined, local }
+}
+
+/**
+ * What the CLI prints once Local Instant listens: where it is, what it loaded, and the lines to
+ * paste into the server's and the browser's `init`. The admin token is printed: it is this
+ * database's own development credential, and the app needs it.
+ */
+function banner(
+  local: LocalInstant,
+  loaded: { dbPath: string; rules: string | undefined; schema: string | undefined },
+): string {
+  const { apiURI, websocketURI, appId, adminToken } = local
+  return [
+    `Local Instant is running at ${apiURI}`,
+    `  websocket:   ${websocketURI}`,
+    `  app id:      ${appId}`,
+    `  admin token: ${adminToken}`,
+    `  database:    ${loaded.dbPath}`,
+    `  rules:       ${loaded.rules ?? 'none (every operation is allowed; --rules FILE to load some)'}`,
+    `  schema:      ${loaded.schema ?? 'none (attributes are created as the app writes; --schema FILE)'}`,
+    '',
+    'Server (instant-express-auth/admin, or @instantdb/admin):',
+    `  init({ appId: '${appId}', adminToken: '${adminToken}', apiURI: '${apiURI}' })`,
+    '',
+    'Browser (@instantdb/react or @instantdb/core); without websocketURI it dials Instant Cloud:',
+    `  init({ appId: '${appId}', apiURI: '${apiURI}', websocketURI: '${websocketURI}' })`,
+    '',
+    'Environment for your app:',
+    `INSTANT_APP_ID=${appId} INSTANT_APP_ADMIN_TOKEN=${adminToken} INSTANT_API_URI=${apiURI}`,
+    '',
+    'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
+    '',
+  ].join('\n')
 }
 
 interface CliArgs {

@@ -89,6 +89,17 @@ describe('instant-local', () => {
       const out = t.out.join('')
       expect(out).toContain(`Local Instant is running at ${local.apiURI}`)
       expect(out).toContain(`  database:    ${join(dir, 'sub/app.db')}`)
+      expect(local.websocketURI).toBe(`${local.apiURI.replace(/^http/, 'ws')}/runtime/session`)
+      expect(out).toContain(`  websocket:   ${local.websocketURI}\n`)
+      expect(out).toContain(`  rules:       ${join(dir, 'rules.json')}\n`)
+      expect(out).toContain(`  schema:      ${join(dir, 'schema.json')}\n`)
+      // Paste-ready lines for the server's and the browser's init.
+      expect(out).toContain(
+        `  init({ appId: '${local.appId}', adminToken: '${local.adminToken}', apiURI: '${local.apiURI}' })\n`,
+      )
+      expect(out).toContain(
+        `  init({ appId: '${local.appId}', apiURI: '${local.apiURI}', websocketURI: '${local.websocketURI}' })\n`,
+      )
       expect(out).toContain(
         `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}\n`,
       )
@@ -112,6 +123,37 @@ describe('instant-local', () => {
       expect(t.logs.join('\n')).not.toContain(local.adminToken)
     } finally {
       await local.close()
+    }
+  })
+
+  it('says when no rules or schema file is loaded', async () => {
+    const t = io()
+    const local = running(await runCli(['--port', '0', '--db', ':memory:'], t.io))
+    try {
+      const out = t.out.join('')
+      expect(out).toContain(
+        '  rules:       none (every operation is allowed; --rules FILE to load some)\n',
+      )
+      expect(out).toContain(
+        '  schema:      none (attributes are created as the app writes; --schema FILE)\n',
+      )
+    } finally {
+      await local.close()
+    }
+  })
+
+  it('a port in use exits 1 with a hint at --port 0', async () => {
+    const first = running(await runCli(['--port', '0', '--db', ':memory:'], io().io))
+    try {
+      const t = io()
+      const port = new URL(first.apiURI).port
+      expect(await runCli(['--port', port, '--db', ':memory:'], t.io)).toEqual({ exitCode: 1 })
+      expect(t.out).toEqual([])
+      expect(t.err.join('')).toMatch(
+        /^instant-local: could not start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+ \(another process listens there: stop it, or pass --port 0 for any free port\)\n$/,
+      )
+    } finally {
+      await first.close()
     }
   })
 

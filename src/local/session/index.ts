@@ -6,12 +6,13 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Auth } from '../auth/index.js'
+import { WS_INSTALL } from '../dependencies.js'
 import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub.js'
 
 export type { SessionHub } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
-const SESSION_PATH = '/runtime/session'
+export const SESSION_PATH = '/runtime/session'
 
 /**
  * Serves sessions on `server`. Resolves to the hub, or to undefined (after one log line) when the
@@ -24,7 +25,7 @@ export async function attachSessions(
   const ws = await import('ws').catch(() => undefined)
   if (ws === undefined) {
     options.logger.info(
-      '[instant-local] Realtime sessions are off: install the optional dependency `ws` for them.',
+      `[instant-local] Realtime sessions are off (the browser SDK cannot connect): install the optional dependency \`ws\` for them: ${WS_INSTALL}`,
     )
     server.on('upgrade', refuse)
     return undefined
