@@ -19,6 +19,28 @@ import { BURST_N, pairedRatio, ratioByCpu, ratioByRps } from './throughput/secti
  * @property {(result: Record<string, any>) => Measurement} measure
  */
 
+/**
+ * One phase's median on node:sqlite over better-sqlite3 (below 1: node:sqlite is faster).
+ * @param {Record<string, any>} r @param {'query' | 'transact'} phase
+ * @returns {Measurement}
+ */
+function sqliteRatio(r, phase) {
+  const node = r.drivers['node:sqlite']
+  const better = r.drivers['better-sqlite3']
+  if (!node.available) {
+    return {
+      value: Number.NaN,
+      measured: `node:sqlite is not on Node ${r.node}`,
+      note: 'run on Node 22.13+',
+    }
+  }
+  const ratio = node[phase].medianMs / better[phase].medianMs
+  return {
+    value: ratio,
+    measured: `${fmt(ratio, 2)} (${fmt(node[phase].medianMs, 2)} ms / ${fmt(better[phase].medianMs, 2)} ms)`,
+  }
+}
+
 /** @type {Target[]} */
 export const TARGETS = [
   {
@@ -138,6 +160,22 @@ export const TARGETS = [
       value: r.toAllP50Ms,
       measured: `p50 ${fmt(r.toAllP50Ms, 1)} ms, p99 ${fmt(r.toAllP99Ms, 1)} ms`,
     }),
+  },
+  {
+    id: 'L1',
+    section: 'sqlite',
+    question: 'Local Instant on node:sqlite against better-sqlite3',
+    metric: 'node:sqlite / better-sqlite3, median ms of a 100-step transact (reported)',
+    threshold: null,
+    measure: (r) => sqliteRatio(r, 'transact'),
+  },
+  {
+    id: 'L2',
+    section: 'sqlite',
+    question: 'Local Instant on node:sqlite against better-sqlite3',
+    metric: 'node:sqlite / better-sqlite3, median ms of an equality where (reported)',
+    threshold: null,
+    measure: (r) => sqliteRatio(r, 'query'),
   },
   {
     id: 'M1',

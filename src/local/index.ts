@@ -27,6 +27,7 @@ export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
+export type { SqliteDriver } from './sqlite.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -65,7 +66,7 @@ const META_ADMIN_TOKEN = 'admin_token'
 export async function startLocalInstant(options: LocalInstantOptions = {}): Promise<LocalInstant> {
   const opts = resolveLocalInstantOptions(options)
   const { logger } = opts
-  const db = openStore(opts.dbPath)
+  const db = openStore(opts.dbPath, opts.sqlite)
   let server: Server | undefined
   try {
     const appId = opts.appId ?? getMeta(db, META_APP_ID) ?? randomUUID()

@@ -17,6 +17,8 @@ import {
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
 import { coerceUuid } from './params.js'
+import { loadNodeSqlite } from './dependencies.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
@@ -101,6 +103,13 @@ export interface LocalInstantOptions {
    * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
    */
   queryTimeoutMs?: number
+  /**
+   * The SQLite driver: `'node:sqlite'`, Node's own (Node 22.13 and later: nothing to install or
+   * compile), or `'better-sqlite3'` (a native module, an optional peer; the one on Node 20).
+   * Default: `'node:sqlite'` where Node has it, else `'better-sqlite3'`. Both read and write the
+   * same database files.
+   */
+  sqlite?: SqliteDriver
 }
 
 /** Every key {@link startLocalInstant} accepts; anything else throws. */
@@ -126,6 +135,7 @@ const LOCAL_INSTANT_OPTIONS = {
   maxResultRows: true,
   maxResultBytes: true,
   queryTimeoutMs: true,
+  sqlite: true,
 } as const satisfies OptionKeys<LocalInstantOptions>
 
 /**
@@ -192,9 +202,26 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
         typeof logger.error === 'function'),
     'be false or an object with info() and error()',
   )
+  const sqlite = o.sqlite ?? defaultSqliteDriver()
+  check(
+    'sqlite',
+    o.sqlite,
+    sqlite === 'node:sqlite' || sqlite === 'better-sqlite3',
+    "be 'node:sqlite' or 'better-sqlite3'",
+  )
+  if (sqlite === 'node:sqlite' && loadNodeSqlite() === null) {
+    throw optionError(
+      FACTORY,
+      'sqlite',
+      `be 'better-sqlite3' on Node ${process.version} ('node:sqlite' needs Node 22.13 or later)`,
+      o.sqlite,
+      "'node:sqlite'",
+    )
+  }
   return {
     port,
     host,
+    sqlite,
     dbPath,
     appId,
     adminToken,

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
 import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
@@ -31,6 +32,7 @@ Options:
   --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
   --schema FILE                   schema (.json, or .js/.mjs with a default export)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
+  --sqlite DRIVER                 node:sqlite (default on Node 22.13+) or better-sqlite3
   -h, --help                      show this help
 `
 
@@ -71,6 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       appId: parsed.appId,
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
+      sqlite: parsed.sqlite,
       rules: rulesFile === undefined ? undefined : await loadFile(rulesFile, '--rules'),
       schema: schemaFile === undefined ? undefined : await loadFile(schemaFile, '--schema'),
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
@@ -93,7 +96,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
-  io.stdout(banner(local, { dbPath: options.dbPath ?? '', rules: rulesFile, schema: schemaFile }))
+  io.stdout(
+    banner(local, {
+      dbPath: `${options.dbPath ?? ''} (${options.sqlite ?? defaultSqliteDriver()})`,
+      rules: rulesFile,
+      schema: schemaFile,
+    }),
+  )
   return { exitCode: undefined, local }
 }
 
@@ -139,6 +148,7 @@ interface CliArgs {
   rules?: string
   schema?: string
   magicCodeExpiryMinutes?: number
+  sqlite?: SqliteDriver
 }
 
 function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
@@ -155,6 +165,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
       rules: { type: 'string' },
       schema: { type: 'string' },
       'magic-code-expiry-minutes': { type: 'string' },
+      sqlite: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -166,7 +177,12 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (values['admin-token'] !== undefined && !uuid.test(values['admin-token'])) {
     throw new UsageError('--admin-token must be a UUID')
   }
+  const sqlite = values.sqlite
+  if (sqlite !== undefined && sqlite !== 'node:sqlite' && sqlite !== 'better-sqlite3') {
+    throw new UsageError(`--sqlite must be node:sqlite or better-sqlite3, got "${sqlite}"`)
+  }
   return {
+    sqlite,
     port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, PORT_RULE),
     host: nonEmpty('--host', values.host) ?? '127.0.0.1',
     db: nonEmpty('--db', values.db) ?? DEFAULT_CLI_DB,

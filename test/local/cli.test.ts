@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { init } from '@instantdb/admin'
 import { afterAll, describe, expect, it } from 'vitest'
+import { defaultSqliteDriver } from '../../src/local/sqlite.js'
 import { closeOnSignals, runCli, USAGE, type CliResult } from '../../src/local/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'instant-local-cli-'))
@@ -49,6 +50,7 @@ describe('instant-local', () => {
       '--magic-code-expiry-minutes must be an integer from 1 to 525600, got "0"',
     ],
     [['extra'], "Unexpected argument 'extra'"],
+    [['--sqlite', 'sqlite3'], '--sqlite must be node:sqlite or better-sqlite3, got "sqlite3"'],
     [['--rules', 'missing.json'], '--rules'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const t = io()
@@ -88,7 +90,9 @@ describe('instant-local', () => {
     try {
       const out = t.out.join('')
       expect(out).toContain(`Local Instant is running at ${local.apiURI}`)
-      expect(out).toContain(`  database:    ${join(dir, 'sub/app.db')}`)
+      expect(out).toContain(
+        `  database:    ${join(dir, 'sub/app.db')} (${defaultSqliteDriver()})\n`,
+      )
       expect(local.websocketURI).toBe(`${local.apiURI.replace(/^http/, 'ws')}/runtime/session`)
       expect(out).toContain(`  websocket:   ${local.websocketURI}\n`)
       expect(out).toContain(`  rules:       ${join(dir, 'rules.json')}\n`)
