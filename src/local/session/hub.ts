@@ -64,9 +64,13 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
     }
   }
 
+  /** Ends `s` at once: no further frame of it is handled, its rooms and live queries go. */
   function end(s: Session): void {
+    if (s.ended) return
+    s.ended = true
     sessions.delete(s)
     rooms.leaveAll(s)
+    s.queries.clear()
     s.socket.close(CLOSE_GOING_AWAY, 'session ended')
   }
 
@@ -79,14 +83,23 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
         token: undefined,
         queries: new Map(),
         ownTx: 0,
-        send: (msg) => socket.send(JSON.stringify(msg)),
+        ended: false,
+        send: (msg) => {
+          if (!s.ended) socket.send(JSON.stringify(msg))
+        },
       }
       sessions.add(s)
       return {
-        message: (text) => handleMessage(s, text),
+        message(text) {
+          // A revoked session's frames still in flight (a client that ignores the close frame
+          // keeps sending until its socket is cut) are dropped before any handler runs.
+          if (!s.ended) handleMessage(s, text)
+        },
         closed() {
+          s.ended = true
           sessions.delete(s)
           rooms.leaveAll(s)
+          s.queries.clear()
         },
       }
     },

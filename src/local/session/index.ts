@@ -12,6 +12,11 @@ export type { SessionHub } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
 const SESSION_PATH = '/runtime/session'
+/**
+ * How long a client has to acknowledge the server's close frame before its socket is cut (`ws`
+ * itself waits 30 s, time a revoked client could spend holding the connection).
+ */
+const CLOSE_ACK_MS = 1_000
 
 /**
  * Serves sessions on `server`. Resolves to the hub, or to undefined (after one log line) when the
@@ -41,7 +46,12 @@ export async function attachSessions(
         send: (text) => {
           if (client.readyState === client.OPEN) client.send(text)
         },
-        close: (code, reason) => client.close(code, reason),
+        close: (code, reason) => {
+          client.close(code, reason)
+          const cut = setTimeout(() => client.terminate(), CLOSE_ACK_MS)
+          cut.unref()
+          client.once('close', () => clearTimeout(cut))
+        },
       })
       client.on('message', (data, isBinary) => {
         if (!isBinary) handlers.message(data.toString())

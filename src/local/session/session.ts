@@ -8,6 +8,10 @@ import type { InstaqlResult } from './query-result.js'
 /** What the hub needs from a connected socket. */
 export interface SessionSocket {
   send(text: string): void
+  /**
+   * Starts the close handshake; the transport must cut the connection if the client does not
+   * acknowledge it promptly (index.ts: about a second), so a hostile client cannot keep it.
+   */
   close(code: number, reason: string): void
 }
 
@@ -29,5 +33,10 @@ export interface Session {
   queries: Map<string, LiveQuery>
   /** Highest tx-id this session wrote and has not yet seen in a `refresh-ok`. */
   ownTx: number
+  /**
+   * Set when the server ended the session (revoked, deleted user, shutdown): from then on no
+   * frame of it is handled, whatever is still in flight before its socket is cut.
+   */
+  ended: boolean
   send(msg: Record<string, unknown>): void
 }
