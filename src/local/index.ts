@@ -15,13 +15,19 @@ import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
-import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
+import {
+  attachSessions,
+  withSessionNotices,
+  type SessionHub,
+  type SessionStats as LocalInstantStats,
+} from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
+export type { SessionStats as LocalInstantStats } from './session/index.js'
 export {
   DEFAULT_DB_PATH,
   DEFAULT_GUEST_SIGN_INS_PER_HOUR,
@@ -41,6 +47,13 @@ export {
   DEFAULT_MAX_RESULT_ROWS,
   DEFAULT_QUERY_TIMEOUT_MS,
 } from './data/query-budget.js'
+export {
+  DEFAULT_MAX_LIVE_QUERIES,
+  DEFAULT_MAX_LIVE_RESULT_BYTES,
+  DEFAULT_MAX_SESSION_BUFFER_BYTES,
+  DEFAULT_MAX_SESSIONS_PER_IP,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+} from './session/limits.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -52,6 +65,16 @@ export interface LocalInstant {
   readonly mailbox: Mailbox
   /** Replaces the permission rules. */
   setRules(rules: unknown): void
+  /**
+   * Counters of the realtime sessions: open sessions, their live queries, and how many live
+   * results commits have recomputed since the start (all 0 without `ws`).
+   *
+   * @example
+   * const before = local.stats().recomputations
+   * await db.transact(db.tx.todos[id()].update({ ownerId: alice }))
+   * // local.stats().recomputations - before: the live queries this write could change
+   */
+  stats(): LocalInstantStats
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -138,6 +161,13 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       auth,
       logger,
       maxPayloadBytes: opts.maxBodyBytes,
+      limits: {
+        maxSessionBufferBytes: opts.maxSessionBufferBytes,
+        maxSessionsPerIp: opts.maxSessionsPerIp,
+        maxSessionsPerUser: opts.maxSessionsPerUser,
+        maxLiveQueries: opts.maxLiveQueries,
+        maxLiveResultBytes: opts.maxLiveResultBytes,
+      },
     })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
@@ -156,6 +186,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       adminToken,
       mailbox,
       setRules: (next) => engine.setRules(next),
+      stats: () => sessions.hub?.stats() ?? { sessions: 0, liveQueries: 0, recomputations: 0 },
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

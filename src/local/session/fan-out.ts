@@ -7,6 +7,7 @@
 import type { Caller } from '../data/caller.js'
 import type { ClientAttr, Commit, DataEngine } from '../data/index.js'
 import { LocalInstantError } from '../errors.js'
+import type { SessionLimits } from './limits.js'
 import type { LocalInstantLogger } from '../server.js'
 import { namespacesOf, runInstaql, type InstaqlResult } from './query-result.js'
 import type { Session } from './session.js'
@@ -19,13 +20,21 @@ export interface FanOutOptions {
   /** `$users` changed; called before any result is recomputed, so they see the new users. */
   usersChanged(): void
   logger: LocalInstantLogger
+  limits: Pick<SessionLimits, 'maxLiveResultBytes'>
 }
 
 export interface FanOut {
-  /** `s` follows `q` from now on (`key` is its JSON); `result` is the first one, sent by the caller. */
-  follow(s: Session, key: string, q: unknown, result: InstaqlResult): void
+  /**
+   * `s` follows `q` from now on (`key` is its JSON); `result` (encoded: `json`) is the first
+   * one, sent by the caller.
+   */
+  follow(s: Session, key: string, q: unknown, result: InstaqlResult, json: string): void
   /** `s` no longer follows the query whose JSON is `key`. */
   unfollow(s: Session, key: string): void
+  /** `s` ended: its live queries and pending work go. */
+  forget(s: Session): void
+  /** Live-query results recomputed since the start. */
+  recomputations(): number
   /** `s` committed `txId`: its next `refresh-ok` confirms it, even when no result changed. */
   wrote(s: Session, txId: number): void
   /** The client attrs now; a later `refresh-ok` carries attrs only when they differ from these. */
@@ -36,9 +45,10 @@ export interface FanOut {
 
 /** Builds the fan-out and subscribes it to the engine's commits. */
 export function createFanOut(options: FanOutOptions): FanOut {
-  const { engine, sessions, logger } = options
+  const { engine, sessions, logger, limits } = options
   let pending: { txId: number; namespaces: Set<string> | 'all'; attrsChanged: boolean } | undefined
   let lastAttrsJson = ''
+  let recomputations = 0
 
   const unsubscribe = engine.session.subscribe(onCommit)
 
@@ -106,6 +116,7 @@ export function createFanOut(options: FanOutOptions): FanOut {
           if (fresh === undefined) {
             try {
               // The query's size was checked at subscribe; its key is that JSON.
+              recomputations++
               const result = runInstaql(engine, live.q, s.caller, key.length)
               fresh = { result, json: JSON.stringify(result) }
             } catch (err) {
@@ -115,6 +126,11 @@ export function createFanOut(options: FanOutOptions): FanOut {
           }
           if (fresh instanceof LocalInstantError) continue
           if (fresh.json !== live.json) {
+            if (s.liveBytes - live.json.length + fresh.json.length > limits.maxLiveResultBytes) {
+              tooLarge(s, key, live.q)
+              continue
+            }
+            s.liveBytes += fresh.json.length - live.json.length
             live.result = fresh.result
             live.json = fresh.json
             computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
@@ -126,24 +142,44 @@ export function createFanOut(options: FanOutOptions): FanOut {
       }
       if (own) s.ownTx = 0
       if (computations.length === 0 && attrs === undefined) continue
-      s.socket.send(
+      s.sendText(
         `{"op":"refresh-ok","processed-tx-id":${txId},"computations":[${computations.join(',')}]${attrsJson}}`,
       )
     }
   }
 
+  /** A recomputed result took `s` over `maxLiveResultBytes`: the query is dropped, with an error. */
+  function tooLarge(s: Session, key: string, q: unknown): void {
+    const live = s.queries.get(key)
+    if (live === undefined) return
+    s.queries.delete(key)
+    s.liveBytes -= live.json.length
+    s.send({
+      op: 'error',
+      status: 400,
+      type: 'validation-failed',
+      message: `The live results of this session would exceed ${limits.maxLiveResultBytes} bytes; the query was dropped.`,
+      hint: { 'max-live-result-bytes': limits.maxLiveResultBytes },
+      'original-event': { op: 'add-query', q },
+    })
+  }
+
   return {
-    follow(s, key, q, result) {
-      s.queries.set(key, {
-        q,
-        namespaces: namespacesOf(engine, q),
-        result,
-        json: JSON.stringify(result),
-      })
+    follow(s, key, q, result, json) {
+      s.queries.set(key, { q, namespaces: namespacesOf(engine, q), result, json })
+      s.liveBytes += json.length
     },
     unfollow(s, key) {
+      const live = s.queries.get(key)
+      if (live === undefined) return
       s.queries.delete(key)
+      s.liveBytes -= live.json.length
     },
+    forget(s) {
+      s.queries.clear()
+      s.liveBytes = 0
+    },
+    recomputations: () => recomputations,
     wrote(s, txId) {
       s.ownTx = Math.max(s.ownTx, txId)
     },

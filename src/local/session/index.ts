@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import type { Auth } from '../auth/index.js'
 import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub.js'
 
-export type { SessionHub } from './hub.js'
+export type { SessionHub, SessionStats } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
 const SESSION_PATH = '/runtime/session'
@@ -42,17 +42,21 @@ export async function attachSessions(
       return
     }
     wss.handleUpgrade(req, socket, head, (client) => {
-      const handlers = hub.connect({
-        send: (text) => {
-          if (client.readyState === client.OPEN) client.send(text)
+      const handlers = hub.connect(
+        {
+          send: (text) => {
+            if (client.readyState === client.OPEN) client.send(text)
+          },
+          bufferedAmount: () => client.bufferedAmount,
+          close: (code, reason) => {
+            client.close(code, reason)
+            const cut = setTimeout(() => client.terminate(), CLOSE_ACK_MS)
+            cut.unref()
+            client.once('close', () => clearTimeout(cut))
+          },
         },
-        close: (code, reason) => {
-          client.close(code, reason)
-          const cut = setTimeout(() => client.terminate(), CLOSE_ACK_MS)
-          cut.unref()
-          client.once('close', () => clearTimeout(cut))
-        },
-      })
+        req.socket.remoteAddress ?? '',
+      )
       client.on('message', (data, isBinary) => {
         if (!isBinary) handlers.message(data.toString())
       })

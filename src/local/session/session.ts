@@ -13,6 +13,8 @@ export interface SessionSocket {
    * acknowledge it promptly (index.ts: about a second), so a hostile client cannot keep it.
    */
   close(code: number, reason: string): void
+  /** Bytes queued on the socket and not yet sent (`ws`'s `bufferedAmount`); 0 when unknown. */
+  bufferedAmount?(): number
 }
 
 /** A query a session follows; the fan-out keeps its fields current. */
@@ -27,10 +29,14 @@ export interface LiveQuery {
 export interface Session {
   readonly id: string
   readonly socket: SessionSocket
+  /** The client's IP address, as the socket reports it ('' when unknown). */
+  readonly ip: string
   caller: Caller | undefined
   token: string | undefined
   /** The live queries, keyed by their JSON. */
   queries: Map<string, LiveQuery>
+  /** The JSON length of the live results together (`maxLiveResultBytes` bounds it). */
+  liveBytes: number
   /** Highest tx-id this session wrote and has not yet seen in a `refresh-ok`. */
   ownTx: number
   /**
@@ -39,4 +45,9 @@ export interface Session {
    */
   ended: boolean
   send(msg: Record<string, unknown>): void
+  /**
+   * Sends an encoded message, unless the session has ended; a send that takes the socket's
+   * backlog over `maxSessionBufferBytes` ends the session.
+   */
+  sendText(text: string): void
 }
