@@ -10,7 +10,8 @@ import { LocalInstantError } from '../errors.js'
 import type { SessionLimits } from './limits.js'
 import type { LocalInstantLogger } from '../server.js'
 import { namespacesOf, runInstaql, type InstaqlResult } from './query-result.js'
-import type { Session } from './session.js'
+import type { LiveQuery, Session } from './session.js'
+import { entitiesOf, mayMatch, topicOf } from './topics.js'
 import { unexpectedError } from './unexpected.js'
 
 export interface FanOutOptions {
@@ -46,7 +47,15 @@ export interface FanOut {
 /** Builds the fan-out and subscribes it to the engine's commits. */
 export function createFanOut(options: FanOutOptions): FanOut {
   const { engine, sessions, logger, limits } = options
-  let pending: { txId: number; namespaces: Set<string> | 'all'; attrsChanged: boolean } | undefined
+  let pending:
+    | {
+        txId: number
+        namespaces: Set<string> | 'all'
+        /** Entities written per namespace; undefined once a commit named none. */
+        entities: Map<string, Set<string> | 'any'> | undefined
+        attrsChanged: boolean
+      }
+    | undefined
   let lastAttrsJson = ''
   let recomputations = 0
 
@@ -54,7 +63,12 @@ export function createFanOut(options: FanOutOptions): FanOut {
 
   function onCommit(commit: Commit): void {
     if (pending === undefined) {
-      pending = { txId: commit.txId, namespaces: new Set(), attrsChanged: false }
+      pending = {
+        txId: commit.txId,
+        namespaces: new Set(),
+        entities: new Map(),
+        attrsChanged: false,
+      }
       // After the current handler: `transact-ok` goes out before the `refresh-ok` it causes.
       queueMicrotask(flush)
     }
@@ -62,6 +76,38 @@ export function createFanOut(options: FanOutOptions): FanOut {
     pending.attrsChanged ||= commit.attrsChanged
     if (commit.namespaces === 'all' || pending.namespaces === 'all') pending.namespaces = 'all'
     else for (const ns of commit.namespaces) pending.namespaces.add(ns)
+    if (commit.entities === undefined || pending.entities === undefined) {
+      pending.entities = undefined
+    } else {
+      for (const [ns, ids] of commit.entities) {
+        const seen = pending.entities.get(ns)
+        if (ids === 'any' || seen === 'any') pending.entities.set(ns, 'any')
+        else if (seen === undefined) pending.entities.set(ns, new Set(ids))
+        else for (const id of ids) seen.add(id)
+      }
+    }
+  }
+
+  /**
+   * Whether a commit that wrote `namespaces` (and `entities`, when known) can change `live`:
+   * by namespace, then, for a query with a topic, by the entities written.
+   */
+  function affects(
+    live: LiveQuery,
+    namespaces: ReadonlySet<string>,
+    entities: ReadonlyMap<string, ReadonlySet<string> | 'any'> | undefined,
+    readEntity: (ns: string, id: string) => Readonly<Record<string, unknown>> | undefined,
+  ): boolean {
+    if (!wroteAny(namespaces, live.namespaces)) return false
+    const { topic } = live
+    if (topic === undefined || entities === undefined || live.entities === undefined) return true
+    for (const ns of namespaces) if (ns !== topic.ns && live.namespaces.has(ns)) return true
+    const ids = entities.get(topic.ns)
+    if (ids === undefined || ids === 'any') return true
+    for (const id of ids) {
+      if (live.entities.has(id) || mayMatch(topic, id, readEntity(topic.ns, id))) return true
+    }
+    return false
   }
 
   function currentAttrs(): { attrs: ClientAttr[]; changed: boolean } {
@@ -76,7 +122,16 @@ export function createFanOut(options: FanOutOptions): FanOut {
     const commit = pending
     pending = undefined
     if (commit === undefined || sessions.size === 0) return
-    const { namespaces, txId } = commit
+    const { namespaces, txId, entities } = commit
+    // Each written entity is read once per flush, whatever the number of queries judging it.
+    const read = new Map<string, Readonly<Record<string, unknown>> | undefined>()
+    const readEntity = (ns: string, id: string) => {
+      const key = `${ns}\u0000${id}`
+      if (read.has(key)) return read.get(key)
+      const attrs = engine.session.entityAttrs(ns, id)
+      read.set(key, attrs)
+      return attrs
+    }
     const newNamespace =
       namespaces !== 'all' &&
       [...namespaces].some((ns) => engine.session.attrs.data(ns, 'id') === undefined)
@@ -109,8 +164,12 @@ export function createFanOut(options: FanOutOptions): FanOut {
             rescanned.set(key, reads)
           }
           live.namespaces = reads
+          retopic(live)
         }
-        if (namespaces === 'all' || wroteAny(namespaces, live.namespaces)) {
+        if (
+          namespaces === 'all' ||
+          affects(live, namespaces, rescan ? undefined : entities, readEntity)
+        ) {
           const memoKey = `${callerKey(s.caller)}\u0000${key}`
           let fresh = memo.get(memoKey)
           if (fresh === undefined) {
@@ -133,6 +192,7 @@ export function createFanOut(options: FanOutOptions): FanOut {
             s.liveBytes += fresh.json.length - live.json.length
             live.result = fresh.result
             live.json = fresh.json
+            if (live.topic !== undefined) live.entities = entitiesOf(fresh.result)
             computations.push(`{"instaql-query":${key},"instaql-result":${live.json}}`)
             continue
           }
@@ -146,6 +206,12 @@ export function createFanOut(options: FanOutOptions): FanOut {
         `{"op":"refresh-ok","processed-tx-id":${txId},"computations":[${computations.join(',')}]${attrsJson}}`,
       )
     }
+  }
+
+  /** New attrs or rules: whether (and how) the query has a topic may have changed. */
+  function retopic(live: LiveQuery): void {
+    live.topic = topicOf(engine, live.q)
+    live.entities = live.topic === undefined ? undefined : entitiesOf(live.result)
   }
 
   /** A recomputed result took `s` over `maxLiveResultBytes`: the query is dropped, with an error. */
@@ -166,7 +232,15 @@ export function createFanOut(options: FanOutOptions): FanOut {
 
   return {
     follow(s, key, q, result, json) {
-      s.queries.set(key, { q, namespaces: namespacesOf(engine, q), result, json })
+      const topic = topicOf(engine, q)
+      s.queries.set(key, {
+        q,
+        namespaces: namespacesOf(engine, q),
+        topic,
+        entities: topic === undefined ? undefined : entitiesOf(result),
+        result,
+        json,
+      })
       s.liveBytes += json.length
     },
     unfollow(s, key) {

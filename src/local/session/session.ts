@@ -4,6 +4,7 @@
  */
 import type { Caller } from '../data/caller.js'
 import type { InstaqlResult } from './query-result.js'
+import type { Topic } from './topics.js'
 
 /** What the hub needs from a connected socket. */
 export interface SessionSocket {
@@ -21,6 +22,10 @@ export interface SessionSocket {
 export interface LiveQuery {
   q: unknown
   namespaces: ReadonlySet<string>
+  /** What finer than namespaces a commit must touch to change it (topics.ts), when known. */
+  topic: Topic | undefined
+  /** With a topic: the entities of the last result. */
+  entities: ReadonlySet<string> | undefined
   /** The last result sent, and its JSON for change detection. */
   result: InstaqlResult
   json: string
