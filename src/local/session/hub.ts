@@ -145,11 +145,15 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
         sendText(text) {
           if (s.ended) return
           socket.send(text)
+          s.backlogged()
+        },
+        backlogged() {
+          if (s.ended) return true
           // A client that does not read costs the server no more than its cap: its session
           // ends (no more results are computed for it) and the transport cuts it soon after.
-          if ((socket.bufferedAmount?.() ?? 0) > limits.maxSessionBufferBytes) {
-            end(s, CLOSE_BACKPRESSURE, BACKPRESSURE_REASON)
-          }
+          if ((socket.bufferedAmount?.() ?? 0) <= limits.maxSessionBufferBytes) return false
+          end(s, CLOSE_BACKPRESSURE, BACKPRESSURE_REASON)
+          return true
         },
       }
       sessions.add(s)
@@ -157,11 +161,7 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
         message(text) {
           // A revoked session's frames still in flight (a client that ignores the close frame
           // keeps sending until its socket is cut) are dropped before any handler runs.
-          if (s.ended) return
-          if ((socket.bufferedAmount?.() ?? 0) > limits.maxSessionBufferBytes) {
-            end(s, CLOSE_BACKPRESSURE, BACKPRESSURE_REASON)
-            return
-          }
+          if (s.backlogged()) return
           handleMessage(s, text)
         },
         closed: () => drop(s),

@@ -55,4 +55,6 @@ export interface Session {
    * backlog over `maxSessionBufferBytes` ends the session.
    */
   sendText(text: string): void
+  /** Whether the socket's backlog is over `maxSessionBufferBytes`; if so the session is ended. */
+  backlogged(): boolean
 }
