@@ -2,9 +2,9 @@
 // The Local Instant sections of `npm run bench`: `query` (a seeded equality `where` and a
 // 100-step transact through the admin client), `sqlite` (the same on each SQLite driver this
 // Node has) and `realtime` (a commit's fan-out to 100 sessions, add-query of 1,000 rows: T7).
-// Each gets a fresh Local Instant.
+// Each gets a fresh Local Instant; `sessions` (R1–R4) its own server script.
 import { isBuiltin } from 'node:module'
-import { runChild, stopChild } from '../shared/children.js'
+import { runChild, startChild, stopChild } from '../shared/children.js'
 import { appEnvFor, startLocal } from '../shared/local-client.js'
 import { fmt } from '../shared/stats.js'
 
@@ -84,4 +84,59 @@ export const sqlite = {
           `equality where: median ${fmt(q.query.medianMs, 2)} ms; ${q.txSteps}-step transact: median ${fmt(q.transact.medianMs, 2)} ms`
         : `SQLite ${driver}: not on Node ${r.node} (22.13+); run npm run bench on Node 22 or 24 to compare`,
     ),
+}
+
+/** What each scenario of the `sessions` section needs of its Local Instant. */
+const SESSION_SCENARIOS = /** @type {const} */ ([
+  ['R1', { maxSessionsPerIp: 100_000 }],
+  ['R2', {}],
+  ['R3', {}],
+  ['R4', { maxSessionsPerIp: 100_000 }],
+])
+
+/** @type {import('../sections.js').Section} */
+export const sessions = {
+  id: 'sessions',
+  about: 'realtime sessions under heavy and hostile clients: R1–R4 (issue 23)',
+  async run() {
+    /** @type {Record<string, any>} */
+    const out = {}
+    for (const [scenario, options] of SESSION_SCENARIOS) {
+      const { child, info } = await startChild(`local-${scenario}`, 'local/sessions-server.js', {
+        nodeArgs: ['--expose-gc'],
+        env: { LOCAL_OPTIONS: JSON.stringify(options) },
+      })
+      try {
+        out[scenario] = await runChild(`sessions-${scenario}`, 'local/sessions.js', {
+          env: { ...appEnvFor(info), CONTROL_URL: info.controlURL, BENCH_SCENARIO: scenario },
+          timeoutMs: 600_000,
+        })
+      } catch (err) {
+        out[scenario] = { failed: String(err) }
+      } finally {
+        await stopChild(child)
+      }
+    }
+    return out
+  },
+  summary: (r) => [
+    r.R1?.failed
+      ? `R1 failed: ${r.R1.failed}`
+      : `R1: ${r.R1.sessions} sessions × 10 live queries over ${r.R1.rows} rows, ${r.R1.writes} writes: ` +
+        `HTTP probe p50 ${fmt(r.R1.probeP50Ms, 1)} ms, p99 ${fmt(r.R1.probeP99Ms, 1)} ms (n=${r.R1.probes}); ` +
+        `longest event-loop block ${fmt(r.R1.loopMaxMs, 1)} ms; push p50 ${fmt(r.R1.pushP50Ms, 1)} ms, ` +
+        `p99 ${fmt(r.R1.pushP99Ms, 1)} ms (n=${r.R1.pushes}, missed ${r.R1.pushesMissed}); ` +
+        `${r.R1.recomputations} recomputations`,
+    r.R2?.failed
+      ? `R2 failed: ${r.R2.failed}`
+      : `R2: ${r.R2.sessions} sessions of todos where ownerId = me; one write recomputed ${r.R2.recomputed}, refreshes ${r.R2.refreshes}`,
+    r.R3?.failed
+      ? `R3 failed: ${r.R3.failed}`
+      : `R3: a client that never reads, ${r.R3.pairs} add/remove pairs of a ${fmt(r.R3.resultBytes / 1e6, 2)} MB result: ` +
+        `RSS +${fmt(r.R3.rssGrowthPeakMiB, 1)} MiB at peak, +${fmt(r.R3.rssGrowthFinalMiB, 1)} MiB after GC; session ended: ${r.R3.sessionEnded}`,
+    r.R4?.failed
+      ? `R4 failed: ${r.R4.failed}`
+      : `R4: ${r.R4.sessions} idle signed-in sessions (${r.R4.open} open): ${fmt(r.R4.rssPerSessionKiB, 1)} KiB RSS, ` +
+        `${fmt(r.R4.heapPerSessionKiB, 1)} KiB heap per session`,
+  ],
 }

@@ -20,6 +20,7 @@ import {
   attachSessions,
   withSessionNotices,
   type SessionHub,
+  type SessionStats as LocalInstantStats,
 } from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 
@@ -28,6 +29,7 @@ export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
 export type { SqliteDriver } from './sqlite.js'
+export type { SessionStats as LocalInstantStats } from './session/index.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -44,6 +46,16 @@ export interface LocalInstant {
   readonly mailbox: Mailbox
   /** Replaces the permission rules. */
   setRules(rules: unknown): void
+  /**
+   * Counters of the realtime sessions: open sessions, their live queries, and how many live
+   * results commits have recomputed since the start (all 0 without `ws`).
+   *
+   * @example
+   * const before = local.stats().recomputations
+   * await db.transact(db.tx.todos[id()].update({ ownerId: alice }))
+   * // local.stats().recomputations - before: the live queries this write could change
+   */
+  stats(): LocalInstantStats
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -130,6 +142,13 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       auth,
       logger,
       maxPayloadBytes: opts.maxBodyBytes,
+      limits: {
+        maxSessionBufferBytes: opts.maxSessionBufferBytes,
+        maxSessionsPerIp: opts.maxSessionsPerIp,
+        maxSessionsPerUser: opts.maxSessionsPerUser,
+        maxLiveQueries: opts.maxLiveQueries,
+        maxLiveResultBytes: opts.maxLiveResultBytes,
+      },
     })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
@@ -149,6 +168,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       adminToken,
       mailbox,
       setRules: (next) => engine.setRules(next),
+      stats: () => sessions.hub?.stats() ?? { sessions: 0, liveQueries: 0, recomputations: 0 },
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

@@ -7,6 +7,7 @@
 import type { LocalInstantLogger } from './http/send.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import { DEFAULT_QUERY_BUDGET } from './data/query-budget.js'
+import { DEFAULT_SESSION_LIMITS } from './session/limits.js'
 import {
   PORT_RULE,
   resolveBytes,
@@ -110,6 +111,19 @@ export interface LocalInstantOptions {
    * same database files.
    */
   sqlite?: SqliteDriver
+  /**
+   * Bytes a realtime session's socket may hold unsent (a client that does not read); above it the
+   * session's live queries stop being computed and it is closed (code 1013). Default 4 MiB.
+   */
+  maxSessionBufferBytes?: number
+  /** Open realtime sessions per client IP; more are refused (`rate-limited`). Default 1,000. */
+  maxSessionsPerIp?: number
+  /** Realtime sessions signed in as one user; more are refused at `init`. Default 100. */
+  maxSessionsPerUser?: number
+  /** Live queries one realtime session may hold; more are refused. Default 1,000. */
+  maxLiveQueries?: number
+  /** Bytes (JSON) of one session's live results together; more are refused. Default 64 MiB. */
+  maxLiveResultBytes?: number
 }
 
 /** Every key {@link startLocalInstant} accepts; anything else throws. */
@@ -136,6 +150,11 @@ const LOCAL_INSTANT_OPTIONS = {
   maxResultBytes: true,
   queryTimeoutMs: true,
   sqlite: true,
+  maxSessionBufferBytes: true,
+  maxSessionsPerIp: true,
+  maxSessionsPerUser: true,
+  maxLiveQueries: true,
+  maxLiveResultBytes: true,
 } as const satisfies OptionKeys<LocalInstantOptions>
 
 /**
@@ -250,6 +269,14 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
       option: 'queryTimeoutMs',
       default: DEFAULT_QUERY_BUDGET.timeoutMs,
     }),
+    maxSessionBufferBytes: bytes(
+      'maxSessionBufferBytes',
+      DEFAULT_SESSION_LIMITS.maxSessionBufferBytes,
+    ),
+    maxSessionsPerIp: limit('maxSessionsPerIp', DEFAULT_SESSION_LIMITS.maxSessionsPerIp),
+    maxSessionsPerUser: limit('maxSessionsPerUser', DEFAULT_SESSION_LIMITS.maxSessionsPerUser),
+    maxLiveQueries: limit('maxLiveQueries', DEFAULT_SESSION_LIMITS.maxLiveQueries),
+    maxLiveResultBytes: bytes('maxLiveResultBytes', DEFAULT_SESSION_LIMITS.maxLiveResultBytes),
     rules: o.rules,
     schema: o.schema,
     logger: logger === false ? silentLogger : (logger ?? consoleLogger),
