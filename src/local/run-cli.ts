@@ -13,6 +13,7 @@ import {
   type LocalInstantLogger,
 } from './index.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
+import { runBackupCli } from './backup/cli.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -23,6 +24,8 @@ const DEFAULT_CLI_PORT = 8888
 const DEFAULT_CLI_DB = '.instant-local/app.db'
 
 export const USAGE = `Usage: instant-local [options]
+       instant-local import <backup.zip> [--db FILE] [--replace]
+       instant-local export <out.zip> [--db FILE]
 
 Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
 
@@ -36,6 +39,8 @@ Options:
   --schema FILE                   schema (.json, or .js/.mjs with a default export)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
   -h, --help                      show this help
+
+import and export read and write Instant's backup archive (instant-local import --help).
 `
 
 interface CliIo {
@@ -56,6 +61,9 @@ class UsageError extends Error {}
  * `{ local }` while the server runs; the caller stops it with `local.close()`.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  if (argv[0] === 'import' || argv[0] === 'export') {
+    return { exitCode: await runBackupCli(argv[0], argv.slice(1), io) }
+  }
   let options: Parameters<typeof startLocalInstant>[0]
   try {
     const parsed = parseCliArgs(argv)
