@@ -106,7 +106,9 @@ function countEntities(db: Database): Record<string, number> {
       'SELECT ns, COUNT(*) AS n FROM data_entities GROUP BY ns ORDER BY ns',
     )
     .all()
-  if (users > 0) counts['$users'] = users
+  if (users > 0) rows.push({ ns: '$users', n: users })
+  // Sorted by namespace, as Instant's `counts` (a sorted map) and its entries are.
+  rows.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0))
   for (const r of rows) counts[r.ns] = r.n
   return counts
 }
