@@ -34,6 +34,9 @@ import { openZip, type ZipArchive, type ZipEntry } from './zip-reader.js'
 /** The `meta` key holding imported rules, which Local Instant then starts with. */
 export const META_RULES = 'rules'
 
+/** The page cache of an import, in KiB as `PRAGMA cache_size` takes it negated: 32 MiB. */
+const IMPORT_CACHE_KIB = -32 * 1024
+
 /** How often (entities) the importer looks at the clock to report progress. */
 const PROGRESS_EVERY_ENTITIES = 5_000
 /** The least time between two progress reports. */
@@ -78,14 +81,27 @@ export async function importBackup(
       throw new BackupError(`no ${CONFIG_ENTRY} in the archive`, { file: archivePath })
     const config = parseConfig(await zip.readEntry(configEntry))
     refuseIfNotEmpty(db, options.replace === true)
-    db.exec('BEGIN IMMEDIATE')
+    // Bulk-load settings, for this transaction only: the loader inserts each entity before its
+    // values (and checks every link itself), so SQLite's per-row foreign key checks are spared;
+    // a bigger page cache keeps the indexes being built from spilling to the WAL mid-import.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number
+    const cacheSize = db.pragma('cache_size', { simple: true }) as number
+    db.pragma('foreign_keys = OFF')
+    db.pragma(`cache_size = ${IMPORT_CACHE_KIB}`)
     try {
-      const summary = await load(db, zip, config, options)
-      db.exec('COMMIT')
-      return summary
-    } catch (err) {
-      db.exec('ROLLBACK')
-      throw err
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        const summary = await load(db, zip, config, options)
+        db.exec('COMMIT')
+        return summary
+      } catch (err) {
+        db.exec('ROLLBACK')
+        throw err
+      }
+    } finally {
+      // PRAGMA takes no bound parameters; both values are integers SQLite gave us.
+      db.pragma(`cache_size = ${cacheSize}`)
+      db.pragma(`foreign_keys = ${foreignKeys}`)
     }
   } finally {
     await zip.close()
@@ -149,6 +165,15 @@ async function load(
     setMeta(db, META_RULES, JSON.stringify(config.rules))
   }
 
+  // Secondary indexes are built once at the end, from sorted data, rather than row by row.
+  // Their definitions are read from the file itself, so a later migration's indexes come back.
+  const indexes = db
+    .prepare<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL " +
+        "AND tbl_name IN ('data_triples', 'data_links')",
+    )
+    .all()
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`)
   const loader = createLoader(db, registry)
   const imported: Record<string, number> = {}
   let fileBlobs = 0
@@ -181,6 +206,7 @@ async function load(
     imported[ns] = (imported[ns] ?? 0) + count
   }
   loader.finishUsers()
+  for (const { sql } of indexes) db.exec(sql)
   await checkLinks(db, zip, registry)
   return { imported, counts: config.counts, fileBlobs, rules: config.rules !== null }
 }
@@ -336,18 +362,28 @@ function insert(
 
 /** Every link must join two entities of the backup; the first that does not is reported. */
 async function checkLinks(db: Database, zip: ZipArchive, registry: AttrRegistry): Promise<void> {
-  const exists = (side: string, ns: string) =>
-    `CASE WHEN ${ns} = '$users' THEN EXISTS (SELECT 1 FROM users u WHERE u.id = ${side}) ` +
-    `ELSE EXISTS (SELECT 1 FROM data_entities e WHERE e.ns = ${ns} AND e.id = ${side}) END`
-  const dangling = db
-    .prepare<[], { attr_id: string; source: string; target: string; source_ok: number }>(
-      `SELECT l.attr_id, l.source, l.target, ${exists('l.source', 'a.ns')} AS source_ok
-       FROM data_links l JOIN data_attrs a ON a.id = l.attr_id
-       WHERE NOT ${exists('l.source', 'a.ns')}
-          OR NOT ${exists('l.target', "json_extract(a.def, '$.revNs')")}
-       LIMIT 1`,
-    )
-    .get()
+  // One query per link attr, its two namespaces known: index seeks, no JSON per row.
+  const exists = (side: 'source' | 'target', ns: string, param: string): string =>
+    ns === '$users'
+      ? `EXISTS (SELECT 1 FROM users u WHERE u.id = l.${side})`
+      : `EXISTS (SELECT 1 FROM data_entities e WHERE e.ns = @${param} AND e.id = l.${side})`
+  type Dangling = { attr_id: string; source: string; target: string; source_ok: number }
+  let dangling: Dangling | undefined
+  for (const attr of registry.all()) {
+    if (attr.kind !== 'link' || attr.id === LINKED_PRIMARY_USER_ATTR_ID) continue
+    const source = exists('source', attr.ns, 'ns')
+    const target = exists('target', attr.revNs, 'revNs')
+    const params: Record<string, string> = { attr: attr.id }
+    if (attr.ns !== '$users') params['ns'] = attr.ns
+    if (attr.revNs !== '$users') params['revNs'] = attr.revNs
+    dangling = db
+      .prepare<[Record<string, string>], Dangling>(
+        `SELECT l.attr_id, l.source, l.target, ${source} AS source_ok FROM data_links l
+         WHERE l.attr_id = @attr AND NOT (${source} AND ${target}) LIMIT 1`,
+      )
+      .get(params)
+    if (dangling) break
+  }
   if (dangling) {
     const attr = registry.byId(dangling.attr_id) as LinkAttr
     // The line that wrote the link is the one of the end that exists.
