@@ -24,6 +24,7 @@ export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
 export { BackupError } from './backup/index.js'
+export type { BackupErrorPlace } from './backup/index.js'
 export {
   DEFAULT_DB_PATH,
   DEFAULT_GUEST_SIGN_INS_PER_HOUR,

@@ -213,9 +213,11 @@ describe('tokenMigrationRouter options', () => {
     expect(() => tokenMigrationRouter({ db, from, path: 'migrate' })).toThrow(
       /`path` must be a path/,
     )
-    expect(() => tokenMigrationRouter({ db, from, nope: 1 } as never)).toThrow(/nope/)
+    expect(() => tokenMigrationRouter({ db, from, nope: 1 } as never)).toThrow(
+      'tokenMigrationRouter(): unknown option `nope` (did you mean `store`?).',
+    )
     expect(() => tokenMigrationRouter({ db, from, rateLimit: { perIp: {} } } as never)).toThrow(
-      /perIp/,
+      'tokenMigrationRouter(): unknown option `rateLimit.perIp` (did you mean `rateLimit.failuresPerIp`?).',
     )
     expect(() => tokenMigrationRouter({ db, from, tokenInBody: false })).toThrow(/`tokenInBody`/)
     expect(tokenMigrationRouter({ db, from }).name).toBe('migrateToken')

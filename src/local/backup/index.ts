@@ -7,6 +7,7 @@ import { getMeta } from '../database.js'
 import { META_RULES } from './import.js'
 
 export { BackupError } from './backup-error.js'
+export type { BackupErrorPlace } from './backup-error.js'
 export { exportBackup } from './export.js'
 export type { ExportBackupOptions, ExportSummary } from './export.js'
 export { importBackup } from './import.js'
