@@ -253,6 +253,29 @@ export const TARGETS = [
     }),
   },
   {
+    id: 'B1',
+    section: 'backup',
+    question: '(issue 25) instant-local import of a 100,000-entity backup',
+    metric: 'entities/s, wall clock',
+    threshold: { atLeast: 20_000 },
+    measure: (b) => ({
+      value: b.entitiesPerS,
+      measured: `${fmt(b.entitiesPerS, 0)} entities/s (${b.entities} in ${fmt(b.ms / 1000, 1)}s)`,
+      note: `${fmt(b.entitiesPerCpuS, 0)} entities per CPU-second (${fmt(b.cpuMs / 1000, 1)}s of CPU)`,
+    }),
+  },
+  {
+    id: 'B2',
+    section: 'backup',
+    question: '(issue 25) the same import: memory stays bounded (streamed line by line)',
+    metric: 'peak RSS growth over the baseline, MiB',
+    threshold: { atMost: 128 },
+    measure: (b) => ({
+      value: b.rssGrowthMiB,
+      measured: `+${fmt(b.rssGrowthMiB, 1)} MiB (peak ${fmt(b.rssPeakMiB, 0)} MiB)`,
+    }),
+  },
+  {
     id: 'M1',
     section: 'multi',
     question: '(issue 14) one token on 3 instances sharing a Redis store',

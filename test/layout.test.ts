@@ -19,6 +19,7 @@ const FEATURES = [
   'magic-code',
   'sign-in',
   'sign-out',
+  'migrate-token',
   'error-handler.ts',
   'check-instant.ts',
   'admin',

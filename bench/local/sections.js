@@ -140,3 +140,16 @@ export const sessions = {
         `${fmt(r.R4.heapPerSessionKiB, 1)} KiB heap per session`,
   ],
 }
+
+/** @type {import('../sections.js').Section} */
+export const backup = {
+  id: 'backup',
+  about: 'importing a generated 100,000-entity Instant backup into Local Instant',
+  // Its own process (the script spawns the measured side), so the RSS is the import's alone.
+  run: () => runChild('backup', 'local/backup-import.js', { timeoutMs: 300_000 }),
+  summary: (b) => [
+    `Backup import: ${b.entities} entities in ${fmt(b.ms / 1000, 1)}s (${fmt(b.entitiesPerS, 0)} entities/s, ` +
+      `${fmt(b.entitiesPerCpuS, 0)} per CPU-second); ` +
+      `RSS ${fmt(b.rssBaselineMiB, 0)} MiB before, peak ${fmt(b.rssPeakMiB, 0)} MiB (+${fmt(b.rssGrowthMiB, 0)} MiB)`,
+  ],
+}

@@ -23,6 +23,7 @@ import {
   type SessionStats as LocalInstantStats,
 } from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
+import { importBackup, storedRules } from './backup/index.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
@@ -30,6 +31,8 @@ export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
 export type { SqliteDriver } from './sqlite.js'
 export type { SessionStats as LocalInstantStats } from './session/index.js'
+export { BackupError } from './backup/index.js'
+export type { BackupErrorPlace } from './backup/index.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
@@ -81,6 +84,17 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
   const db = openStore(opts.dbPath, opts.sqlite)
   let server: Server | undefined
   try {
+    if (opts.backup !== undefined) {
+      // As `instant-local import` without --replace: a database that holds data is refused.
+      const summary = await importBackup(db, opts.backup)
+      const total = Object.values(summary.imported).reduce((a, b) => a + b, 0)
+      logger.info(`[instant-local] Imported ${total} entities from ${opts.backup}`)
+      if (summary.fileBlobs > 0) {
+        logger.info(
+          `[instant-local] ${summary.fileBlobs} file blobs of the backup were not imported (no file storage yet); its $files rows were`,
+        )
+      }
+    }
     const appId = opts.appId ?? getMeta(db, META_APP_ID) ?? randomUUID()
     const adminToken = opts.adminToken ?? getMeta(db, META_ADMIN_TOKEN) ?? randomUUID()
     setMeta(db, META_APP_ID, appId)
@@ -90,7 +104,8 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     const engine: DataEngine = createDataEngine(db, {
       appId,
       schema: opts.schema,
-      rules: opts.rules,
+      // Rules an import stored apply until others are given.
+      rules: opts.rules ?? storedRules(db),
       queryBudget: {
         maxQueryBytes: opts.maxQueryBytes,
         maxQueryForms: opts.maxQueryForms,

@@ -87,6 +87,15 @@ export interface LocalInstantOptions {
   rules?: unknown
   /** The schema (`i.schema(...)` result or its JSON). */
   schema?: unknown
+  /**
+   * Path of an Instant backup archive (`.zip`, Instant's "Backups" format) to seed the database
+   * from before starting: schema, rules, entities with their ids, links and `$users`. As
+   * `instant-local import`: all or nothing, and a database that already holds data is refused
+   * (use `':memory:'`, the default, or a new file). Default: none.
+   *
+   * @example startLocalInstant({ backup: 'test/fixtures/app-backup.zip' })
+   */
+  backup?: string
   /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
@@ -142,6 +151,7 @@ const LOCAL_INSTANT_OPTIONS = {
   rateLimitMaxKeys: true,
   rules: true,
   schema: true,
+  backup: true,
   logger: true,
   maxBodyBytes: true,
   maxQueryBytes: true,
@@ -162,9 +172,9 @@ const LOCAL_INSTANT_OPTIONS = {
  * `appId` and `adminToken` stay undefined when not given (the database may hold them).
  */
 export type LocalInstantConfig = Required<
-  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'logger'>
+  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'backup' | 'logger'>
 > &
-  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema'> & {
+  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'backup'> & {
     /** `console` by default; `false` became a logger that drops every line. */
     logger: LocalInstantLogger
   }
@@ -192,6 +202,12 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
   }
   const host = o.host ?? DEFAULT_HOST
   check('host', o.host, typeof host === 'string' && host !== '', 'be a non-empty string')
+  check(
+    'backup',
+    o.backup,
+    o.backup === undefined || (typeof o.backup === 'string' && o.backup !== ''),
+    'be the path of a backup archive (a non-empty string)',
+  )
   const dbPath = o.dbPath ?? DEFAULT_DB_PATH
   check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'be a non-empty string')
   let appId: string | undefined
@@ -279,6 +295,7 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
     maxLiveResultBytes: bytes('maxLiveResultBytes', DEFAULT_SESSION_LIMITS.maxLiveResultBytes),
     rules: o.rules,
     schema: o.schema,
+    backup: o.backup,
     logger: logger === false ? silentLogger : (logger ?? consoleLogger),
   }
 }

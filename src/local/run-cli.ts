@@ -10,6 +10,7 @@ import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from '.
 import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
 import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
+import { runBackupCli } from './backup/cli.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -20,6 +21,8 @@ const DEFAULT_CLI_PORT = 8888
 const DEFAULT_CLI_DB = '.instant-local/app.db'
 
 export const USAGE = `Usage: instant-local [options]
+       instant-local import <backup.zip> [--db FILE] [--replace]
+       instant-local export <out.zip> [--db FILE]
 
 Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
 
@@ -34,6 +37,8 @@ Options:
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
   --sqlite DRIVER                 node:sqlite (default on Node 22.13+) or better-sqlite3
   -h, --help                      show this help
+
+import and export read and write Instant's backup archive (instant-local import --help).
 `
 
 interface CliIo {
@@ -54,6 +59,9 @@ class UsageError extends Error {}
  * `{ local }` while the server runs; the caller stops it with `local.close()`.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  if (argv[0] === 'import' || argv[0] === 'export') {
+    return { exitCode: await runBackupCli(argv[0], argv.slice(1), io) }
+  }
   let options: Parameters<typeof startLocalInstant>[0]
   let rulesFile: string | undefined
   let schemaFile: string | undefined
