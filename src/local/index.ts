@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import { createAuth } from './auth/index.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
@@ -17,6 +18,7 @@ import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.
 import { createRequestListener } from './server.js'
 import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
+import { applyFromFile, loadRulesFile, loadSchemaFile } from './project/index.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
@@ -52,6 +54,8 @@ export interface LocalInstant {
   readonly mailbox: Mailbox
   /** Replaces the permission rules. */
   setRules(rules: unknown): void
+  /** Applies a schema (`i.schema(...)` result or its JSON); attributes it lacks are kept. */
+  setSchema(schema: unknown): void
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -74,6 +78,9 @@ const META_ADMIN_TOKEN = 'admin_token'
 export async function startLocalInstant(options: LocalInstantOptions = {}): Promise<LocalInstant> {
   const opts = resolveLocalInstantOptions(options)
   const { logger } = opts
+  // Read before the database opens: a broken file leaves nothing to clean up.
+  const schema = opts.schemaFile === undefined ? opts.schema : await loadSchemaFile(opts.schemaFile)
+  const rules = opts.rulesFile === undefined ? opts.rules : await loadRulesFile(opts.rulesFile)
   const db = openStore(opts.dbPath)
   let server: Server | undefined
   try {
@@ -85,8 +92,6 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     const mailbox = createMailbox()
     const engine: DataEngine = createDataEngine(db, {
       appId,
-      schema: opts.schema,
-      rules: opts.rules,
       queryBudget: {
         maxQueryBytes: opts.maxQueryBytes,
         maxQueryForms: opts.maxQueryForms,
@@ -95,6 +100,10 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
         timeoutMs: opts.queryTimeoutMs,
       },
     })
+    const fromFile = (file: string | undefined, apply: () => void) =>
+      file === undefined ? apply() : applyFromFile(resolve(file), apply)
+    if (schema !== undefined) fromFile(opts.schemaFile, () => engine.setSchema(schema))
+    if (rules !== undefined) fromFile(opts.rulesFile, () => engine.setRules(rules))
 
     // Set once the server exists; the auth wrapper below needs it for revocations.
     const sessions: { hub?: SessionHub } = {}
@@ -156,6 +165,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       adminToken,
       mailbox,
       setRules: (next) => engine.setRules(next),
+      setSchema: (next) => engine.setSchema(next),
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

@@ -16,6 +16,7 @@ import {
 } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
 import { coerceUuid } from './params.js'
+import { optionError } from '../options/option-error.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
@@ -83,6 +84,14 @@ export interface LocalInstantOptions {
   rules?: unknown
   /** The schema (`i.schema(...)` result or its JSON). */
   schema?: unknown
+  /**
+   * A file whose default export is the rules: `instant.perms.ts` (TypeScript loads on Node 20
+   * too, with `jiti` installed), `.js`/`.mjs`/`.cjs` or `.json`. Relative to the working
+   * directory. Not with `rules`.
+   */
+  rulesFile?: string
+  /** A file whose default export is the schema, e.g. `instant.schema.ts`. Not with `schema`. */
+  schemaFile?: string
   /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
@@ -118,6 +127,8 @@ const LOCAL_INSTANT_OPTIONS = {
   rateLimitMaxKeys: true,
   rules: true,
   schema: true,
+  rulesFile: true,
+  schemaFile: true,
   logger: true,
   maxBodyBytes: true,
   maxQueryBytes: true,
@@ -132,9 +143,15 @@ const LOCAL_INSTANT_OPTIONS = {
  * `appId` and `adminToken` stay undefined when not given (the database may hold them).
  */
 export type LocalInstantConfig = Required<
-  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'logger'>
+  Omit<
+    LocalInstantOptions,
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'logger'
+  >
 > &
-  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema'> & {
+  Pick<
+    LocalInstantOptions,
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile'
+  > & {
     /** `console` by default; `false` became a logger that drops every line. */
     logger: LocalInstantLogger
   }
@@ -225,6 +242,25 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
     }),
     rules: o.rules,
     schema: o.schema,
+    rulesFile: resolveFileOption(o, 'rulesFile', 'rules'),
+    schemaFile: resolveFileOption(o, 'schemaFile', 'schema'),
     logger: logger === false ? silentLogger : (logger ?? consoleLogger),
   }
+}
+
+/** `rulesFile` / `schemaFile`: a non-empty path, and not beside the object it stands for. */
+function resolveFileOption(
+  o: LocalInstantOptions,
+  option: 'rulesFile' | 'schemaFile',
+  object: 'rules' | 'schema',
+): string | undefined {
+  const file = o[option]
+  if (file === undefined) return undefined
+  if (typeof file !== 'string' || file.trim() === '') {
+    throw optionError(FACTORY, option, 'be a path, e.g. "instant.perms.ts"', file)
+  }
+  if (o[object] !== undefined) {
+    throw optionError(FACTORY, option, `not be given with \`${object}\``, file, 'both')
+  }
+  return file
 }
