@@ -2,9 +2,8 @@
  * The `instant-local` command, as a function (src/local/cli.ts is only its process wrapper):
  * parses flags, starts Local Instant, prints how to reach it.
  */
-import { readFile } from 'node:fs/promises'
-import { extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { existsSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
@@ -13,6 +12,8 @@ import {
   type LocalInstantLogger,
 } from './index.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
+import { findProjectFiles, type ProjectFiles } from './project/index.js'
+import { watchProjectFiles } from './project/watch.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -26,14 +27,17 @@ export const USAGE = `Usage: instant-local [options]
 
 Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
 
+Rules and schema files are watched: a save applies them again.
+
 Options:
   --port N                        port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
   --host HOST                     interface to listen on (default 127.0.0.1)
   --db FILE                       SQLite database file (default ${DEFAULT_CLI_DB}; ":memory:" for none)
   --app-id UUID                   app id (default: kept in the database, created on first start)
   --admin-token UUID              admin token (default: kept in the database, created on first start)
-  --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
-  --schema FILE                   schema (.json, or .js/.mjs with a default export)
+  --rules FILE                    permission rules (.ts/.js/.mjs/.cjs with a default export, or .json;
+                                  default: the project's instant.perms.ts, found as instant-cli does)
+  --schema FILE                   schema (same kinds; default: the project's instant.schema.ts)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
   -h, --help                      show this help
 `
@@ -45,6 +49,8 @@ interface CliIo {
   logger?: LocalInstantLogger
   /** Resolves relative paths (default: process.cwd()). */
   cwd?: string
+  /** Where INSTANT_SCHEMA_FILE_PATH / INSTANT_PERMS_FILE_PATH are read (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 export type CliResult = { exitCode: number } | { exitCode: undefined; local: LocalInstant }
@@ -57,13 +63,15 @@ class UsageError extends Error {}
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
   let options: Parameters<typeof startLocalInstant>[0]
+  let files: ProjectFiles
+  const cwd = io.cwd ?? process.cwd()
   try {
     const parsed = parseCliArgs(argv)
     if (parsed === 'help') {
       io.stdout(USAGE)
       return { exitCode: 0 }
     }
-    const cwd = io.cwd ?? process.cwd()
+    files = projectFiles(parsed, cwd, io.env ?? process.env)
     options = {
       port: parsed.port,
       host: parsed.host,
@@ -71,14 +79,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       appId: parsed.appId,
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
-      rules:
-        parsed.rules === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.rules), '--rules'),
-      schema:
-        parsed.schema === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.schema), '--schema'),
+      rulesFile: files.rulesFile,
+      schemaFile: files.schemaFile,
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
     }
   } catch (err) {
@@ -88,12 +90,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     }
     throw err
   }
-  let local: LocalInstant
+  let started: LocalInstant
   try {
-    local = await startLocalInstant(options)
+    started = await startLocalInstant(options)
   } catch (err) {
     io.stderr(`instant-local: could not start: ${(err as Error).message}\n`)
     return { exitCode: 1 }
+  }
+  const show = (file: string | undefined, none: string) =>
+    file === undefined ? none : `${relative(cwd, file) || file} (watched)`
+  const stopWatching = watchProjectFiles(
+    started,
+    files,
+    { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
+    (file) => relative(cwd, file) || file,
+  )
+  const local: LocalInstant = {
+    ...started,
+    close() {
+      stopWatching()
+      return started.close()
+    },
   }
   io.stdout(
     [
@@ -101,6 +118,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       `  app id:      ${local.appId}`,
       `  admin token: ${local.adminToken}`,
       `  database:    ${options.dbPath ?? ''}`,
+      `  rules:       ${show(files.rulesFile, 'none (no instant.perms.ts found; everything allowed)')}`,
+      `  schema:      ${show(files.schemaFile, 'none (no instant.schema.ts found)')}`,
       '',
       'Environment for your app:',
       `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}`,
@@ -192,16 +211,34 @@ function isParseArgsError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }
 
-async function loadFile(file: string, flag: string): Promise<unknown> {
-  const ext = extname(file)
-  try {
-    if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
-      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
-      return mod.default
+/**
+ * The files to load: `--rules` / `--schema` as given (they must exist), else the project's own,
+ * found where Instant's CLI looks.
+ */
+function projectFiles(
+  parsed: CliArgs,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ProjectFiles {
+  const given = (flag: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined
+    const file = resolve(cwd, value)
+    if (!existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`)
+    return file
+  }
+  let found: ProjectFiles = {}
+  if (parsed.rules === undefined || parsed.schema === undefined) {
+    try {
+      found = findProjectFiles({ cwd, env })
+    } catch (err) {
+      throw new UsageError((err as Error).message)
     }
-    return JSON.parse(await readFile(file, 'utf8')) as unknown
-  } catch (err) {
-    throw new UsageError(`${flag} ${file}: ${(err as Error).message}`)
+  }
+  const rulesFile = given('--rules', parsed.rules) ?? found.rulesFile
+  const schemaFile = given('--schema', parsed.schema) ?? found.schemaFile
+  return {
+    ...(rulesFile === undefined ? {} : { rulesFile }),
+    ...(schemaFile === undefined ? {} : { schemaFile }),
   }
 }
 
