@@ -131,7 +131,9 @@ describe('instant-local with the project’s files', () => {
     p.write('instant.perms.ts', perms('auth.id =='))
     text = await failed
     expect(
-      text.startsWith(`instant-local: ${file}: rule todos.allow.view: Validation failed`),
+      text.startsWith(
+        `instant-local: ${file}: Validation failed for permission: todos.allow.view: `,
+      ),
     ).toBe(true)
     expect(await guestSees(local)).toEqual(['milk'])
 

@@ -176,7 +176,7 @@ describe('startLocalInstant({ schemaFile, rulesFile })', () => {
     const error = await rejectionOf(startLocalInstant({ logger: false, rulesFile: file }))
     expect(error.code).toBe('INSTANT_PROJECT_FILE_INVALID')
     expect(
-      error.message.startsWith(`${file}: rule todos.allow.view: Validation failed for permission`),
+      error.message.startsWith(`${file}: Validation failed for permission: todos.allow.view: `),
     ).toBe(true)
   })
 

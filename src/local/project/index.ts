@@ -74,12 +74,14 @@ export function applyFromFile<T>(file: string, apply: () => T): T {
   }
 }
 
-/** `rule todos.allow.view: <message>` for a rules validation error, else the message. */
+/** The message, with the rule's path (`todos.allow.view`) when it names none. */
 export function describeApplyError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const input = (error as { hint?: { input?: unknown } } | null)?.hint?.input
   if (Array.isArray(input) && input.every((part) => typeof part === 'string')) {
-    return `rule ${input.join('.')}: ${message}`
+    const path = input.join('.')
+    // Local Instant's messages name the rule's path already; older ones did not.
+    if (!message.includes(`${path}:`)) return `rule ${path}: ${message}`
   }
   return message
 }
