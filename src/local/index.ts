@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createAuth } from './auth/index.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
+import type { RuleCoverageRow } from './data/permissions.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
@@ -21,6 +22,8 @@ import { getMeta, openStore, setMeta } from './database.js'
 import { applyFromFile, loadRulesFile, loadSchemaFile } from './project/index.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
+export { checkRules, type RulesProblem } from './data/check-rules.js'
+export type { RuleCoverageRow } from './data/permissions.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
@@ -52,10 +55,24 @@ export interface LocalInstant {
   readonly adminToken: string
   /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
   readonly mailbox: Mailbox
-  /** Replaces the permission rules. */
+  /**
+   * Replaces the permission rules. Bad rules are refused with a `validation-failed` error that
+   * names each bad rule's path (see {@link checkRules}), and the previous rules stay in force.
+   */
   setRules(rules: unknown): void
   /** Applies a schema (`i.schema(...)` result or its JSON); attributes it lacks are kept. */
   setSchema(schema: unknown): void
+  /**
+   * One row per rule in force (`namespace`, `action`, `rule`, and how often it was `evaluated`,
+   * `allowed`, `denied` or failed with `errors`), in the rules' order; rules never evaluated have
+   * zeros. Counts survive a `setRules` that keeps a rule's text.
+   *
+   * @example
+   * local.ruleCoverage().filter((row) => row.evaluated === 0) // the rules no test reached
+   */
+  ruleCoverage(): RuleCoverageRow[]
+  /** Sets every rule coverage counter back to zero. */
+  resetRuleCoverage(): void
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -166,6 +183,8 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       mailbox,
       setRules: (next) => engine.setRules(next),
       setSchema: (next) => engine.setSchema(next),
+      ruleCoverage: () => engine.ruleCoverage(),
+      resetRuleCoverage: () => engine.resetRuleCoverage(),
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

@@ -8,7 +8,7 @@ import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
 import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
-import { createPermissions, type Permissions } from './permissions.js'
+import { createPermissions, type Permissions, type RuleCoverageRow } from './permissions.js'
 import { runQuery } from './query.js'
 import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
@@ -64,6 +64,9 @@ export interface DataEngine {
   /** Answers `POST /admin/transact`: takes the parsed request body, returns `{ 'tx-id': n }`. */
   transact(body: unknown, caller: Caller): { 'tx-id': number }
   setRules(rules: unknown): void
+  /** One row per rule in force with its counters (permissions.ts `coverage`). */
+  ruleCoverage(): RuleCoverageRow[]
+  resetRuleCoverage(): void
   setSchema(schema: unknown): void
   /**
    * Signup, step 1 (`validate-extra-fields!`): every key must be a custom `$users` attribute.
@@ -145,6 +148,8 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
       permissions.setRules(rules)
       emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
     },
+    ruleCoverage: () => permissions.coverage(),
+    resetRuleCoverage: () => permissions.resetCoverage(),
     setSchema,
     checkUserFields: (fields) => checkUserFields(signupDeps, fields),
     checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),

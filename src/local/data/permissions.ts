@@ -206,14 +206,12 @@ function compileMessage(e: unknown): string {
 }
 
 /** Rules as given: an object, its JSON text (the CLI and HTTP callers), or nothing (no rules). */
-function parseRulesInput(input: unknown): unknown {
-  if (typeof input !== 'string') return input ?? {}
+function parseRulesInput(input: unknown): { rules: unknown } | { problem: RulesProblem } {
+  if (typeof input !== 'string') return { rules: input ?? {} }
   try {
-    return JSON.parse(input) as unknown
+    return { rules: JSON.parse(input) as unknown }
   } catch (e) {
-    throw validationError('permission', null, [
-      { message: `The rules are not valid JSON: ${compileMessage(e)}` },
-    ])
+    return { problem: problem([], `The rules are not valid JSON: ${compileMessage(e)}`) }
   }
 }
 
@@ -315,14 +313,12 @@ export function createPermissions(cel: CelCompiler): Permissions {
   }
 
   function validate(input: unknown): RulesProblem[] {
-    let parsed: unknown
-    try {
-      parsed = parseRulesInput(input)
-    } catch (e) {
-      return [problem([], e instanceof Error ? e.message : String(e))]
-    }
+    const given = parseRulesInput(input)
+    if ('problem' in given) return [given.problem]
+    const parsed = given.rules
     const problems = shapeProblems(parsed)
-    if (problems.length > 0) return problems
+    if (!isRecord(parsed)) return problems
+    // Rules of a good shape are compiled even beside bad keys, so one pass reports everything.
     const candidate = parsed as RulesJson
     for (const entry of ruleEntries(candidate)) {
       // A `$default` rule is compiled with `$default`'s binds: those every namespace sees.
@@ -360,7 +356,7 @@ export function createPermissions(cel: CelCompiler): Permissions {
     setRules(input) {
       const problems = validate(input)
       if (problems.length > 0) throw rulesRefused('permission', problems)
-      rules = parseRulesInput(input) as RulesJson
+      rules = (parseRulesInput(input) as { rules: RulesJson }).rules
       entries = ruleEntries(rules)
       refPathCache.clear()
       programs.clear()
