@@ -83,9 +83,24 @@ export interface DataEngine {
    * row (if still there), its links, and what they cascade to, linked guests included.
    */
   onUserDeleted(userId: string): void
+  /**
+   * Deletes every entity, link, user (guests too), refresh token and magic code; keeps the
+   * attributes, the rules and the tx counter. For tests: one statement per table.
+   */
+  clearData(): void
   /** For the realtime sessions. */
   readonly session: SessionFacet
 }
+
+/** What `clearData` empties, children first (refresh tokens go with their users by cascade). */
+const CLEARED_TABLES = [
+  'data_links',
+  'data_triples',
+  'data_entities',
+  'refresh_tokens',
+  'magic_codes',
+  'users',
+] as const
 
 /**
  * Builds the engine on an open, migrated database (see src/local/database.ts).
@@ -135,6 +150,10 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
   const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
+  const clearStatements = CLEARED_TABLES.map((table) => db.prepare(`DELETE FROM ${table}`))
+  const clearTables = db.transaction(() => {
+    for (const statement of clearStatements) statement.run()
+  })
   const deps = { db, store, attrs, permissions, budget }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
@@ -165,6 +184,11 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
           throw error
         }
       }, lastTxId)
+    },
+    clearData() {
+      clearTables()
+      store.clearCache()
+      emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
     },
     session: {
       attrs: rawAttrs,
