@@ -13,11 +13,12 @@ import {
 } from 'instant-express-auth/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from './testing/app.js'
+import type { AppSchema } from './testing/instant.schema.js'
 
-let env: InstantTestEnvironment
+let env: InstantTestEnvironment<AppSchema>
 beforeAll(async () => {
   // In an app, `initializeTestEnvironment()` finds the files from the working directory.
-  env = await initializeTestEnvironment({
+  env = await initializeTestEnvironment<AppSchema>({
     projectDir: fileURLToPath(new URL('./testing', import.meta.url)),
   })
 })

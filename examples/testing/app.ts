@@ -5,7 +5,7 @@
 import express from 'express'
 import { instantErrorHandler, instantHandler, requireInstantUser } from 'instant-express-auth'
 import type { InstantAuthDb } from 'instant-express-auth'
-import { id } from 'instant-express-auth/admin'
+import { id, tx } from 'instant-express-auth/admin'
 
 export function createApp({ db }: { db: InstantAuthDb }) {
   const app = express()
@@ -17,10 +17,9 @@ export function createApp({ db }: { db: InstantAuthDb }) {
     requireUser,
     instantHandler(async (req, res) => {
       const todoId = id()
-      const scoped = req.instant.db
       const title = String((req.body as { title?: unknown }).title)
-      await scoped.transact(
-        scoped.tx.todos[todoId]!.update({ title, ownerId: req.instant.user.id }),
+      await req.instant.db.transact(
+        tx.todos![todoId]!.update({ title, ownerId: req.instant.user.id }),
       )
       res.status(201).json({ id: todoId })
     }),
@@ -30,8 +29,7 @@ export function createApp({ db }: { db: InstantAuthDb }) {
     '/todos/:id',
     requireUser,
     instantHandler(async (req, res) => {
-      const scoped = req.instant.db
-      await scoped.transact(scoped.tx.todos[String(req.params.id)]!.delete())
+      await req.instant.db.transact(tx.todos![String(req.params.id)]!.delete())
       res.status(204).end()
     }),
   )

@@ -10,6 +10,7 @@ const _schema = i.schema({
 })
 
 type _AppSchema = typeof _schema
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the shape instant-cli writes
 interface AppSchema extends _AppSchema {}
 const schema: AppSchema = _schema
 
