@@ -5,6 +5,7 @@ import { query, realtime } from './local/sections.js'
 import { memory } from './memory/sections.js'
 import { multi } from './multi-instance/sections.js'
 import { soak } from './soak/sections.js'
+import { testing } from './testing/sections.js'
 import { paired, singleflight, throughput } from './throughput/sections.js'
 
 /**
@@ -16,4 +17,14 @@ import { paired, singleflight, throughput } from './throughput/sections.js'
  */
 
 /** @type {Section[]} */
-export const SECTIONS = [throughput, singleflight, memory, query, realtime, paired, multi, soak]
+export const SECTIONS = [
+  throughput,
+  singleflight,
+  memory,
+  query,
+  realtime,
+  testing,
+  paired,
+  multi,
+  soak,
+]

@@ -151,9 +151,19 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   if (options.rules !== undefined) permissions.setRules(options.rules)
   const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
   const clearStatements = CLEARED_TABLES.map((table) => db.prepare(`DELETE FROM ${table}`))
-  const clearTables = db.transaction(() => {
+  const deleteAll = db.transaction(() => {
     for (const statement of clearStatements) statement.run()
   })
+  // Every table is emptied, so no foreign key can dangle; with the checks off, SQLite drops each
+  // table's pages at once (its truncate optimisation) instead of deleting row by row.
+  const clearTables = (): void => {
+    db.pragma('foreign_keys = OFF')
+    try {
+      deleteAll()
+    } finally {
+      db.pragma('foreign_keys = ON')
+    }
+  }
   const deps = { db, store, attrs, permissions, budget }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
