@@ -20,7 +20,7 @@ export interface RuleCoverage {
   errors: number
 }
 
-/** Where {@link writeRuleCoverageReport} wrote the report: absolute paths. */
+/** Where `env.writeRuleCoverage(file)` wrote the report: absolute paths. */
 export interface RuleCoverageFiles {
   json: string
   html: string
