@@ -8,14 +8,20 @@ import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
 import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
-import { createPermissions, type Permissions, type RuleCoverageRow } from './permissions.js'
-import { runQuery } from './query.js'
+import type { RequestInfo } from './cel.js'
+import {
+  createPermissions,
+  rulesRefused,
+  type Permissions,
+  type RuleCoverageRow,
+} from './permissions.js'
+import { runQuery, type QueryCheck } from './query.js'
 import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
 import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
 import { deleteEntityCascading } from './cascade.js'
-import { runTransact } from './transact.js'
+import { runTransact, runTransactCheck, type TransactCheckAnswer } from './transact.js'
 import { loggingAttrs, loggingStore, type WriteLog } from './write-log.js'
 
 export type { ClientAttr } from './client-attrs.js'
@@ -55,6 +61,20 @@ interface DataEngineOptions {
   queryBudget?: Partial<QueryBudget>
 }
 
+/** What a perms check run takes besides the body: the rules to use, `request.ip` / `.origin`. */
+export interface PermsCheckOptions extends RequestInfo {
+  /** Rules for this run only (`rules-override`); the rules in force when undefined. */
+  rules?: unknown
+}
+
+/** The answer of `/admin/query_perms_check`. */
+export interface PermsCheckQueryAnswer {
+  result: unknown
+  'check-results': QueryCheck[]
+  /** Instant's rule-where clauses; Local Instant never turns rules into wheres. */
+  'rule-wheres': null
+}
+
 export interface DataEngine {
   /**
    * Answers `POST /admin/query`: takes the parsed request body, returns the response body.
@@ -63,6 +83,20 @@ export interface DataEngine {
   query(body: unknown, caller: Caller, querySize?: number): unknown
   /** Answers `POST /admin/transact`: takes the parsed request body, returns `{ 'tx-id': n }`. */
   transact(body: unknown, caller: Caller): { 'tx-id': number }
+  /**
+   * Answers `POST /admin/query_perms_check`: the query run as `caller` (never admin) under
+   * `options.rules` when given, with every rule check: `{ result, 'check-results', 'rule-wheres' }`.
+   */
+  queryPermsCheck(body: unknown, caller: Caller, options: PermsCheckOptions): PermsCheckQueryAnswer
+  /**
+   * Answers `POST /admin/transact_perms_check`: the transaction run as `caller` with every
+   * check recorded, rolled back unless `options.commit` and every check passed.
+   */
+  transactPermsCheck(
+    body: unknown,
+    caller: Caller,
+    options: PermsCheckOptions & { commit: boolean },
+  ): TransactCheckAnswer
   setRules(rules: unknown): void
   /** One row per rule in force with its counters (permissions.ts `coverage`). */
   ruleCoverage(): RuleCoverageRow[]
@@ -115,7 +149,8 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   const rawAttrs = createAttrRegistry(db)
   const attrs = loggingAttrs(rawAttrs, log)
   const store = loggingStore(createStore(db), rawAttrs, log)
-  const permissions = createPermissions(createCelCompiler())
+  const cel = createCelCompiler()
+  const permissions = createPermissions(cel)
   const listeners = new Set<(commit: Commit) => void>()
   const selectTxId = db.prepare<[], { value: number }>(
     "SELECT value FROM data_meta WHERE key = 'tx_id'",
@@ -165,12 +200,45 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
     }
   }
   const deps = { db, store, attrs, permissions, budget }
+  /** The engine's deps with `rules-override` in force, checked as Instant checks it. */
+  function depsFor(rules: unknown): typeof deps {
+    if (rules === undefined || rules === null) return deps
+    const override = createPermissions(cel)
+    const problems = override.validate(rules)
+    if (problems.length > 0) throw rulesRefused('rule', problems)
+    override.setRules(rules)
+    return { ...deps, permissions: override }
+  }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller, querySize) => runQuery(deps, body, caller, querySize),
     transact: (body, caller) =>
       logged(
         () => runTransact(deps, body, caller),
+        (r) => r['tx-id'],
+      ),
+    queryPermsCheck(body, caller, options) {
+      const checks: QueryCheck[] = []
+      const result = runQuery(depsFor(options.rules), body, caller, undefined, {
+        checks,
+        requestInfo: options,
+      })
+      return { result, 'check-results': checks, 'rule-wheres': null }
+    },
+    transactPermsCheck: (body, caller, options) =>
+      logged(
+        () => {
+          const answer = runTransactCheck(depsFor(options.rules), body, caller, {
+            commit: options.commit,
+            requestInfo: options,
+          })
+          if (!answer['committed?']) {
+            // Rolled back: nothing changed, so nothing to tell the sessions.
+            log.namespaces.clear()
+            log.attrsChanged = false
+          }
+          return answer
+        },
         (r) => r['tx-id'],
       ),
     setRules(rules) {

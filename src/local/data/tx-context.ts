@@ -6,7 +6,7 @@
 import type { Database } from 'better-sqlite3'
 import type { AttrRegistry } from './attrs.js'
 import type { Caller } from './caller.js'
-import { celRequest, toCelMap, type CelMap } from './cel.js'
+import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { permissionDenied, validationError } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { EntityRef } from './ids.js'
@@ -52,6 +52,8 @@ export interface TxContext {
    * instead of throwing when it fails.
    */
   readonly checkResults?: CheckResult[]
+  /** `request.ip` / `request.origin` of a perms check run. */
+  readonly requestInfo?: RequestInfo
 }
 
 /** One entry of `transact_perms_check`'s `check-results` (Instant leaves out `bindings` here too). */
@@ -79,7 +81,7 @@ export function createTxContext(
   rawSteps: unknown[],
   steps: ParsedStep[],
   throwOnMissing: boolean,
-  checkResults?: CheckResult[],
+  debug?: { checkResults: CheckResult[]; requestInfo: RequestInfo },
 ): TxContext {
   // No load cache: the transaction keeps changing the entities it reads.
   const reader = createGraphReader(deps.store, deps.attrs, false)
@@ -96,7 +98,7 @@ export function createTxContext(
     ruleParams: new Map(),
     deferredLinks: [],
     auth: celAuth(caller.kind === 'user' ? caller.user : undefined, reader),
-    ...(checkResults && { checkResults }),
+    ...debug,
   }
 }
 
@@ -186,7 +188,7 @@ export function check(
   }
   const result = ctx.deps.permissions.evaluate(program, {
     auth: ctx.auth,
-    request: celRequest(),
+    request: celRequest([], ctx.requestInfo),
     ...vars,
   })
   if (results) {

@@ -89,7 +89,7 @@ export function objectStep(ctx: TxContext, s: Step): void {
         data: entityVar(ctx, s.ns, old),
         newData: entityVar(ctx, s.ns, next),
         ruleParams: paramsFor(ctx, s.ns, id),
-        request: celRequest(Object.keys(changes)),
+        request: celRequest(Object.keys(changes), ctx.requestInfo),
       },
     )
   }
