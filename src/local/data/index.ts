@@ -185,13 +185,17 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
   const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
-  const clearStatements = CLEARED_TABLES.map((table) => db.prepare(`DELETE FROM ${table}`))
-  const deleteAll = db.transaction(() => {
-    for (const statement of clearStatements) statement.run()
-  })
+  // Prepared at the first clear: an engine may run on a database without the auth tables.
+  let deleteAll: (() => void) | undefined
   // Every table is emptied, so no foreign key can dangle; with the checks off, SQLite drops each
   // table's pages at once (its truncate optimisation) instead of deleting row by row.
   const clearTables = (): void => {
+    if (deleteAll === undefined) {
+      const statements = CLEARED_TABLES.map((table) => db.prepare(`DELETE FROM ${table}`))
+      deleteAll = db.transaction(() => {
+        for (const statement of statements) statement.run()
+      })
+    }
     db.pragma('foreign_keys = OFF')
     try {
       deleteAll()
