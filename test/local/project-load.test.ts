@@ -127,6 +127,53 @@ describe('loading a project file', () => {
 
   it('where Node strips types, imports the file itself (no jiti)', async () => {
     const p = project()
+    const file = p.write('instant.perms.ts', PERMS_TS)
+    const imported: string[] = []
+    const loaded = await loadRulesFile(file, undefined, {
+      nodeStripsTypes: true,
+      importNative: async (f) => {
+        imported.push(f)
+        return { default: { todos: {} } }
+      },
+      loadJiti: () => {
+        throw new Error('jiti must not be used')
+      },
+    })
+    expect(loaded).toEqual({ todos: {} })
+    expect(imported).toEqual([file])
+  })
+
+  it('past what type stripping loads (an extension-less import), falls back to jiti', async () => {
+    const p = project()
+    p.write('instant.schema.ts', SCHEMA_TS)
+    const file = p.write(
+      'instant.perms.ts',
+      "import schema from './instant.schema'\nexport default { todos: { allow: { view: String(Object.keys(schema.entities).length) } } }\n",
+    )
+    const notFound = Object.assign(new Error("Cannot find module './instant.schema'"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    })
+    const loaded = await loadRulesFile(file, undefined, {
+      nodeStripsTypes: true,
+      importNative: () => Promise.reject(notFound),
+    })
+    expect(loaded).toEqual({ todos: { allow: { view: '2' } } })
+    const error = await rejectionOf(
+      loadRulesFile(file, undefined, {
+        nodeStripsTypes: true,
+        importNative: () => Promise.reject(notFound),
+        loadJiti: () => {
+          throw new Error('not installed')
+        },
+      }),
+    )
+    expect(error.message).toBe(
+      `${file}: Cannot find module './instant.schema'; Node's type stripping cannot load this file, jiti can: npm install --save-dev jiti@^2.7.0`,
+    )
+  })
+
+  it('loads .mjs with a fresh import where Node strips types too', async () => {
+    const p = project()
     const file = p.write('rules.mjs', 'export default { todos: {} }')
     const loaded = await loadRulesFile(file, undefined, {
       nodeStripsTypes: true,

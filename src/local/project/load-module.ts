@@ -34,7 +34,15 @@ export interface LoadModuleDeps {
   nodeStripsTypes?: boolean
   /** Loads `jiti`. Default: the optional peer, or an error with the install command. */
   loadJiti?: () => JitiModule
+  /** Node's own `import()` of a file. Default: a fresh `import()` of its URL. */
+  importNative?: (file: string) => Promise<unknown>
 }
+
+/**
+ * What Node's type stripping refuses that jiti loads: TypeScript-only syntax (enums, namespaces)
+ * and imports without an extension (`import schema from './instant.schema'`).
+ */
+const STRIPPING_LIMITS = new Set(['ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_MODULE_NOT_FOUND'])
 
 /** The part of jiti 2 used here. */
 export interface JitiModule {
@@ -93,8 +101,30 @@ async function importTypeScript(file: string, deps: LoadModuleDeps): Promise<unk
   const nodeStrips =
     deps.nodeStripsTypes ??
     Boolean((process.features as { typescript?: unknown } | undefined)?.typescript)
-  if (nodeStrips) return importFresh(file)
-  const jiti = (deps.loadJiti ?? loadJitiPeer)()
+  if (nodeStrips) {
+    try {
+      return await (deps.importNative ?? importFresh)(file)
+    } catch (error) {
+      // Past what type stripping does: jiti, when installed, loads it as Instant's CLI would.
+      const code = (error as { code?: unknown } | null)?.code
+      if (typeof code !== 'string' || !STRIPPING_LIMITS.has(code)) throw error
+      let jiti: JitiModule
+      try {
+        jiti = (deps.loadJiti ?? loadJitiPeer)()
+      } catch {
+        throw projectFileError(
+          file,
+          `${firstLine(error)}; Node's type stripping cannot load this file, jiti can: ${TYPESCRIPT_LOADER_INSTALL}`,
+          error,
+        )
+      }
+      return importWithJiti(file, jiti)
+    }
+  }
+  return importWithJiti(file, (deps.loadJiti ?? loadJitiPeer)())
+}
+
+function importWithJiti(file: string, jiti: JitiModule): Promise<unknown> {
   // No caches: every load reads the file (and the files it imports) again.
   const loader = jiti.createJiti(pathToFileURL(file).href, {
     moduleCache: false,
