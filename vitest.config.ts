@@ -12,7 +12,7 @@ export default defineConfig({
     alias: [
       { find: /^instant-express-auth$/, replacement: src('index.ts') },
       {
-        find: /^instant-express-auth\/(admin|local|email|redis)$/,
+        find: /^instant-express-auth\/(admin|local|email|redis|testing)$/,
         replacement: src('$1/index.ts'),
       },
     ],

@@ -5,6 +5,7 @@ import { backup, query, realtime, sessions, sqlite } from './local/sections.js'
 import { memory } from './memory/sections.js'
 import { multi } from './multi-instance/sections.js'
 import { soak } from './soak/sections.js'
+import { testing } from './testing/sections.js'
 import { paired, singleflight, throughput } from './throughput/sections.js'
 
 /**
@@ -25,6 +26,7 @@ export const SECTIONS = [
   realtime,
   sessions,
   backup,
+  testing,
   paired,
   multi,
   soak,

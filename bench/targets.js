@@ -276,6 +276,28 @@ export const TARGETS = [
     }),
   },
   {
+    id: 'E1',
+    section: 'testing',
+    question: 'initializeTestEnvironment() start (rules and schema as objects)',
+    metric: 'p50 ms',
+    threshold: { atMost: 30 },
+    measure: (t) => ({
+      value: t.start.p50Ms,
+      measured: `p50 ${fmt(t.start.p50Ms, 1)} ms, p99 ${fmt(t.start.p99Ms, 1)} ms (n=${t.runs})`,
+    }),
+  },
+  {
+    id: 'E2',
+    section: 'testing',
+    question: 'clearData() with 1,000 entities and 10 users',
+    metric: 'p50 ms (and nothing left)',
+    threshold: { atMost: 5 },
+    measure: (t) => ({
+      value: t.clear.left === 0 ? t.clear.p50Ms : NaN,
+      measured: `p50 ${fmt(t.clear.p50Ms, 2)} ms, p99 ${fmt(t.clear.p99Ms, 2)} ms (n=${t.runs}), ${t.clear.left} entities left`,
+    }),
+  },
+  {
     id: 'M1',
     section: 'multi',
     question: '(issue 14) one token on 3 instances sharing a Redis store',

@@ -26,6 +26,7 @@ const FEATURES = [
   'email',
   'redis',
   'local',
+  'testing',
   'demo',
 ]
 
@@ -97,6 +98,8 @@ describe('src/ layout', () => {
         const other = unit(dep)
         // The demo is an app of the package: it uses the public entry points, as users do.
         if (own === 'demo' && (other === 'index.ts' || FEATURES.includes(other))) continue
+        // The testing entry is built on Local Instant and the admin client.
+        if (own === 'testing' && (other === 'local' || other === 'admin')) continue
         if (other !== own && !FLOORS.includes(other)) offenders.push(`${m.file} -> ${dep}`)
       }
     }
@@ -163,6 +166,7 @@ describe('src/ layout', () => {
       email: await import('../src/email/index.js'),
       redis: await import('../src/redis/index.js'),
       local: await import('../src/local/index.js'),
+      testing: await import('../src/testing/index.js'),
     }
     const constants = Object.entries(entries).flatMap(([entry, exports]) =>
       Object.keys(exports)

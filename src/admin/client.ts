@@ -7,6 +7,13 @@ import type { InitConfig } from './options.js'
 import type { QueryResult, RuleParams, SchemaLike, ValidQuery } from './schema-types.js'
 import { createTransport } from './transport.js'
 import { createTx, stepsOf } from './tx.js'
+import { debugQueryBody, debugTransactBody } from './debug.js'
+import type {
+  DebugCheckResult,
+  DebugQueryOptions,
+  DebugTransactOptions,
+  DebugTransactResult,
+} from './debug.js'
 import type { TransactInput, TxBuilder } from './tx.js'
 import type { RequestOptions } from './user.js'
 import { adminTokenRequiredError } from '../errors/admin-token-required.js'
@@ -52,6 +59,37 @@ export type InstantAdminDatabase<S extends SchemaLike | undefined = undefined> =
    * ```
    */
   transact(chunks: TransactInput, options?: TransactOptions): Promise<TransactResult>
+  /**
+   * Like `query`, with every permission check reported: resolves to `{ result, checkResults }`.
+   * Needs an `asUser(...)` db and the admin token (Instant refuses an admin caller). `rules`
+   * replaces the app's rules for this call; `ip` / `origin` are what rules see as `request.ip` /
+   * `request.origin`.
+   *
+   * @example
+   * ```ts
+   * const { result, checkResults } = await db
+   *   .asUser({ guest: true })
+   *   .debugQuery({ goals: {} }, { rules: { goals: { allow: { view: 'auth.id != null' } } } })
+   * ```
+   */
+  debugQuery<Q extends ValidQuery<Q, S>>(
+    query: Q,
+    options?: DebugQueryOptions,
+  ): Promise<{ result: QueryResult<S, Q>; checkResults: DebugCheckResult[] }>
+  /**
+   * Like `transact`, but a dry run: Instant runs it with every permission check recorded, then
+   * rolls it back, and answers `{ 'tx-id', 'all-checks-ok?', 'committed?', 'check-results' }`.
+   * Needs an `asUser(...)` db and the admin token. `rules`, `ip` and `origin` as in `debugQuery`.
+   *
+   * @example
+   * ```ts
+   * const scoped = db.asUser({ email: 'alyssa@example.com' })
+   * const { 'all-checks-ok?': ok } = await scoped.debugTransact([
+   *   scoped.tx.goals[id()].update({ title: 'Get fit' }),
+   * ])
+   * ```
+   */
+  debugTransact(chunks: TransactInput, options?: DebugTransactOptions): Promise<DebugTransactResult>
   /** The transaction builder, typed by the schema: `db.tx.goals[id].update({...})`. */
   readonly tx: TxBuilder<S>
   /**
@@ -114,6 +152,8 @@ export function init<S extends SchemaLike | undefined = undefined>(
   const rootHeaders = adminHeaders(appId, adminToken)
   const queryPath = `${options.basePath}/admin/query?app_id=${appId}`
   const transactPath = `${options.basePath}/admin/transact?app_id=${appId}`
+  const debugQueryPath = `${options.basePath}/admin/query_perms_check?app_id=${appId}`
+  const debugTransactPath = `${options.basePath}/admin/transact_perms_check?app_id=${appId}`
   const { maxResponseBytes } = options
   const auth = createAuth<S>({
     transport,
@@ -155,6 +195,31 @@ export function init<S extends SchemaLike | undefined = undefined>(
           headers,
           body,
           transactOptions,
+          maxResponseBytes,
+        )
+      },
+      debugQuery: async (query: object, debugOptions?: DebugQueryOptions) => {
+        if (missingToken !== undefined) throw adminTokenRequiredError(missingToken)
+        const body = debugQueryBody(query, debugOptions, hasSchema)
+        const answer = (await transport.send(
+          'POST',
+          debugQueryPath,
+          headers,
+          body,
+          debugOptions,
+          maxResponseBytes,
+        )) as { result?: unknown; 'check-results'?: unknown } | null
+        return { result: answer?.result, checkResults: answer?.['check-results'] }
+      },
+      debugTransact: async (chunks: TransactInput, debugOptions?: DebugTransactOptions) => {
+        if (missingToken !== undefined) throw adminTokenRequiredError(missingToken)
+        const body = debugTransactBody(stepsOf(chunks), debugOptions)
+        return transport.send(
+          'POST',
+          debugTransactPath,
+          headers,
+          body,
+          debugOptions,
           maxResponseBytes,
         )
       },

@@ -28,6 +28,13 @@ export type {
   TransactResult,
 } from './client.js'
 export type { InstantAdminAuth } from './auth.js'
+export type {
+  DebugCheckResult,
+  DebugQueryOptions,
+  DebugTransactCheck,
+  DebugTransactOptions,
+  DebugTransactResult,
+} from './debug.js'
 export type { InitConfig } from './options.js'
 export type { User, UserLookup, RequestOptions } from './user.js'
 export type {

@@ -10,8 +10,10 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import { createAuth } from './auth/index.js'
 import { createDataEngine, type DataEngine } from './data/index.js'
+import type { RuleCoverageRow } from './data/permissions.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
@@ -24,8 +26,11 @@ import {
 } from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 import { importBackup, storedRules } from './backup/index.js'
+import { applyFromFile, loadRulesFile, loadSchemaFile } from './project/index.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
+export { checkRules, type RulesProblem } from './data/check-rules.js'
+export type { RuleCoverageRow } from './data/permissions.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
@@ -47,7 +52,10 @@ export interface LocalInstant {
   readonly adminToken: string
   /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
   readonly mailbox: Mailbox
-  /** Replaces the permission rules. */
+  /**
+   * Replaces the permission rules. Bad rules are refused with a `validation-failed` error that
+   * names each bad rule's path (see {@link checkRules}), and the previous rules stay in force.
+   */
   setRules(rules: unknown): void
   /**
    * Counters of the realtime sessions: open sessions, their live queries, and how many live
@@ -59,6 +67,24 @@ export interface LocalInstant {
    * // local.stats().recomputations - before: the live queries this write could change
    */
   stats(): LocalInstantStats
+  /** Applies a schema (`i.schema(...)` result or its JSON); attributes it lacks are kept. */
+  setSchema(schema: unknown): void
+  /**
+   * One row per rule in force (`namespace`, `action`, `rule`, and how often it was `evaluated`,
+   * `allowed`, `denied` or failed with `errors`), in the rules' order; rules never evaluated have
+   * zeros. Counts survive a `setRules` that keeps a rule's text.
+   *
+   * @example
+   * local.ruleCoverage().filter((row) => row.evaluated === 0) // the rules no test reached
+   */
+  ruleCoverage(): RuleCoverageRow[]
+  /** Sets every rule coverage counter back to zero. */
+  resetRuleCoverage(): void
+  /**
+   * Deletes every entity, user and refresh token (and magic code); keeps the schema's
+   * attributes and the rules. For tests, between cases.
+   */
+  clearData(): void
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -81,6 +107,9 @@ const META_ADMIN_TOKEN = 'admin_token'
 export async function startLocalInstant(options: LocalInstantOptions = {}): Promise<LocalInstant> {
   const opts = resolveLocalInstantOptions(options)
   const { logger } = opts
+  // Read before the database opens: a broken file leaves nothing to clean up.
+  const schema = opts.schemaFile === undefined ? opts.schema : await loadSchemaFile(opts.schemaFile)
+  const rules = opts.rulesFile === undefined ? opts.rules : await loadRulesFile(opts.rulesFile)
   const db = openStore(opts.dbPath, opts.sqlite)
   let server: Server | undefined
   try {
@@ -103,9 +132,6 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     const mailbox = createMailbox()
     const engine: DataEngine = createDataEngine(db, {
       appId,
-      schema: opts.schema,
-      // Rules an import stored apply until others are given.
-      rules: opts.rules ?? storedRules(db),
       queryBudget: {
         maxQueryBytes: opts.maxQueryBytes,
         maxQueryForms: opts.maxQueryForms,
@@ -114,6 +140,12 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
         timeoutMs: opts.queryTimeoutMs,
       },
     })
+    const fromFile = (file: string | undefined, apply: () => void) =>
+      file === undefined ? apply() : applyFromFile(resolve(file), apply)
+    if (schema !== undefined) fromFile(opts.schemaFile, () => engine.setSchema(schema))
+    // Rules an import stored apply until others are given.
+    const startRules = rules ?? storedRules(db)
+    if (startRules !== undefined) fromFile(opts.rulesFile, () => engine.setRules(startRules))
 
     // Set once the server exists; the auth wrapper below needs it for revocations.
     const sessions: { hub?: SessionHub } = {}
@@ -184,6 +216,14 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       mailbox,
       setRules: (next) => engine.setRules(next),
       stats: () => sessions.hub?.stats() ?? { sessions: 0, liveQueries: 0, recomputations: 0 },
+      setSchema: (next) => engine.setSchema(next),
+      ruleCoverage: () => engine.ruleCoverage(),
+      resetRuleCoverage: () => engine.resetRuleCoverage(),
+      clearData() {
+        engine.clearData()
+        auth.invalidate()
+        mailbox.clear()
+      },
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

@@ -96,6 +96,14 @@ export interface LocalInstantOptions {
    * @example startLocalInstant({ backup: 'test/fixtures/app-backup.zip' })
    */
   backup?: string
+  /**
+   * A file whose default export is the rules: `instant.perms.ts` (TypeScript loads on Node 20
+   * too, with `jiti` installed), `.js`/`.mjs`/`.cjs` or `.json`. Relative to the working
+   * directory. Not with `rules`.
+   */
+  rulesFile?: string
+  /** A file whose default export is the schema, e.g. `instant.schema.ts`. Not with `schema`. */
+  schemaFile?: string
   /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
@@ -152,6 +160,8 @@ const LOCAL_INSTANT_OPTIONS = {
   rules: true,
   schema: true,
   backup: true,
+  rulesFile: true,
+  schemaFile: true,
   logger: true,
   maxBodyBytes: true,
   maxQueryBytes: true,
@@ -172,9 +182,15 @@ const LOCAL_INSTANT_OPTIONS = {
  * `appId` and `adminToken` stay undefined when not given (the database may hold them).
  */
 export type LocalInstantConfig = Required<
-  Omit<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'backup' | 'logger'>
+  Omit<
+    LocalInstantOptions,
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'backup' | 'logger'
+  >
 > &
-  Pick<LocalInstantOptions, 'appId' | 'adminToken' | 'rules' | 'schema' | 'backup'> & {
+  Pick<
+    LocalInstantOptions,
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'backup'
+  > & {
     /** `console` by default; `false` became a logger that drops every line. */
     logger: LocalInstantLogger
   }
@@ -296,6 +312,25 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
     rules: o.rules,
     schema: o.schema,
     backup: o.backup,
+    rulesFile: resolveFileOption(o, 'rulesFile', 'rules'),
+    schemaFile: resolveFileOption(o, 'schemaFile', 'schema'),
     logger: logger === false ? silentLogger : (logger ?? consoleLogger),
   }
+}
+
+/** `rulesFile` / `schemaFile`: a non-empty path, and not beside the object it stands for. */
+function resolveFileOption(
+  o: LocalInstantOptions,
+  option: 'rulesFile' | 'schemaFile',
+  object: 'rules' | 'schema',
+): string | undefined {
+  const file = o[option]
+  if (file === undefined) return undefined
+  if (typeof file !== 'string' || file.trim() === '') {
+    throw optionError(FACTORY, option, 'be a path, e.g. "instant.perms.ts"', file)
+  }
+  if (o[object] !== undefined) {
+    throw optionError(FACTORY, option, `not be given with \`${object}\``, file, 'both')
+  }
+  return file
 }

@@ -2,15 +2,16 @@
  * The `instant-local` command, as a function (src/local/cli.ts is only its process wrapper):
  * parses flags, starts Local Instant, prints how to reach it.
  */
-import { readFile } from 'node:fs/promises'
-import { extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { existsSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
 import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
 import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 import { runBackupCli } from './backup/cli.js'
+import { findProjectFiles, type ProjectFiles } from './project/index.js'
+import { watchProjectFiles } from './project/watch.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -26,14 +27,17 @@ export const USAGE = `Usage: instant-local [options]
 
 Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
 
+Rules and schema files are watched: a save applies them again.
+
 Options:
   --port N                        port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
   --host HOST                     interface to listen on (default 127.0.0.1)
   --db FILE                       SQLite database file (default ${DEFAULT_CLI_DB}; ":memory:" for none)
   --app-id UUID                   app id (default: kept in the database, created on first start)
   --admin-token UUID              admin token (default: kept in the database, created on first start)
-  --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
-  --schema FILE                   schema (.json, or .js/.mjs with a default export)
+  --rules FILE                    permission rules (.ts/.js/.mjs/.cjs with a default export, or .json;
+                                  default: the project's instant.perms.ts, found as instant-cli does)
+  --schema FILE                   schema (same kinds; default: the project's instant.schema.ts)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
   --sqlite DRIVER                 node:sqlite (default on Node 22.13+) or better-sqlite3
   -h, --help                      show this help
@@ -48,6 +52,8 @@ interface CliIo {
   logger?: LocalInstantLogger
   /** Resolves relative paths (default: process.cwd()). */
   cwd?: string
+  /** Where INSTANT_SCHEMA_FILE_PATH / INSTANT_PERMS_FILE_PATH are read (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 export type CliResult = { exitCode: number } | { exitCode: undefined; local: LocalInstant }
@@ -63,17 +69,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: await runBackupCli(argv[0], argv.slice(1), io) }
   }
   let options: Parameters<typeof startLocalInstant>[0]
-  let rulesFile: string | undefined
-  let schemaFile: string | undefined
+  let files: ProjectFiles
+  const cwd = io.cwd ?? process.cwd()
   try {
     const parsed = parseCliArgs(argv)
     if (parsed === 'help') {
       io.stdout(USAGE)
       return { exitCode: 0 }
     }
-    const cwd = io.cwd ?? process.cwd()
-    rulesFile = parsed.rules === undefined ? undefined : resolve(cwd, parsed.rules)
-    schemaFile = parsed.schema === undefined ? undefined : resolve(cwd, parsed.schema)
+    files = projectFiles(parsed, cwd, io.env ?? process.env)
     options = {
       port: parsed.port,
       host: parsed.host,
@@ -82,8 +86,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
       sqlite: parsed.sqlite,
-      rules: rulesFile === undefined ? undefined : await loadFile(rulesFile, '--rules'),
-      schema: schemaFile === undefined ? undefined : await loadFile(schemaFile, '--schema'),
+      rulesFile: files.rulesFile,
+      schemaFile: files.schemaFile,
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
     }
   } catch (err) {
@@ -93,9 +97,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     }
     throw err
   }
-  let local: LocalInstant
+  let started: LocalInstant
   try {
-    local = await startLocalInstant(options)
+    started = await startLocalInstant(options)
   } catch (err) {
     const hint =
       (err as { code?: unknown }).code === 'EADDRINUSE'
@@ -104,11 +108,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
+  const show = (file: string | undefined, none: string) =>
+    file === undefined ? none : `${relative(cwd, file) || file} (watched)`
+  const stopWatching = watchProjectFiles(
+    started,
+    files,
+    { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
+    (file) => relative(cwd, file) || file,
+  )
+  const local: LocalInstant = {
+    ...started,
+    close() {
+      stopWatching()
+      return started.close()
+    },
+  }
   io.stdout(
     banner(local, {
       dbPath: `${options.dbPath ?? ''} (${options.sqlite ?? defaultSqliteDriver()})`,
-      rules: rulesFile,
-      schema: schemaFile,
+      rules: show(files.rulesFile, 'none (no instant.perms.ts found; everything allowed)'),
+      schema: show(files.schemaFile, 'none (no instant.schema.ts found)'),
     }),
   )
   return { exitCode: undefined, local }
@@ -121,7 +140,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
  */
 function banner(
   local: LocalInstant,
-  loaded: { dbPath: string; rules: string | undefined; schema: string | undefined },
+  loaded: { dbPath: string; rules: string; schema: string },
 ): string {
   const { apiURI, websocketURI, appId, adminToken } = local
   return [
@@ -130,8 +149,8 @@ function banner(
     `  app id:      ${appId}`,
     `  admin token: ${adminToken}`,
     `  database:    ${loaded.dbPath}`,
-    `  rules:       ${loaded.rules ?? 'none (every operation is allowed; --rules FILE to load some)'}`,
-    `  schema:      ${loaded.schema ?? 'none (attributes are created as the app writes; --schema FILE)'}`,
+    `  rules:       ${loaded.rules}`,
+    `  schema:      ${loaded.schema}`,
     '',
     'Server (instant-express-auth/admin, or @instantdb/admin):',
     `  init({ appId: '${appId}', adminToken: '${adminToken}', apiURI: '${apiURI}' })`,
@@ -234,16 +253,34 @@ function isParseArgsError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }
 
-async function loadFile(file: string, flag: string): Promise<unknown> {
-  const ext = extname(file)
-  try {
-    if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
-      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
-      return mod.default
+/**
+ * The files to load: `--rules` / `--schema` as given (they must exist), else the project's own,
+ * found where Instant's CLI looks.
+ */
+function projectFiles(
+  parsed: CliArgs,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ProjectFiles {
+  const given = (flag: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined
+    const file = resolve(cwd, value)
+    if (!existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`)
+    return file
+  }
+  let found: ProjectFiles = {}
+  if (parsed.rules === undefined || parsed.schema === undefined) {
+    try {
+      found = findProjectFiles({ cwd, env })
+    } catch (err) {
+      throw new UsageError((err as Error).message)
     }
-    return JSON.parse(await readFile(file, 'utf8')) as unknown
-  } catch (err) {
-    throw new UsageError(`${flag} ${file}: ${(err as Error).message}`)
+  }
+  const rulesFile = given('--rules', parsed.rules) ?? found.rulesFile
+  const schemaFile = given('--schema', parsed.schema) ?? found.schemaFile
+  return {
+    ...(rulesFile === undefined ? {} : { rulesFile }),
+    ...(schemaFile === undefined ? {} : { schemaFile }),
   }
 }
 

@@ -11,6 +11,7 @@ import { readJsonBody } from './http/body.js'
 import { preflight } from './http/cors.js'
 import { createCredentials } from './http/credentials.js'
 import { dataRoutes } from './http/data-routes.js'
+import { permsCheckRoutes } from './http/perms-check-routes.js'
 import {
   PreEncoded,
   pathOf,
@@ -44,6 +45,7 @@ export function createRequestListener(
     ...runtimeRoutes(auth, credentials, ctx),
     ...adminAuthRoutes(auth, credentials),
     ...dataRoutes(auth, engine, credentials),
+    ...permsCheckRoutes(auth, engine, credentials),
   ])
 
   function run(handler: Handler, req: IncomingMessage, res: ServerResponse, body: Body): void {

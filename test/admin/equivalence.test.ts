@@ -445,6 +445,90 @@ describe('auth', () => {
   })
 })
 
+describe('debugQuery and debugTransact', () => {
+  const CHECKS = [{ id: TODO_ID, entity: 'todos', record: { id: TODO_ID }, check: true }]
+
+  it('debugQuery posts to query_perms_check with every option and returns { result, checkResults }', async () => {
+    const { requests, outcome } = await expectSame(
+      'plain',
+      (db) =>
+        db.asUser({ guest: true }).debugQuery(
+          { todos: {} },
+          {
+            rules: { todos: { allow: { view: 'true' } } },
+            ruleParams: { k: 1 },
+            ip: '10.0.0.1',
+            origin: 'https://a.example',
+          },
+        ),
+      [json(200, { result: { todos: [] }, 'check-results': CHECKS, 'rule-wheres': null })],
+    )
+    expect(requests[0]!.url).toBe(`/admin/query_perms_check?app_id=${APP_ID}`)
+    expect(requests[0]!.headers['as-guest']).toBe('true')
+    expect(requests[0]!.body).toBe(
+      '{"query":{"$$ruleParams":{"k":1},"todos":{}},"rules-override":{"todos":{"allow":{"view":"true"}}},"inference?":false,"ip-override":"10.0.0.1","origin-override":"https://a.example"}',
+    )
+    expect(outcome).toEqual({ ok: true, value: { result: { todos: [] }, checkResults: CHECKS } })
+  })
+
+  it('debugQuery sends inference? from the schema or cardinalityInference', async () => {
+    const withSchema = await expectSame(
+      'withSchema',
+      (db) => db.asUser({ token: USER_TOKEN }).debugQuery({ todos: {} }),
+      [json(200, { result: {}, 'check-results': [] })],
+    )
+    expect(withSchema.requests[0]!.body).toBe('{"query":{"todos":{}},"inference?":true}')
+    const forced = await expectSame(
+      'plain',
+      (db) =>
+        db.asUser({ token: USER_TOKEN }).debugQuery({ todos: {} }, { cardinalityInference: true }),
+      [json(200, { result: {}, 'check-results': [] })],
+    )
+    expect(forced.requests[0]!.headers['as-token']).toBe(USER_TOKEN)
+    expect(JSON.parse(forced.requests[0]!.body)['inference?']).toBe(true)
+  })
+
+  it('debugTransact posts the steps to transact_perms_check and returns the body unchanged', async () => {
+    const answer = {
+      'tx-id': 3,
+      'all-checks-ok?': false,
+      'committed?': false,
+      'check-results': [],
+    }
+    const { requests, outcome } = await expectSame(
+      'plain',
+      (db) => {
+        const scoped = db.asUser({ email: 'alyssa@example.com' })
+        return scoped.debugTransact(scoped.tx.todos[TODO_ID].update({ title: 'x' }), {
+          rules: { todos: { allow: { create: 'false' } } },
+          ip: '10.0.0.1',
+          __dangerouslyCommit: true,
+        })
+      },
+      [json(200, answer)],
+    )
+    expect(requests[0]!.url).toBe(`/admin/transact_perms_check?app_id=${APP_ID}`)
+    expect(requests[0]!.headers['as-email']).toBe('alyssa@example.com')
+    expect(JSON.parse(requests[0]!.body)).toEqual({
+      steps: [['update', 'todos', TODO_ID, { title: 'x' }]],
+      'rules-override': { todos: { allow: { create: 'false' } } },
+      'dangerously-commit-tx': true,
+      'ip-override': '10.0.0.1',
+    })
+    expect(outcome).toEqual({ ok: true, value: answer })
+  })
+
+  it('passes Instant’s refusal of an admin caller through as the same error', async () => {
+    const refusal = json(400, {
+      type: 'validation-failed',
+      message: 'Validation failed for non-admin: Cannot test perms as admin',
+      hint: { 'data-type': 'non-admin', input: 'non-admin', errors: [] },
+    })
+    await expectSame('plain', (db) => db.debugQuery({ todos: {} }), [refusal])
+    await expectSame('plain', (db) => db.debugTransact([]), [refusal])
+  })
+})
+
 describe('error answers', () => {
   const recordNotFound = {
     type: 'record-not-found',

@@ -1,7 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { i } from '@instantdb/admin'
 import { init, tx } from '../../src/admin/index.js'
-import type { InstantAdminDatabase, TransactionChunk, User } from '../../src/admin/index.js'
+import type {
+  DebugCheckResult,
+  DebugTransactResult,
+  InstantAdminDatabase,
+  TransactionChunk,
+  User,
+} from '../../src/admin/index.js'
 
 const schema = i.schema({
   entities: {
@@ -74,5 +80,28 @@ describe('untyped client', () => {
       'refresh_token'
     > | null>()
     expectTypeOf(db.auth.signOut).returns.resolves.toEqualTypeOf<void>()
+  })
+})
+
+describe('debugQuery and debugTransact', () => {
+  it('type results like query and the SDK', async () => {
+    const scoped = db.asUser({ guest: true })
+    const { result, checkResults } = await scoped.debugQuery({ goals: { todos: {} } })
+    expectTypeOf(result.goals[0]!.todos).toBeArray()
+    expectTypeOf(checkResults).toEqualTypeOf<DebugCheckResult[]>()
+    expectTypeOf(checkResults[0]!.entity).toEqualTypeOf<string>()
+    // @ts-expect-error `goalz` is not a namespace of the schema
+    void scoped.debugQuery({ goalz: {} })
+    void scoped.debugQuery(
+      { goals: {} },
+      { rules: {}, ruleParams: { k: 1 }, ip: null, origin: 'o' },
+    )
+    // @ts-expect-error `rulez` is not an option
+    void scoped.debugQuery({ goals: {} }, { rulez: {} })
+    const answer = await scoped.debugTransact([scoped.tx.goals['x']!.update({ title: 'y' })])
+    expectTypeOf(answer['tx-id']).toEqualTypeOf<number>()
+    expectTypeOf(answer['all-checks-ok?']).toEqualTypeOf<boolean>()
+    expectTypeOf(answer).toMatchTypeOf<DebugTransactResult>()
+    void untyped.asUser({ token: 't' }).debugTransact([], { rules: {}, timeoutMs: 1_000 })
   })
 })

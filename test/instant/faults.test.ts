@@ -128,7 +128,9 @@ describe.each(FRAMEWORKS)('Instant faults on %s', (framework) => {
         expect(res.body.code).toBe('auth_unavailable')
         expect(res.headers['retry-after']).toBe('5')
         expect(res.headers['www-authenticate']).toBeUndefined()
-        expect(elapsed).toBeLessThan(TIMEOUT_MS + 1_500)
+        // Bounded, not timed: a hang would last undici's 300 s default; the margin is for busy
+        // machines, where this took 2.3 s with the CPUs shared.
+        expect(elapsed).toBeLessThan(TIMEOUT_MS + 10_000)
         expect(logger.lines.join('\n')).not.toContain(ADMIN)
         expect(logger.lines.join('\n')).not.toContain(TOKEN)
         // Outages are never cached: the next request asks again (and fails again the same way).

@@ -95,8 +95,8 @@ describe('instant-local', () => {
       )
       expect(local.websocketURI).toBe(`${local.apiURI.replace(/^http/, 'ws')}/runtime/session`)
       expect(out).toContain(`  websocket:   ${local.websocketURI}\n`)
-      expect(out).toContain(`  rules:       ${join(dir, 'rules.json')}\n`)
-      expect(out).toContain(`  schema:      ${join(dir, 'schema.json')}\n`)
+      expect(out).toContain('  rules:       rules.json (watched)\n')
+      expect(out).toContain('  schema:      schema.json (watched)\n')
       // Paste-ready lines for the server's and the browser's init.
       expect(out).toContain(
         `  init({ appId: '${local.appId}', adminToken: '${local.adminToken}', apiURI: '${local.apiURI}' })\n`,
@@ -136,11 +136,9 @@ describe('instant-local', () => {
     try {
       const out = t.out.join('')
       expect(out).toContain(
-        '  rules:       none (every operation is allowed; --rules FILE to load some)\n',
+        '  rules:       none (no instant.perms.ts found; everything allowed)\n',
       )
-      expect(out).toContain(
-        '  schema:      none (attributes are created as the app writes; --schema FILE)\n',
-      )
+      expect(out).toContain('  schema:      none (no instant.schema.ts found)\n')
     } finally {
       await local.close()
     }

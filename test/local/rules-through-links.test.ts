@@ -67,7 +67,14 @@ describe('cascaded deletes check each entity’s delete rule', () => {
     expect(err.body).toEqual({
       type: 'permission-denied',
       message: 'Permission denied: not perms-pass?',
-      hint: { input: ['items', 'object'], expected: 'perms-pass?' },
+      hint: {
+        input: ['items', 'object'],
+        expected: 'perms-pass?',
+        etype: 'items',
+        action: 'delete',
+        rule: 'data.locked != true || ruleParams.force == true',
+        'rule-path': ['items', 'allow', 'delete'],
+      },
     })
     const after = await db.query({ lists: { items: {} } })
     expect(after.lists).toHaveLength(1)

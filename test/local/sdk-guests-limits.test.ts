@@ -150,7 +150,13 @@ describe('extra-fields', () => {
       body: {
         type: 'permission-denied',
         message: 'Permission denied: not perms-pass?',
-        hint: { input: ['$users', 'create'], expected: 'perms-pass?' },
+        // No rule ran: extra fields need an explicit create rule.
+        hint: {
+          input: ['$users', 'create'],
+          expected: 'perms-pass?',
+          etype: '$users',
+          action: 'create',
+        },
       },
     })
     // The check runs before the code is consumed, so the same code still works once allowed.

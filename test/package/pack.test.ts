@@ -120,6 +120,13 @@ import {
   smtpEmail,
 } from 'instant-express-auth/email'
 import { startLocalInstant } from 'instant-express-auth/local'
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+  type InstantTestEnvironment,
+  type PermissionDeniedError,
+} from 'instant-express-auth/testing'
 
 const appId = '00000000-0000-4000-8000-000000000000'
 const ours = init({ appId, adminToken: 'x', apiURI: process.env['INSTANT_API_URI'] })
@@ -180,6 +187,55 @@ export async function local(): Promise<string> {
     await instance.close()
   }
 }
+
+export async function rulesTest(): Promise<string | undefined> {
+  const env: InstantTestEnvironment = await initializeTestEnvironment({
+    rules: { todos: { allow: { delete: 'false' } } },
+  })
+  try {
+    const alice = await env.authenticatedContext({ email: 'alice@example.com' })
+    await assertSucceeds(alice.db.transact(alice.db.tx['todos']![id()]!.update({ title: 'x' })))
+    const visitor = env.unauthenticatedContext()
+    const denied: PermissionDeniedError = await assertFails(
+      visitor.db.transact(visitor.db.tx['todos']![id()]!.delete()),
+    )
+    return denied.rule
+  } finally {
+    await env.cleanup()
+  }
+}
+`
+
+/** The testing entry loading a project's instant.perms.ts and instant.schema.ts (jiti on Node 20). */
+const TESTING_CONSUMER = `
+import { relative } from 'node:path'
+import { id } from 'instant-express-auth/admin'
+import { assertFails, initializeTestEnvironment } from 'instant-express-auth/testing'
+
+const env = await initializeTestEnvironment({ projectDir: 'project' })
+try {
+  const alice = await env.authenticatedContext({ email: 'alice@example.com' })
+  const denied = await assertFails(alice.db.transact(alice.db.tx.todos[id()].update({ title: 'x' })))
+  console.log(JSON.stringify({
+    rulesFile: relative(process.cwd(), env.rulesFile),
+    schemaFile: relative(process.cwd(), env.schemaFile),
+    namespace: denied.namespace,
+    action: denied.action,
+    rule: denied.rule,
+  }))
+} finally {
+  await env.cleanup()
+}
+`
+const TESTING_PERMS_TS = `import type { InstantRules } from '@instantdb/core'
+const rules = { todos: { allow: { create: 'auth.id == null' } } } satisfies InstantRules
+export default rules
+`
+const TESTING_SCHEMA_TS = `import { i } from '@instantdb/core'
+const _schema = i.schema({ entities: { todos: i.entity({ title: i.string() }) }, links: {} })
+type AppSchema = typeof _schema
+const schema: AppSchema = _schema
+export default schema
 `
 
 /** `@tsconfig/strictest` (v2), plus `skipLibCheck: false` so our declarations are checked too. */
@@ -394,6 +450,10 @@ describe('the packed tarball', () => {
     await writeFile(join(consumer, 'esm.mjs'), ESM_CONSUMER)
     await writeFile(join(consumer, 'verify-only.mjs'), VERIFY_ONLY_CONSUMER)
     await writeFile(join(consumer, 'cjs.cjs'), CJS_CONSUMER)
+    await writeFile(join(consumer, 'testing.mjs'), TESTING_CONSUMER)
+    await mkdir(join(consumer, 'project', 'src'), { recursive: true })
+    await writeFile(join(consumer, 'project', 'src', 'instant.perms.ts'), TESTING_PERMS_TS)
+    await writeFile(join(consumer, 'project', 'instant.schema.ts'), TESTING_SCHEMA_TS)
     await writeFile(join(consumer, 'consumer.ts'), TS_CONSUMER)
     await writeFile(join(consumer, 'strict.ts'), STRICT_CONSUMER)
     await writeFile(
@@ -430,7 +490,7 @@ describe('the packed tarball', () => {
     typecheck = typecheckConsumers(['tsconfig.json', 'tsconfig.strictest.json'])
     // Awaited by the two type-checking tests; a rejection here must not go unhandled meanwhile.
     typecheck.catch(() => {})
-  }, 120_000)
+  }, 300_000)
 
   afterAll(async () => {
     await rm(work, { recursive: true, force: true })
@@ -448,6 +508,17 @@ describe('the packed tarball', () => {
   it('works from an ESM consumer: all four entry points, against Local Instant', async () => {
     const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: consumer })
     expect(JSON.parse(stdout)).toEqual({ email: 'pack@example.com', status: 400 })
+  })
+
+  it(`the testing entry loads a project's instant.perms.ts on Node ${process.versions.node}`, async () => {
+    const { stdout } = await run(process.execPath, ['testing.mjs'], { cwd: consumer })
+    expect(JSON.parse(stdout)).toEqual({
+      rulesFile: 'project/src/instant.perms.ts',
+      schemaFile: 'project/instant.schema.ts',
+      namespace: 'todos',
+      action: 'create',
+      rule: 'auth.id == null',
+    })
   })
 
   it("loads only the parts of undici the admin client uses, not undici's entry point", async () => {

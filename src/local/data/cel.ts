@@ -152,7 +152,18 @@ function useRe2ForMatches(root: unknown): void {
   }
 }
 
-/** `request`: Instant's `request.time` and `request.modifiedFields` (no ip/origin here). */
-export function celRequest(modifiedFields: readonly string[] = []): CelMap {
-  return toCelMap({ time: new Date(), ip: null, origin: null, modifiedFields: [...modifiedFields] })
+/** `request.ip` / `request.origin`: null, except as a perms check's `ip-override` / `origin-override`. */
+export interface RequestInfo {
+  ip?: string | undefined
+  origin?: string | undefined
+}
+
+/** `request`: Instant's `request.time`, `request.modifiedFields`, `request.ip`, `request.origin`. */
+export function celRequest(modifiedFields: readonly string[] = [], info: RequestInfo = {}): CelMap {
+  return toCelMap({
+    time: new Date(),
+    ip: info.ip ?? null,
+    origin: info.origin ?? null,
+    modifiedFields: [...modifiedFields],
+  })
 }

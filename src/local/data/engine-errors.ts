@@ -4,12 +4,33 @@
  */
 import { LocalInstantError } from '../errors.js'
 
-/** 400 `permission-denied`: `Permission denied: not perms-pass?` (assert-permitted!). */
-export function permissionDenied(etype: string, scope = 'object'): LocalInstantError {
-  return new LocalInstantError(400, 'permission-denied', 'Permission denied: not perms-pass?', {
-    input: [etype, scope],
-    expected: 'perms-pass?',
-  })
+/** What refused an operation: the action checked and the rule that answered no, if any. */
+export interface Denial {
+  action: string
+  /** The rule's text and where it sits; none when no rule ran (signup with extra fields). */
+  rule?: { source: string; path?: readonly string[] | undefined }
+}
+
+/**
+ * 400 `permission-denied`: `Permission denied: not perms-pass?` (assert-permitted!), whose hint
+ * names `[etype, scope]` as Instant's does. Local Instant's hint also names what denied, for
+ * development: `etype`, `action`, the `rule`'s text and its `rule-path` in the rules object.
+ */
+export function permissionDenied(
+  etype: string,
+  scope = 'object',
+  denial?: Denial,
+): LocalInstantError {
+  const hint: Record<string, unknown> = { input: [etype, scope], expected: 'perms-pass?' }
+  if (denial) {
+    hint['etype'] = etype
+    hint['action'] = denial.action
+    if (denial.rule) {
+      hint['rule'] = denial.rule.source
+      if (denial.rule.path) hint['rule-path'] = [...denial.rule.path]
+    }
+  }
+  return new LocalInstantError(400, 'permission-denied', 'Permission denied: not perms-pass?', hint)
 }
 
 /** 400 `permission-evaluation-failed`: a rule threw while it ran (a CEL runtime error). */

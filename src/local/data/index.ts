@@ -8,14 +8,20 @@ import type { Caller } from './caller.js'
 import { createCelCompiler } from './cel.js'
 import { clientAttrs, ensurePrimaryAttrs, type ClientAttr } from './client-attrs.js'
 import { createGraphReader } from './graph.js'
-import { createPermissions, type Permissions } from './permissions.js'
-import { runQuery } from './query.js'
+import type { RequestInfo } from './cel.js'
+import {
+  createPermissions,
+  rulesRefused,
+  type Permissions,
+  type RuleCoverageRow,
+} from './permissions.js'
+import { runQuery, type QueryCheck } from './query.js'
 import { DEFAULT_QUERY_BUDGET, type QueryBudget } from './query-budget.js'
 import { applySchema } from './schema.js'
 import { checkSignup, checkUserFields } from './signup.js'
 import { createStore } from './store.js'
 import { deleteEntityCascading } from './cascade.js'
-import { runTransact } from './transact.js'
+import { runTransact, runTransactCheck, type TransactCheckAnswer } from './transact.js'
 import { loggingAttrs, loggingStore, type WriteLog } from './write-log.js'
 
 export type { ClientAttr } from './client-attrs.js'
@@ -62,6 +68,20 @@ interface DataEngineOptions {
   queryBudget?: Partial<QueryBudget>
 }
 
+/** What a perms check run takes besides the body: the rules to use, `request.ip` / `.origin`. */
+export interface PermsCheckOptions extends RequestInfo {
+  /** Rules for this run only (`rules-override`); the rules in force when undefined. */
+  rules?: unknown
+}
+
+/** The answer of `/admin/query_perms_check`. */
+export interface PermsCheckQueryAnswer {
+  result: unknown
+  'check-results': QueryCheck[]
+  /** Instant's rule-where clauses; Local Instant never turns rules into wheres. */
+  'rule-wheres': null
+}
+
 export interface DataEngine {
   /**
    * Answers `POST /admin/query`: takes the parsed request body, returns the response body.
@@ -70,7 +90,24 @@ export interface DataEngine {
   query(body: unknown, caller: Caller, querySize?: number): unknown
   /** Answers `POST /admin/transact`: takes the parsed request body, returns `{ 'tx-id': n }`. */
   transact(body: unknown, caller: Caller): { 'tx-id': number }
+  /**
+   * Answers `POST /admin/query_perms_check`: the query run as `caller` (never admin) under
+   * `options.rules` when given, with every rule check: `{ result, 'check-results', 'rule-wheres' }`.
+   */
+  queryPermsCheck(body: unknown, caller: Caller, options: PermsCheckOptions): PermsCheckQueryAnswer
+  /**
+   * Answers `POST /admin/transact_perms_check`: the transaction run as `caller` with every
+   * check recorded, rolled back unless `options.commit` and every check passed.
+   */
+  transactPermsCheck(
+    body: unknown,
+    caller: Caller,
+    options: PermsCheckOptions & { commit: boolean },
+  ): TransactCheckAnswer
   setRules(rules: unknown): void
+  /** One row per rule in force with its counters (permissions.ts `coverage`). */
+  ruleCoverage(): RuleCoverageRow[]
+  resetRuleCoverage(): void
   setSchema(schema: unknown): void
   /**
    * Signup, step 1 (`validate-extra-fields!`): every key must be a custom `$users` attribute.
@@ -87,9 +124,24 @@ export interface DataEngine {
    * row (if still there), its links, and what they cascade to, linked guests included.
    */
   onUserDeleted(userId: string): void
+  /**
+   * Deletes every entity, link, user (guests too), refresh token and magic code; keeps the
+   * attributes, the rules and the tx counter. For tests: one statement per table.
+   */
+  clearData(): void
   /** For the realtime sessions. */
   readonly session: SessionFacet
 }
+
+/** What `clearData` empties, children first (refresh tokens go with their users by cascade). */
+const CLEARED_TABLES = [
+  'data_links',
+  'data_triples',
+  'data_entities',
+  'refresh_tokens',
+  'magic_codes',
+  'users',
+] as const
 
 /**
  * Builds the engine on an open, migrated database (see src/local/database.ts).
@@ -104,7 +156,8 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   const rawAttrs = createAttrRegistry(db)
   const attrs = loggingAttrs(rawAttrs, log)
   const store = loggingStore(createStore(db), rawAttrs, log)
-  const permissions = createPermissions(createCelCompiler())
+  const cel = createCelCompiler()
+  const permissions = createPermissions(cel)
   const listeners = new Set<(commit: Commit) => void>()
   const selectTxId = db.prepare<[], { value: number }>(
     "SELECT value FROM data_meta WHERE key = 'tx_id'",
@@ -143,7 +196,34 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   if (options.schema !== undefined) setSchema(options.schema)
   if (options.rules !== undefined) permissions.setRules(options.rules)
   const budget: QueryBudget = { ...DEFAULT_QUERY_BUDGET, ...options.queryBudget }
+  // Prepared at the first clear: an engine may run on a database without the auth tables.
+  let deleteAll: (() => void) | undefined
+  // Every table is emptied, so no foreign key can dangle; with the checks off, SQLite drops each
+  // table's pages at once (its truncate optimisation) instead of deleting row by row.
+  const clearTables = (): void => {
+    if (deleteAll === undefined) {
+      const statements = CLEARED_TABLES.map((table) => db.prepare(`DELETE FROM ${table}`))
+      deleteAll = db.transaction(() => {
+        for (const statement of statements) statement.run()
+      })
+    }
+    db.pragma('foreign_keys = OFF')
+    try {
+      deleteAll()
+    } finally {
+      db.pragma('foreign_keys = ON')
+    }
+  }
   const deps = { db, store, attrs, permissions, budget }
+  /** The engine's deps with `rules-override` in force, checked as Instant checks it. */
+  function depsFor(rules: unknown): typeof deps {
+    if (rules === undefined || rules === null) return deps
+    const override = createPermissions(cel)
+    const problems = override.validate(rules)
+    if (problems.length > 0) throw rulesRefused('rule', problems)
+    override.setRules(rules)
+    return { ...deps, permissions: override }
+  }
   const signupDeps = { attrs, permissions, reader: createGraphReader(store, attrs, false) }
   return {
     query: (body, caller, querySize) => runQuery(deps, body, caller, querySize),
@@ -152,10 +232,36 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
         () => runTransact(deps, body, caller),
         (r) => r['tx-id'],
       ),
+    queryPermsCheck(body, caller, options) {
+      const checks: QueryCheck[] = []
+      const result = runQuery(depsFor(options.rules), body, caller, undefined, {
+        checks,
+        requestInfo: options,
+      })
+      return { result, 'check-results': checks, 'rule-wheres': null }
+    },
+    transactPermsCheck: (body, caller, options) =>
+      logged(
+        () => {
+          const answer = runTransactCheck(depsFor(options.rules), body, caller, {
+            commit: options.commit,
+            requestInfo: options,
+          })
+          if (!answer['committed?']) {
+            // Rolled back: nothing changed, so nothing to tell the sessions.
+            log.namespaces.clear()
+            log.attrsChanged = false
+          }
+          return answer
+        },
+        (r) => r['tx-id'],
+      ),
     setRules(rules) {
       permissions.setRules(rules)
       emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
     },
+    ruleCoverage: () => permissions.coverage(),
+    resetRuleCoverage: () => permissions.resetCoverage(),
     setSchema,
     checkUserFields: (fields) => checkUserFields(signupDeps, fields),
     checkSignup: (user, hasExtraFields) => checkSignup(signupDeps, user, hasExtraFields),
@@ -171,6 +277,11 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
           throw error
         }
       }, lastTxId)
+    },
+    clearData() {
+      clearTables()
+      store.clearCache()
+      emit({ txId: lastTxId(), namespaces: 'all', attrsChanged: false })
     },
     session: {
       attrs: rawAttrs,

@@ -8,8 +8,8 @@ import type { AttrRegistry } from './attrs.js'
 import { assertSafeInput } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './caller.js'
-import { celAuth, celEntity, type Permissions } from './permissions.js'
-import { celRequest, toCelMap, type CelMap } from './cel.js'
+import { celAuth, celEntity, isTruthy, type Permissions, type Program } from './permissions.js'
+import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { parseQuery, type Cursor, type Form } from './query-parse.js'
 import type { StoredEntity, Store } from './store.js'
 import { compareValues, indexCandidates, matches, type Where, type WhereEnv } from './where.js'
@@ -24,15 +24,35 @@ interface QueryDeps {
   budget: QueryBudget
 }
 
+/** One entry of `query_perms_check`'s `check-results` (instaql.clj `permissioned-query-check`). */
+export interface QueryCheck {
+  id: string
+  entity: string
+  /** The attribute of a `fields` rule; null for the entity's `view` rule. */
+  label: string | null
+  record: Record<string, unknown>
+  /** `{}` when no rule applied (allowed). */
+  program: { etype: string; action: string; code: string; 'display-code': string } | object
+  check: unknown
+}
+
+/** A perms check run: where the checks go, and `request.ip` / `request.origin`. */
+export interface QueryDebug {
+  checks: QueryCheck[]
+  requestInfo: RequestInfo
+}
+
 /**
  * Runs one `/admin/query` body for a caller and returns the response body. `querySize` is the
  * length of the query's JSON when the caller knows it (a live query re-run); else it is measured.
+ * With `debug`, each rule check is also recorded there.
  */
 export function runQuery(
   deps: QueryDeps,
   body: unknown,
   caller: Caller,
   querySize?: number,
+  debug?: QueryDebug,
 ): Record<string, unknown> {
   if (!isRecord(body) || body['query'] === undefined || body['query'] === null) {
     throw paramMissing(['body', 'query'])
@@ -45,10 +65,34 @@ export function runQuery(
   const { forms, ruleParams } = parseQuery(deps.attrs, meter, raw)
 
   const reader = createGraphReader(deps.store, deps.attrs, true)
-  const run = new QueryRun(deps, reader, caller, ruleParams, inference, meter)
+  const run = new QueryRun(deps, reader, caller, ruleParams, inference, meter, debug)
   const out: Record<string, unknown> = {}
   for (const form of forms) out[form.ns] = run.top(form)
   return out
+}
+
+function queryCheck(
+  ns: string,
+  e: StoredEntity,
+  label: string | null,
+  program: Program | undefined,
+  result: unknown,
+): QueryCheck {
+  return {
+    id: e.id,
+    entity: ns,
+    label,
+    record: { ...e.attrs, id: e.id },
+    program: program
+      ? {
+          etype: program.etype,
+          action: program.action,
+          code: program.code,
+          'display-code': program.displayCode,
+        }
+      : {},
+    check: result ?? null,
+  }
 }
 
 /** Rank of a value's kind, so sorting mixed kinds is total (null first, as Clojure's compare). */
@@ -63,7 +107,8 @@ function kindRank(v: unknown): number {
 class QueryRun {
   private readonly auth: CelMap
   private readonly ruleParams: CelMap
-  private readonly request = celRequest()
+  private readonly request: CelMap
+  private readonly checks: QueryCheck[] | undefined
   private readonly viewable = new Map<string, boolean>()
   private readonly fieldsSeen = new Map<string, boolean>()
   /** The last entity's `data` for rules: its field checks come one after another. */
@@ -77,7 +122,10 @@ class QueryRun {
     ruleParams: Record<string, unknown>,
     private readonly inference: boolean,
     private readonly meter: QueryMeter,
+    debug?: QueryDebug,
   ) {
+    this.request = celRequest([], debug?.requestInfo)
+    this.checks = debug?.checks
     this.auth = celAuth(caller.kind === 'user' ? caller.user : undefined, reader)
     this.ruleParams = toCelMap(ruleParams)
     this.whereEnv = { reader, attrs: deps.attrs, tick: () => meter.tick() }
@@ -132,17 +180,21 @@ class QueryRun {
   private visible(ns: string, e: StoredEntity): boolean {
     if (this.caller.kind === 'admin') return true
     const program = this.deps.permissions.program(ns, 'view')
-    if (!program) return true
+    if (!program && !this.checks) return true
     // Entities are checked once per query, whether they are results or on a `where` path.
     const key = `${ns}\u0000${e.id}`
     let ok = this.viewable.get(key)
     if (ok === undefined) {
-      ok = this.deps.permissions.check(program, {
-        auth: this.auth,
-        data: celEntity(ns, e, this.reader, this.deps.attrs),
-        ruleParams: this.ruleParams,
-        request: this.request,
-      })
+      const result = program
+        ? this.deps.permissions.evaluate(program, {
+            auth: this.auth,
+            data: celEntity(ns, e, this.reader, this.deps.attrs),
+            ruleParams: this.ruleParams,
+            request: this.request,
+          })
+        : true
+      ok = isTruthy(result)
+      this.checks?.push(queryCheck(ns, e, null, program, result))
       this.viewable.set(key, ok)
     }
     return ok
@@ -158,12 +210,14 @@ class QueryRun {
     const key = `${ns}\u0000${e.id}\u0000${attr}`
     let ok = this.fieldsSeen.get(key)
     if (ok === undefined) {
-      ok = permissions.check(program, {
+      const result = permissions.evaluate(program, {
         auth: this.auth,
         data: this.dataOf(ns, e),
         ruleParams: this.ruleParams,
         request: this.request,
       })
+      ok = isTruthy(result)
+      this.checks?.push(queryCheck(ns, e, attr, program, result))
       this.fieldsSeen.set(key, ok)
     }
     return ok

@@ -51,7 +51,7 @@ export function checkSignup(
 ): void {
   const program = deps.permissions.signupProgram()
   if (!program) {
-    if (hasExtraFields) throw permissionDenied('$users', 'create')
+    if (hasExtraFields) throw permissionDenied('$users', 'create', { action: 'create' })
     return
   }
   // The user does not exist yet, but a guest being upgraded keeps its id, so refs can resolve.
@@ -67,5 +67,7 @@ export function checkSignup(
     ruleParams: toCelMap({}),
     request: celRequest(Object.keys(user)),
   }
-  if (!deps.permissions.check(program, vars)) throw permissionDenied('$users', 'create')
+  if (!deps.permissions.check(program, vars)) {
+    throw permissionDenied('$users', 'create', { action: 'create', rule: program })
+  }
 }

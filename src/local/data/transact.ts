@@ -10,9 +10,36 @@ import { assertSafeInput } from './engine-errors.js'
 import { isRecord } from './is-record.js'
 import { attrStep, createMissingAttrs } from './tx-attrs.js'
 import { deferredChecks } from './tx-checks.js'
-import { createTxContext, resolve, type TransactDeps, type TxContext } from './tx-context.js'
+import type { RequestInfo } from './cel.js'
+import { isTruthy } from './permissions.js'
+import {
+  createTxContext,
+  resolve,
+  type CheckResult,
+  type TransactDeps,
+  type TxContext,
+} from './tx-context.js'
 import { deleteStep, linkStep, objectStep } from './tx-entities.js'
-import { OBJECT_ACTIONS, parseSteps } from './tx-parse.js'
+import { OBJECT_ACTIONS, parseSteps, type ParsedStep } from './tx-parse.js'
+
+/** The steps of a transact body, checked and parsed. */
+function stepsOf(body: unknown): {
+  steps: unknown[]
+  parsed: ParsedStep[]
+  throwOnMissing: boolean
+} {
+  if (!isRecord(body) || body['steps'] === undefined || body['steps'] === null) {
+    throw paramMissing(['body', 'steps'])
+  }
+  const steps = body['steps']
+  if (!Array.isArray(steps)) throw paramMalformed(['body', 'steps'], steps)
+  assertSafeInput('steps', steps)
+  return {
+    steps,
+    parsed: parseSteps(steps),
+    throwOnMissing: body['throw-on-missing-attrs?'] === true,
+  }
+}
 
 /** Runs one `/admin/transact` body and returns `{ 'tx-id': n }`. */
 export function runTransact(
@@ -20,14 +47,7 @@ export function runTransact(
   body: unknown,
   caller: Caller,
 ): { 'tx-id': number } {
-  if (!isRecord(body) || body['steps'] === undefined || body['steps'] === null) {
-    throw paramMissing(['body', 'steps'])
-  }
-  const steps = body['steps']
-  if (!Array.isArray(steps)) throw paramMalformed(['body', 'steps'], steps)
-  assertSafeInput('steps', steps)
-  const throwOnMissing = body['throw-on-missing-attrs?'] === true
-  const parsed = parseSteps(steps)
+  const { steps, parsed, throwOnMissing } = stepsOf(body)
   try {
     return deps.db.transaction(() =>
       run(createTxContext(deps, caller, steps, parsed, throwOnMissing)),
@@ -38,6 +58,55 @@ export function runTransact(
     deps.store.clearCache()
     throw e
   }
+}
+
+/** The answer of `/admin/transact_perms_check` (admin/routes.clj `transact-perms-check`). */
+export interface TransactCheckAnswer {
+  'tx-id': number
+  'all-checks-ok?': boolean
+  'committed?': boolean
+  'check-results': CheckResult[]
+}
+
+/** Thrown inside the SQLite transaction to roll a dry run back. */
+const ROLLBACK = Symbol('rollback')
+
+/**
+ * Runs a transact body as `caller` with every check recorded instead of enforced, then rolls it
+ * all back, unless `commit` is set and every check passed (Instant's `admin-dry-run?`).
+ */
+export function runTransactCheck(
+  deps: TransactDeps,
+  body: unknown,
+  caller: Caller,
+  options: { commit: boolean; requestInfo: RequestInfo },
+): TransactCheckAnswer {
+  const { steps, parsed, throwOnMissing } = stepsOf(body)
+  const checkResults: CheckResult[] = []
+  let answer: TransactCheckAnswer | undefined
+  try {
+    deps.db.transaction(() => {
+      const ctx = createTxContext(deps, caller, steps, parsed, throwOnMissing, {
+        checkResults,
+        requestInfo: options.requestInfo,
+      })
+      const { 'tx-id': txId } = run(ctx)
+      const ok = checkResults.every((r) => isTruthy(r['check-result']))
+      const committed = options.commit && ok
+      answer = {
+        'tx-id': txId,
+        'all-checks-ok?': ok,
+        'committed?': committed,
+        'check-results': checkResults,
+      }
+      if (!committed) throw ROLLBACK
+    })()
+  } catch (e) {
+    deps.attrs.reload()
+    deps.store.clearCache()
+    if (e !== ROLLBACK) throw e
+  }
+  return answer as TransactCheckAnswer
 }
 
 /** Attr steps, missing attrs, rule params, then every entity step in order, then the checks. */

@@ -14,7 +14,7 @@ export function deferredChecks(ctx: TxContext): void {
     const e = store.load(ns, id)
     if (!e) continue
     const data = entityVar(ctx, ns, e)
-    check(ctx, permissions.program(ns, 'create'), ns, {
+    check(ctx, { action: 'create', ns, eid: id }, permissions.program(ns, 'create'), {
       data,
       newData: data,
       ruleParams: paramsFor(ctx, ns, id),
@@ -39,7 +39,7 @@ export function deferredChecks(ctx: TxContext): void {
     const selfVar = entityVar(ctx, l.ns, self)
     const otherVar = entityVar(ctx, l.otherNs, other)
     if (program) {
-      check(ctx, program, l.ns, {
+      check(ctx, { action: l.kind, ns: l.ns, eid: l.id }, program, {
         data: selfVar,
         newData: selfVar,
         linkedData: otherVar,
@@ -48,15 +48,20 @@ export function deferredChecks(ctx: TxContext): void {
       continue
     }
     if (!ctx.created.has(`${l.ns}\u0000${l.id}`)) {
-      check(ctx, permissions.program(l.ns, 'update'), l.ns, {
+      check(ctx, { action: 'update', ns: l.ns, eid: l.id }, permissions.program(l.ns, 'update'), {
         data: selfVar,
         newData: selfVar,
         ruleParams: paramsFor(ctx, l.ns, l.id),
       })
     }
-    check(ctx, permissions.program(l.otherNs, 'view'), l.otherNs, {
-      data: otherVar,
-      ruleParams: paramsFor(ctx, l.otherNs, l.otherId),
-    })
+    check(
+      ctx,
+      { action: 'view', ns: l.otherNs, eid: l.otherId },
+      permissions.program(l.otherNs, 'view'),
+      {
+        data: otherVar,
+        ruleParams: paramsFor(ctx, l.otherNs, l.otherId),
+      },
+    )
   }
 }

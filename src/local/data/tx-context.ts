@@ -6,11 +6,11 @@
 import type { Database } from 'better-sqlite3'
 import type { AttrRegistry } from './attrs.js'
 import type { Caller } from './caller.js'
-import { celRequest, toCelMap, type CelMap } from './cel.js'
+import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { permissionDenied, validationError } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { EntityRef } from './ids.js'
-import { celAuth, celEntity, type Permissions, type Program } from './permissions.js'
+import { celAuth, celEntity, isTruthy, type Permissions, type Program } from './permissions.js'
 import type { StoredEntity, Store } from './store.js'
 import type { ParsedStep } from './tx-parse.js'
 
@@ -47,6 +47,32 @@ export interface TxContext {
   readonly ruleParams: Map<string, Record<string, unknown>>
   readonly deferredLinks: DeferredLink[]
   readonly auth: CelMap
+  /**
+   * Set for `/admin/transact_perms_check`: each check is recorded here, in Instant's shape,
+   * instead of throwing when it fails.
+   */
+  readonly checkResults?: CheckResult[]
+  /** `request.ip` / `request.origin` of a perms check run. */
+  readonly requestInfo?: RequestInfo
+}
+
+/** One entry of `transact_perms_check`'s `check-results` (Instant leaves out `bindings` here too). */
+export interface CheckResult {
+  scope: 'object'
+  action: string
+  etype: string
+  eid: string
+  /** `{}` when no rule applied (allowed), as Instant's `{:result true}` programs show. */
+  program: { etype: string; action: string; code: string; 'display-code': string } | object
+  'check-result': unknown
+  'check-pass?': boolean
+}
+
+/** What a check is about: the entity and the action (`create`, `update`, `link`, …). */
+export interface CheckTarget {
+  action: string
+  ns: string
+  eid: string
 }
 
 export function createTxContext(
@@ -55,6 +81,7 @@ export function createTxContext(
   rawSteps: unknown[],
   steps: ParsedStep[],
   throwOnMissing: boolean,
+  debug?: { checkResults: CheckResult[]; requestInfo: RequestInfo },
 ): TxContext {
   // No load cache: the transaction keeps changing the entities it reads.
   const reader = createGraphReader(deps.store, deps.attrs, false)
@@ -71,6 +98,7 @@ export function createTxContext(
     ruleParams: new Map(),
     deferredLinks: [],
     auth: celAuth(caller.kind === 'user' ? caller.user : undefined, reader),
+    ...debug,
   }
 }
 
@@ -143,16 +171,56 @@ export function paramsFor(ctx: TxContext, ns: string, id: string): CelMap {
   return toCelMap(ctx.ruleParams.get(`${ns}\u0000${id}`) ?? {})
 }
 
-/** Throws `permission-denied` for `ns` unless `program` (when there is one) allows. */
+/**
+ * Throws `permission-denied` for `target.ns`, naming the rule, unless `program` (when there is
+ * one) allows; records the check instead for a perms check run.
+ */
 export function check(
   ctx: TxContext,
+  target: CheckTarget,
   program: Program | undefined,
-  ns: string,
   vars: Record<string, unknown>,
 ): void {
-  if (!program) return
-  if (!ctx.deps.permissions.check(program, { auth: ctx.auth, request: celRequest(), ...vars }))
-    throw permissionDenied(ns)
+  const results = ctx.checkResults
+  if (!program) {
+    if (results) results.push(checkResult(target, undefined, true))
+    return
+  }
+  const result = ctx.deps.permissions.evaluate(program, {
+    auth: ctx.auth,
+    request: celRequest([], ctx.requestInfo),
+    ...vars,
+  })
+  if (results) {
+    results.push(checkResult(target, program, result))
+    return
+  }
+  if (!isTruthy(result)) {
+    throw permissionDenied(target.ns, 'object', { action: target.action, rule: program })
+  }
+}
+
+function checkResult(
+  target: CheckTarget,
+  program: Program | undefined,
+  result: unknown,
+): CheckResult {
+  return {
+    scope: 'object',
+    action: target.action,
+    etype: target.ns,
+    eid: target.eid,
+    program: program
+      ? {
+          etype: program.etype,
+          action: program.action,
+          code: program.code,
+          'display-code': program.displayCode,
+        }
+      : {},
+    'check-result': result ?? null,
+    'check-pass?': isTruthy(result),
+  }
 }
 
 export function entityVar(ctx: TxContext, ns: string, e: StoredEntity): CelMap {

@@ -82,12 +82,17 @@ export function objectStep(ctx: TxContext, s: Step): void {
   }
   if (old && !ctx.created.has(key) && !ctx.admin) {
     const next: StoredEntity = { ...old, attrs: { ...old.attrs, ...changes } }
-    check(ctx, ctx.deps.permissions.program(s.ns, 'update'), s.ns, {
-      data: entityVar(ctx, s.ns, old),
-      newData: entityVar(ctx, s.ns, next),
-      ruleParams: paramsFor(ctx, s.ns, id),
-      request: celRequest(Object.keys(changes)),
-    })
+    check(
+      ctx,
+      { action: 'update', ns: s.ns, eid: id },
+      ctx.deps.permissions.program(s.ns, 'update'),
+      {
+        data: entityVar(ctx, s.ns, old),
+        newData: entityVar(ctx, s.ns, next),
+        ruleParams: paramsFor(ctx, s.ns, id),
+        request: celRequest(Object.keys(changes), ctx.requestInfo),
+      },
+    )
   }
   if (!old) {
     store.create(s.ns, id, ctx.now)
@@ -124,7 +129,7 @@ export function deleteStep(ctx: TxContext, s: Step): void {
       const e = ctx.deps.store.load(ns, eid)
       if (!e) continue
       const own = ctx.ruleParams.get(`${ns}\u0000${eid}`)
-      check(ctx, ctx.deps.permissions.program(ns, 'delete'), ns, {
+      check(ctx, { action: 'delete', ns, eid }, ctx.deps.permissions.program(ns, 'delete'), {
         data: entityVar(ctx, ns, e),
         ruleParams: toCelMap(eid === id && ns === s.ns ? rootParams : { ...own, ...rootParams }),
       })

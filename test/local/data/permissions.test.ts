@@ -111,7 +111,14 @@ describe('writes', () => {
     expect(e.toBody()).toEqual({
       type: 'permission-denied',
       message: 'Permission denied: not perms-pass?',
-      hint: { input: ['posts', 'object'], expected: 'perms-pass?' },
+      hint: {
+        input: ['posts', 'object'],
+        expected: 'perms-pass?',
+        etype: 'posts',
+        action: 'create',
+        rule: 'isAuthor',
+        'rule-path': ['posts', 'allow', 'create'],
+      },
     })
     const posts = t.q({ posts: {} }).posts
     expect(ids(posts)).toEqual([uid(1), uid(2), uid(3)])
@@ -261,7 +268,7 @@ describe('more rule features', () => {
     const seenByAlice = t.q({ $users: { $: { where: { id: alice } } } }, asAlice).$users
     expect(seenByAlice[0].email).toBe('alice@x.co')
     expect(errorOf(() => t.engine.setRules({ posts: { fields: { id: 'false' } } })).message).toBe(
-      'Validation failed for permission: You cannot set field rules for `id`. Use posts -> allow -> view instead',
+      'Validation failed for permission: posts.fields.id: You cannot set field rules for `id`. Use posts -> allow -> view instead',
     )
   })
 

@@ -132,7 +132,12 @@ describe('asUser', () => {
     expect(denied.body).toMatchObject({
       type: 'permission-denied',
       message: 'Permission denied: not perms-pass?',
-      hint: { input: ['todos', 'object'], expected: 'perms-pass?' },
+      hint: {
+        input: ['todos', 'object'],
+        expected: 'perms-pass?',
+        etype: 'todos',
+        action: 'update',
+      },
     })
     const stolen = await rejectionOf(
       asBob.transact(
