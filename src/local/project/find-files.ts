@@ -88,3 +88,19 @@ function isFile(path: string): boolean {
     return false
   }
 }
+
+/** The project's files, as absolute paths; a missing one is `undefined`. */
+export interface ProjectFiles {
+  schemaFile?: string
+  rulesFile?: string
+}
+
+/** Both files of the project in `cwd`, found as Instant's CLI finds them. */
+export function findProjectFiles(options: FindProjectFileOptions): ProjectFiles {
+  const schemaFile = findProjectFile('schema', options)
+  const rulesFile = findProjectFile('perms', options)
+  return {
+    ...(schemaFile === undefined ? {} : { schemaFile }),
+    ...(rulesFile === undefined ? {} : { rulesFile }),
+  }
+}

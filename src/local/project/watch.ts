@@ -4,7 +4,8 @@
  */
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { applyFromFile, loadRulesFile, loadSchemaFile, type ProjectFiles } from './index.js'
+import { applyFromFile, loadRulesFile, loadSchemaFile } from './load-files.js'
+import type { ProjectFiles } from './find-files.js'
 
 /** Editors save in bursts (truncate, write, rename): one reload per burst. */
 const RELOAD_DEBOUNCE_MS = 50
