@@ -52,6 +52,13 @@ describe('debugTransact (transact_perms_check)', () => {
           program: { etype: 'todos', action: 'update', code: 'false', 'display-code': 'false' },
           'check-result': false,
           'check-pass?': false,
+          // What the rule saw, as Instant's server reports it.
+          bindings: {
+            data: { id: kept, title: 'kept' },
+            'new-data': { id: kept, title: 'changed' },
+            'rule-params': {},
+            'modified-fields': ['title'],
+          },
         },
         {
           scope: 'object',
@@ -66,6 +73,11 @@ describe('debugTransact (transact_perms_check)', () => {
           },
           'check-result': true,
           'check-pass?': true,
+          bindings: {
+            data: { id: fresh, title: 'new' },
+            'new-data': { id: fresh, title: 'new' },
+            'rule-params': {},
+          },
         },
       ],
     })
@@ -295,6 +307,11 @@ describe("this kit's admin client", () => {
             },
             'check-result': true,
             'check-pass?': true,
+            bindings: {
+              data: { id: todo, title: 'mine' },
+              'new-data': { id: todo, title: 'mine' },
+              'rule-params': {},
+            },
           },
         ],
       })
