@@ -169,6 +169,27 @@ describe('debugTransact (transact_perms_check)', () => {
   })
 })
 
+describe('a rule that fails while running', () => {
+  it('answers with CEL’s own message in a perms check, and the typo hint elsewhere', async () => {
+    const { local, db, asGuest } = await setup()
+    const todo = id()
+    await db.transact(db.tx['todos']![todo]!.update({ title: 't', n: 1 }))
+    const rules = { todos: { allow: { update: 'data.n / newData.n >= 0' } } }
+    const step = () => asGuest.tx['todos']![todo]!.update({ n: 0 })
+    const debug = await rejectionOf(asGuest.debugTransact(step(), { rules }))
+    expect(debug.status).toBe(400)
+    expect(debug.body.type).toBe('permission-evaluation-failed')
+    expect(debug.body.message).toMatch(/^Could not evaluate permission rule for `todos.update`\. /)
+    expect(debug.body.message).not.toContain('You may have a typo')
+    expect(debug.body.hint.rule).toEqual(['todos', 'update'])
+    local.setRules(rules)
+    const enforced = await rejectionOf(asGuest.transact(step()))
+    expect(enforced.body.message).toBe(
+      'Could not evaluate permission rule for `todos.update`. You may have a typo. Debug this in the sandbox and then update your permission rules.',
+    )
+  })
+})
+
 describe('debugQuery (query_perms_check)', () => {
   it('returns the result and a check per entity and field rule', async () => {
     const { db, asGuest, asAlice } = await setup()

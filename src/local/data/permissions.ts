@@ -76,8 +76,11 @@ export interface Permissions {
   fieldProgram(etype: string, field: string): Program | undefined
   /** True when `etype` has any `fields` rule (so results need per-attribute checks). */
   hasFieldRules(etype: string): boolean
-  /** Runs a program and returns what it answered; CEL errors become 400s. Counts the run. */
-  evaluate(program: Program, vars: Record<string, unknown>): unknown
+  /**
+   * Runs a program and returns what it answered; CEL errors become 400s, with CEL's own message
+   * when `showCelErrors` (perms check runs, as Instant's `show-cel-errors?`). Counts the run.
+   */
+  evaluate(program: Program, vars: Record<string, unknown>, showCelErrors?: boolean): unknown
   /** Runs a program; `true` only for a truthy result. CEL errors become 400s. */
   check(program: Program, vars: Record<string, unknown>): boolean
   /**
@@ -332,7 +335,11 @@ export function createPermissions(cel: CelCompiler): Permissions {
     return problems
   }
 
-  function evaluate(program: Program, vars: Record<string, unknown>): unknown {
+  function evaluate(
+    program: Program,
+    vars: Record<string, unknown>,
+    showCelErrors = false,
+  ): unknown {
     const counter = program.counter
     let result: unknown
     try {
@@ -342,7 +349,7 @@ export function createPermissions(cel: CelCompiler): Permissions {
         counter.evaluated++
         counter.errors++
       }
-      throw permissionEvaluationFailed(program.etype, program.action, e)
+      throw permissionEvaluationFailed(program.etype, program.action, e, showCelErrors)
     }
     if (counter) {
       counter.evaluated++

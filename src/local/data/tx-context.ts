@@ -188,11 +188,11 @@ export function check(
     if (results) results.push(checkResult(target, undefined, true, vars))
     return
   }
-  const result = ctx.deps.permissions.evaluate(program, {
-    auth: ctx.auth,
-    request: celRequest([], ctx.requestInfo),
-    ...vars,
-  })
+  const result = ctx.deps.permissions.evaluate(
+    program,
+    { auth: ctx.auth, request: celRequest([], ctx.requestInfo), ...vars },
+    results !== undefined,
+  )
   if (results) {
     results.push(checkResult(target, program, result, vars))
     return
