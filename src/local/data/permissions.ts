@@ -65,7 +65,7 @@ export interface Permissions {
   validate(rules: unknown): RulesProblem[]
   /** The program for an action, or `undefined` when nothing applies (allowed). */
   program(etype: string, action: RuleAction): Program | undefined
-  /** `allow.link.<label>` / `allow.unlink.<label>` when defined on `etype`. */
+  /** `allow.link.<label>` / `allow.unlink.<label>` (else `.$default`) when defined on `etype`. */
   linkProgram(etype: string, kind: 'link' | 'unlink', label: string): Program | undefined
   /**
    * `$users.allow.create` only (no `$default`, no fallback), as `assert-create-permission!`
@@ -390,9 +390,14 @@ export function createPermissions(cel: CelCompiler): Permissions {
     linkProgram(etype, kind, label) {
       const table = rules[etype]?.allow?.[kind]
       if (!isRecord(table)) return undefined
-      const expr = table[label]
-      if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
-      return build(etype, kind, expr, [etype, 'allow', kind, label])
+      // The label's rule, else the table's `$default`, as rule.clj's link paths.
+      for (const key of [label, '$default']) {
+        const expr = table[key]
+        if (typeof expr === 'string' || typeof expr === 'boolean') {
+          return build(etype, kind, expr, [etype, 'allow', kind, key])
+        }
+      }
+      return undefined
     },
     signupProgram() {
       const expr = rules['$users']?.allow?.['create']
