@@ -1,7 +1,7 @@
 // @ts-check
 // Every section of `npm run bench`, in run order. A section answers one question and returns
 // the figures the targets (targets.js) read; BENCH_ONLY names sections by `id`.
-import { query, realtime } from './local/sections.js'
+import { backup, query, realtime, sessions, sqlite } from './local/sections.js'
 import { memory } from './memory/sections.js'
 import { multi } from './multi-instance/sections.js'
 import { soak } from './soak/sections.js'
@@ -16,4 +16,16 @@ import { paired, singleflight, throughput } from './throughput/sections.js'
  */
 
 /** @type {Section[]} */
-export const SECTIONS = [throughput, singleflight, memory, query, realtime, paired, multi, soak]
+export const SECTIONS = [
+  throughput,
+  singleflight,
+  memory,
+  query,
+  sqlite,
+  realtime,
+  sessions,
+  backup,
+  paired,
+  multi,
+  soak,
+]
