@@ -190,6 +190,20 @@ describe('a rule that fails while running', () => {
   })
 })
 
+describe('what a rule answers', () => {
+  it('is sent as JSON, a CEL int or list included', async () => {
+    const { db, asGuest } = await setup()
+    const todo = id()
+    await db.transact(db.tx['todos']![todo]!.update({ title: 't', n: 3 }))
+    const rules = { todos: { allow: { view: 'data.n', update: '[data.n, 1]' } } }
+    const query = await asGuest.debugQuery({ todos: {} }, { rules })
+    expect(query.checkResults.map((c) => c.check)).toEqual([3])
+    const tx = await asGuest.debugTransact(asGuest.tx['todos']![todo]!.update({ n: 4 }), { rules })
+    expect((tx as any)['check-results'][0]['check-result']).toEqual([3, 1])
+    expect(tx['all-checks-ok?']).toBe(true)
+  })
+})
+
 describe('debugQuery (query_perms_check)', () => {
   it('returns the result and a check per entity and field rule', async () => {
     const { db, asGuest, asAlice } = await setup()

@@ -9,7 +9,7 @@ import { assertSafeInput } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './caller.js'
 import { celAuth, celEntity, isTruthy, type Permissions, type Program } from './permissions.js'
-import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
+import { celRequest, fromCelValue, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { parseQuery, type Cursor, type Form } from './query-parse.js'
 import type { StoredEntity, Store } from './store.js'
 import { compareValues, indexCandidates, matches, type Where, type WhereEnv } from './where.js'
@@ -91,7 +91,8 @@ function queryCheck(
           'display-code': program.displayCode,
         }
       : {},
-    check: result ?? null,
+    // As JSON: a rule may answer a CEL int (a bigint) or a map.
+    check: fromCelValue(result) ?? null,
   }
 }
 

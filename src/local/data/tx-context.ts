@@ -243,7 +243,8 @@ function checkResult(
           'display-code': program.displayCode,
         }
       : {},
-    'check-result': result ?? null,
+    // As JSON: a rule may answer a CEL int (a bigint) or a map.
+    'check-result': fromCelValue(result) ?? null,
     'check-pass?': isTruthy(result),
     bindings: bindingsOf(vars),
   }
