@@ -250,6 +250,7 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
           if (!answer['committed?']) {
             // Rolled back: nothing changed, so nothing to tell the sessions.
             log.namespaces.clear()
+            log.entities.clear()
             log.attrsChanged = false
           }
           return answer

@@ -9,7 +9,7 @@ import { assertSafeInput } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { Caller } from './caller.js'
 import { celAuth, celEntity, isTruthy, type Permissions, type Program } from './permissions.js'
-import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
+import { celRequest, fromCelValue, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { parseQuery, type Cursor, type Form } from './query-parse.js'
 import type { StoredEntity, Store } from './store.js'
 import { compareValues, indexCandidates, matches, type Where, type WhereEnv } from './where.js'
@@ -91,7 +91,8 @@ function queryCheck(
           'display-code': program.displayCode,
         }
       : {},
-    check: result ?? null,
+    // As JSON: a rule may answer a CEL int (a bigint) or a map.
+    check: fromCelValue(result) ?? null,
   }
 }
 
@@ -186,12 +187,16 @@ class QueryRun {
     let ok = this.viewable.get(key)
     if (ok === undefined) {
       const result = program
-        ? this.deps.permissions.evaluate(program, {
-            auth: this.auth,
-            data: celEntity(ns, e, this.reader, this.deps.attrs),
-            ruleParams: this.ruleParams,
-            request: this.request,
-          })
+        ? this.deps.permissions.evaluate(
+            program,
+            {
+              auth: this.auth,
+              data: celEntity(ns, e, this.reader, this.deps.attrs),
+              ruleParams: this.ruleParams,
+              request: this.request,
+            },
+            this.checks !== undefined,
+          )
         : true
       ok = isTruthy(result)
       this.checks?.push(queryCheck(ns, e, null, program, result))
@@ -210,12 +215,16 @@ class QueryRun {
     const key = `${ns}\u0000${e.id}\u0000${attr}`
     let ok = this.fieldsSeen.get(key)
     if (ok === undefined) {
-      const result = permissions.evaluate(program, {
-        auth: this.auth,
-        data: this.dataOf(ns, e),
-        ruleParams: this.ruleParams,
-        request: this.request,
-      })
+      const result = permissions.evaluate(
+        program,
+        {
+          auth: this.auth,
+          data: this.dataOf(ns, e),
+          ruleParams: this.ruleParams,
+          request: this.request,
+        },
+        this.checks !== undefined,
+      )
       ok = isTruthy(result)
       this.checks?.push(queryCheck(ns, e, attr, program, result))
       this.fieldsSeen.set(key, ok)
