@@ -210,6 +210,7 @@ async function r1() {
     probeP50Ms: percentile(probes, 50),
     probeP99Ms: percentile(probes, 99),
     loopMaxMs: after.loopMaxMs,
+    loopP99Ms: after.loopP99Ms,
     pushes: pushes.length,
     pushesMissed: waitingWrite.size,
     pushP50Ms: percentile(pushes, 50),

@@ -79,9 +79,11 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
     rooms,
     fanOut,
     limits,
-    sessionsOfUser(userId) {
+    sessionsOfUser(userId, except) {
       let n = 0
-      for (const s of sessions) if (s.caller?.kind === 'user' && s.caller.user.id === userId) n++
+      for (const s of sessions) {
+        if (s !== except && s.caller?.kind === 'user' && s.caller.user.id === userId) n++
+      }
       return n
     },
   })
