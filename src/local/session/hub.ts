@@ -90,9 +90,13 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
 
   /** `$users` changed: sessions see their user's new attributes; a deleted user is ended. */
   function refreshUsers(): void {
+    // Read once per user, however many sessions it has open.
+    const read = new Map<string, ReturnType<Auth['userById']>>()
     for (const s of sessions) {
       if (s.caller?.kind !== 'user') continue
-      const user = auth.userById(s.caller.user.id)
+      const id = s.caller.user.id
+      if (!read.has(id)) read.set(id, auth.userById(id))
+      const user = read.get(id)
       if (user === undefined) end(s)
       else s.caller = { kind: 'user', user }
     }
