@@ -124,9 +124,9 @@ export const sessions = {
       ? `R1 failed: ${r.R1.failed}`
       : `R1: ${r.R1.sessions} sessions × 10 live queries over ${r.R1.rows} rows, ${r.R1.writes} writes: ` +
         `HTTP probe p50 ${fmt(r.R1.probeP50Ms, 1)} ms, p99 ${fmt(r.R1.probeP99Ms, 1)} ms (n=${r.R1.probes}); ` +
-        `longest event-loop block ${fmt(r.R1.loopMaxMs, 1)} ms; push p50 ${fmt(r.R1.pushP50Ms, 1)} ms, ` +
+        `longest event-loop block ${fmt(r.R1.loopMaxMs, 1)} ms (p99 delay ${fmt(r.R1.loopP99Ms, 1)} ms); push p50 ${fmt(r.R1.pushP50Ms, 1)} ms, ` +
         `p99 ${fmt(r.R1.pushP99Ms, 1)} ms (n=${r.R1.pushes}, missed ${r.R1.pushesMissed}); ` +
-        `${r.R1.recomputations} recomputations`,
+        `${r.R1.recomputations} recomputations; control without writes: probe p99 ${fmt(r.R1.idleProbeP99Ms, 1)} ms, longest block ${fmt(r.R1.idleLoopMaxMs, 1)} ms`,
     r.R2?.failed
       ? `R2 failed: ${r.R2.failed}`
       : `R2: ${r.R2.sessions} sessions of todos where ownerId = me; one write recomputed ${r.R2.recomputed}, refreshes ${r.R2.refreshes}`,

@@ -39,6 +39,7 @@ const control = http.createServer((req, res) => {
       rss: mem.rss,
       heapUsed: mem.heapUsed,
       loopMaxMs: loop.max / 1e6,
+      loopP99Ms: loop.percentile(99) / 1e6,
       stats: local.stats(),
     }),
   )

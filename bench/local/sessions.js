@@ -181,6 +181,14 @@ async function r1() {
       await sleep(5)
     }
   })()
+  // The control: the same probe with no writes, to tell the machine's own stalls (other work on
+  // the cores, GC) from the fan-out's.
+  const idleFrom = probes.length
+  await control('/reset')
+  await sleep(3_000)
+  const idle = await control()
+  const idleProbes = probes.slice(idleFrom)
+  const writeFrom = probes.length
   await control('/reset')
   const before = (await control()).stats.recomputations
   for (let w = 0; w < WRITES; w++) {
@@ -198,6 +206,7 @@ async function r1() {
   writing = false
   await probing
   const after = await control()
+  probes.splice(0, writeFrom)
   for (const s of sessions) s.socket.close()
   return {
     sessions: SESSIONS,
@@ -210,6 +219,9 @@ async function r1() {
     probeP50Ms: percentile(probes, 50),
     probeP99Ms: percentile(probes, 99),
     loopMaxMs: after.loopMaxMs,
+    loopP99Ms: after.loopP99Ms,
+    idleProbeP99Ms: percentile(idleProbes, 99),
+    idleLoopMaxMs: idle.loopMaxMs,
     pushes: pushes.length,
     pushesMissed: waitingWrite.size,
     pushP50Ms: percentile(pushes, 50),

@@ -98,6 +98,23 @@ const revocations: [
     },
   ],
   [
+    'an admin transact deleting the $users entity',
+    async (local, email) => {
+      const found = await fetch(
+        `${local.apiURI}/admin/users?app_id=${local.appId}&email=${encodeURIComponent(email)}`,
+        { headers: adminHeaders(local) },
+      )
+      const { user } = (await found.json()) as { user: { id: string } }
+      const res = await post(
+        local,
+        '/admin/transact',
+        { steps: [['delete', '$users', user.id]] },
+        adminHeaders(local),
+      )
+      expect(res.status).toBe(200)
+    },
+  ],
+  [
     'deleteUser',
     async (local, email) => {
       const res = await fetch(

@@ -1,16 +1,19 @@
 /**
  * The fan-out of the realtime sessions: after each commit (coalesced until the current handler
- * returns), which live queries it may change (by namespace, then by topic: topics.ts),
- * recomputing those and pushing `refresh-ok` (and new attrs) to their sessions. The rest of the
- * hub talks to it only through `FanOut`: a query followed or dropped, a session's own write, the
- * attrs a session was sent.
+ * returns), which live queries it may change, recomputing those and pushing `refresh-ok` (and
+ * new attrs) to their sessions. The rest of the hub talks to it only through `FanOut`: a query
+ * followed or dropped, a session's own write, the attrs a session was sent.
  *
- * The work never holds the event loop for long: commits are appended to a log, and sessions take
- * turns (round-robin) folding the log into their set of dirty queries and recomputing them, in
- * slices of about {@link SLICE_MS} that yield to the event loop between them. A query dirtied by
- * several commits is recomputed once; a session spends at most {@link TURN_MS} per turn, so one
- * session's thousand queries delay another's push, or an HTTP request, by a slice at most. A
- * session's `refresh-ok` goes out once its dirty set is empty, with every result current.
+ * Which queries: live queries are indexed by the namespaces they read and, when they have a
+ * topic (topics.ts), by the value their filter needs and the entities of their result, so a
+ * commit looks up its candidates instead of judging every query.
+ *
+ * The work never holds the event loop for long: sessions with dirty queries take turns
+ * (round-robin) recomputing them, in slices of about {@link SLICE_MS} that yield to the event
+ * loop between them, each session spending at most {@link TURN_MS} per turn, so one session's
+ * thousand queries delay another's push, or an HTTP request, by a slice at most. A query dirtied
+ * by several commits before its turn is recomputed once. A session's `refresh-ok` goes out once
+ * its dirty set is empty, with every result current.
  */
 import type { Caller } from '../data/caller.js'
 import type { ClientAttr, Commit, DataEngine } from '../data/index.js'
@@ -19,7 +22,7 @@ import type { LocalInstantLogger } from '../server.js'
 import type { SessionLimits } from './limits.js'
 import { namespacesOf, runInstaql, type InstaqlResult } from './query-result.js'
 import type { LiveQuery, Session } from './session.js'
-import { entitiesOf, mayMatch, topicOf } from './topics.js'
+import { entitiesOf, mayMatch, topicOf, valueKey } from './topics.js'
 import { unexpectedError } from './unexpected.js'
 
 /** Longest stretch of fan-out work before yielding to the event loop (one query may pass it). */
@@ -34,7 +37,7 @@ export interface FanOutOptions {
   /** `$users` changed; called before any result is recomputed, so they see the new users. */
   usersChanged(): void
   logger: LocalInstantLogger
-  limits: Pick<SessionLimits, 'maxLiveResultBytes' | 'maxSessionBufferBytes'>
+  limits: Pick<SessionLimits, 'maxLiveResultBytes'>
 }
 
 export interface FanOut {
@@ -57,33 +60,38 @@ export interface FanOut {
   close(): void
 }
 
-type Entities = ReadonlyMap<string, ReadonlySet<string> | 'any'>
-
-/** What one flush (one or more coalesced commits) changed, as the sessions fold it in. */
-interface Change {
-  namespaces: ReadonlySet<string> | 'all'
-  /** Entities written per namespace; undefined when some commit named none. */
-  entities: Entities | undefined
-  /** New attrs or rules: every query's namespaces and topic are worked out again. */
-  rescan: boolean
-  /** `,"attrs":[...]` for the next `refresh-ok`, when the client attrs changed. */
-  attrsJson: string | undefined
-  /** Written entities as read once for every query judging them. */
-  read: Map<string, Readonly<Record<string, unknown>> | undefined>
-  /** Per query key, its namespaces after a rescan (shared by the sessions holding it). */
-  rescanned: Map<string, Set<string>>
-}
-
 /** A session's pending fan-out work. */
 interface Work {
-  /** Log position up to which this session has folded the changes. */
-  seen: number
   /** Keys of the live queries to recompute. */
   dirty: Set<string>
   /** Computations to send, by query key: `{"instaql-query":…,"instaql-result":…}`. */
   out: Map<string, string>
   attrsJson: string | undefined
+  /**
+   * New attrs or rules since its last turn: its queries' namespaces and topics are worked out
+   * again, and those reading what was written (`'all'`: every one) recomputed.
+   */
+  rescan: Set<string> | 'all' | undefined
 }
+
+/** Live queries by a string key (a namespace, a value, an entity). */
+class LiveIndex {
+  private readonly map = new Map<string, Set<LiveQuery>>()
+  add(key: string, live: LiveQuery): void {
+    const set = this.map.get(key)
+    if (set === undefined) this.map.set(key, new Set([live]))
+    else set.add(live)
+  }
+  delete(key: string, live: LiveQuery): void {
+    const set = this.map.get(key)
+    if (set?.delete(live) && set.size === 0) this.map.delete(key)
+  }
+  get(key: string): ReadonlySet<LiveQuery> | undefined {
+    return this.map.get(key)
+  }
+}
+
+const entityKey = (ns: string, id: string): string => `${ns}\u0000${id}`
 
 /** Builds the fan-out and subscribes it to the engine's commits. */
 export function createFanOut(options: FanOutOptions): FanOut {
@@ -98,15 +106,24 @@ export function createFanOut(options: FanOutOptions): FanOut {
   let lastAttrsJson = ''
   let recomputations = 0
   let latestTxId = 0
-  /** The changes not yet folded by every queued session; `base` is the first one's position. */
-  let log: Change[] = []
-  let base = 0
+  /** Queries by each namespace they read (a topic's own namespace aside). */
+  const byNs = new LiveIndex()
+  /** Queries with a topic, by its namespace: all of them, for a write naming no entities. */
+  const byTopicNs = new LiveIndex()
+  /** Queries with a topic, by the value their first clause needs. */
+  const byValue = new LiveIndex()
+  /** Queries with a topic, by each entity of their result. */
+  const byEntity = new LiveIndex()
   const works = new Map<Session, Work>()
   /** Sessions with work, in turn order (a `Set` keeps insertion order: re-adding moves to the end). */
   const queue = new Set<Session>()
+  /** Sessions that wrote since the last flush: their next `refresh-ok` confirms the write. */
+  const writers = new Set<Session>()
   let sliceScheduled = false
-  /** Results shared within the current log state by sessions of one caller. */
+  /** Results shared by sessions of one caller, valid until the next commit. */
   let memo = new Map<string, { result: InstaqlResult; json: string } | LocalInstantError>()
+  /** Namespaces of a query key after new attrs or rules, shared by the sessions holding it. */
+  let rescanned = new Map<string, Set<string>>()
 
   const unsubscribe = engine.session.subscribe(onCommit)
 
@@ -140,49 +157,109 @@ export function createFanOut(options: FanOutOptions): FanOut {
     return { attrs, changed }
   }
 
-  /** `s`'s work; a new one starts at log position `seen`. */
-  function workOf(s: Session, seen: number): Work {
+  function workOf(s: Session): Work {
     let w = works.get(s)
     if (w === undefined) {
-      w = { seen, dirty: new Set(), out: new Map(), attrsJson: undefined }
+      w = { dirty: new Set(), out: new Map(), attrsJson: undefined, rescan: undefined }
       works.set(s, w)
     }
     return w
   }
 
-  /** Appends the coalesced commits to the log and queues the sessions they may concern. */
+  function index(live: LiveQuery): void {
+    const { topic } = live
+    for (const ns of live.namespaces) if (ns !== topic?.ns) byNs.add(ns, live)
+    if (topic === undefined) return
+    byTopicNs.add(topic.ns, live)
+    byValue.add(topic.indexKey, live)
+    for (const id of live.entities ?? []) byEntity.add(entityKey(topic.ns, id), live)
+  }
+
+  function unindex(live: LiveQuery): void {
+    const { topic } = live
+    for (const ns of live.namespaces) if (ns !== topic?.ns) byNs.delete(ns, live)
+    if (topic === undefined) return
+    byTopicNs.delete(topic.ns, live)
+    byValue.delete(topic.indexKey, live)
+    for (const id of live.entities ?? []) byEntity.delete(entityKey(topic.ns, id), live)
+  }
+
+  function dirty(live: LiveQuery): void {
+    const s = live.owner
+    if (s.ended || s.caller === undefined) return
+    workOf(s).dirty.add(live.key)
+    queue.add(s)
+  }
+
+  function dirtyAll(lives: ReadonlySet<LiveQuery> | undefined): void {
+    if (lives !== undefined) for (const live of lives) dirty(live)
+  }
+
+  /** Marks the queries a commit that wrote `namespaces` (and `entities`) can change. */
+  function mark(
+    namespaces: ReadonlySet<string>,
+    entities: ReadonlyMap<string, ReadonlySet<string> | 'any'> | undefined,
+  ): void {
+    for (const ns of namespaces) {
+      dirtyAll(byNs.get(ns))
+      const ids = entities?.get(ns)
+      if (ids === undefined || ids === 'any') {
+        dirtyAll(byTopicNs.get(ns))
+        continue
+      }
+      for (const id of ids) {
+        // In a result now: it may leave it, or change in it.
+        dirtyAll(byEntity.get(entityKey(ns, id)))
+        const attrs = engine.session.entityAttrs(ns, id)
+        if (attrs === undefined) continue
+        // Matching a filter now: it may enter that result.
+        const candidates = [byValue.get(valueKey(ns, 'id', id))]
+        for (const [label, value] of Object.entries(attrs)) {
+          candidates.push(byValue.get(valueKey(ns, label, value)))
+        }
+        for (const lives of candidates) {
+          for (const live of lives ?? []) {
+            if (live.topic !== undefined && mayMatch(live.topic, id, attrs)) dirty(live)
+          }
+        }
+      }
+    }
+  }
+
+  /** Marks the queries the coalesced commits can change, and starts recomputing them. */
   function flush(): void {
     const commit = pending
     pending = undefined
-    if (commit === undefined || sessions.size === 0) return
+    if (commit === undefined) return
     const { namespaces } = commit
     const newNamespace =
       namespaces !== 'all' &&
       [...namespaces].some((ns) => engine.session.attrs.data(ns, 'id') === undefined)
     let attrsJson: string | undefined
-    if (commit.attrsChanged || newNamespace || namespaces === 'all') {
+    if (sessions.size > 0 && (commit.attrsChanged || newNamespace || namespaces === 'all')) {
       const current = currentAttrs()
       // Encoded once: the same attrs go to every session.
       if (current.changed) attrsJson = `,"attrs":${JSON.stringify(current.attrs)}`
     }
     if (namespaces === 'all' || namespaces.has('$users')) options.usersChanged()
-    log.push({
-      namespaces,
-      entities: commit.entities,
-      rescan: namespaces === 'all' || commit.attrsChanged,
-      attrsJson,
-      read: new Map(),
-      rescanned: new Map(),
-    })
     memo = new Map()
-    const end = base + log.length
-    for (const s of sessions) {
-      if (s.caller === undefined) continue
-      // A session without work yet had no queries at the last flush: this change is its first.
-      const w = workOf(s, end - 1)
-      if (s.queries.size > 0 || attrsJson !== undefined || s.ownTx > 0) queue.add(s)
-      else w.seen = end
+    const rescan = namespaces === 'all' || commit.attrsChanged
+    if (rescan || attrsJson !== undefined) {
+      rescanned = new Map()
+      for (const s of sessions) {
+        if (s.caller === undefined || s.ended) continue
+        const w = workOf(s)
+        if (attrsJson !== undefined) w.attrsJson = attrsJson
+        if (rescan) {
+          if (namespaces === 'all' || w.rescan === 'all') w.rescan = 'all'
+          else w.rescan = new Set([...(w.rescan ?? []), ...namespaces])
+        }
+        queue.add(s)
+      }
     }
+    if (!rescan) mark(namespaces as ReadonlySet<string>, commit.entities)
+    for (const s of writers) if (!s.ended && s.caller !== undefined) queue.add(s)
+    writers.clear()
     runSlice()
   }
 
@@ -205,20 +282,17 @@ export function createFanOut(options: FanOutOptions): FanOut {
       if (!turn(s, start)) queue.add(s)
     }
     if (queue.size === 0) {
-      // Every session has folded the whole log.
-      base += log.length
-      log = []
-      for (const w of works.values()) w.seen = base
       memo = new Map()
+      rescanned = new Map()
     } else {
       schedule()
     }
   }
 
-  /** One turn of `s`: folds the new changes, recomputes within its budget; true when done. */
+  /** One turn of `s`: recomputes its dirty queries within its budget; true when it is done. */
   function turn(s: Session, sliceStart: number): boolean {
-    const w = workOf(s, base)
-    fold(s, w)
+    const w = workOf(s)
+    if (w.rescan !== undefined) rescan(s, w, w.rescan)
     const caller = s.caller as Caller
     const turnStart = performance.now()
     for (const key of w.dirty) {
@@ -228,63 +302,32 @@ export function createFanOut(options: FanOutOptions): FanOut {
       if (now - turnStart >= TURN_MS || now - sliceStart >= SLICE_MS) return false
       w.dirty.delete(key)
       const live = s.queries.get(key)
-      if (live !== undefined) recompute(s, w, caller, key, live)
+      if (live !== undefined) recompute(s, w, caller, live)
     }
     send(s, w)
     return true
   }
 
-  function fold(s: Session, w: Work): void {
-    const end = base + log.length
-    for (let at = Math.max(w.seen, base); at < end; at++) {
-      const change = log[at - base] as Change
-      if (change.attrsJson !== undefined) w.attrsJson = change.attrsJson
-      for (const [key, live] of s.queries) {
-        if (change.rescan) {
-          let reads = change.rescanned.get(key)
-          if (reads === undefined) {
-            reads = namespacesOf(engine, live.q)
-            change.rescanned.set(key, reads)
-          }
-          live.namespaces = reads
-          live.topic = topicOf(engine, live.q)
-          live.entities = live.topic === undefined ? undefined : entitiesOf(live.result)
-        }
-        if (w.dirty.has(key)) continue
-        if (change.namespaces === 'all' || affects(live, change, change.rescan)) w.dirty.add(key)
+  /** New attrs or rules: every query of `s` is indexed afresh; those written are dirty. */
+  function rescan(s: Session, w: Work, written: ReadonlySet<string> | 'all'): void {
+    w.rescan = undefined
+    for (const [key, live] of s.queries) {
+      unindex(live)
+      let reads = rescanned.get(key)
+      if (reads === undefined) {
+        reads = namespacesOf(engine, live.q)
+        rescanned.set(key, reads)
       }
+      live.namespaces = reads
+      live.topic = topicOf(engine, live.q)
+      live.entities = live.topic === undefined ? undefined : entitiesOf(live.result)
+      index(live)
+      if (written === 'all' || wroteAny(written, reads)) w.dirty.add(key)
     }
-    w.seen = end
   }
 
-  /**
-   * Whether `change` can change `live`: by namespace, then, for a query with a topic, by the
-   * entities written (one of them in the result, or matching its filter now).
-   */
-  function affects(live: LiveQuery, change: Change, rescan: boolean): boolean {
-    const namespaces = change.namespaces as ReadonlySet<string>
-    if (!wroteAny(namespaces, live.namespaces)) return false
-    const { topic, entities } = live
-    if (topic === undefined || entities === undefined) return true
-    if (rescan || change.entities === undefined) return true
-    for (const ns of namespaces) if (ns !== topic.ns && live.namespaces.has(ns)) return true
-    const ids = change.entities.get(topic.ns)
-    if (ids === undefined || ids === 'any') return true
-    for (const id of ids) {
-      if (entities.has(id) || mayMatch(topic, id, readEntity(change, topic.ns, id))) return true
-    }
-    return false
-  }
-
-  function readEntity(change: Change, ns: string, id: string) {
-    const key = `${ns}\u0000${id}`
-    if (change.read.has(key)) return change.read.get(key)
-    const attrs = engine.session.entityAttrs(ns, id)
-    change.read.set(key, attrs)
-    return attrs
-  }
-
-  function recompute(s: Session, w: Work, caller: Caller, key: string, live: LiveQuery): void {
+  function recompute(s: Session, w: Work, caller: Caller, live: LiveQuery): void {
+    const { key } = live
     const memoKey = `${callerKey(caller)}\u0000${key}`
     let fresh = memo.get(memoKey)
     if (fresh === undefined) {
@@ -300,13 +343,17 @@ export function createFanOut(options: FanOutOptions): FanOut {
     }
     if (fresh instanceof LocalInstantError || fresh.json === live.json) return
     if (s.liveBytes - live.json.length + fresh.json.length > limits.maxLiveResultBytes) {
-      tooLarge(s, w, key, live)
+      tooLarge(s, live)
       return
     }
     s.liveBytes += fresh.json.length - live.json.length
     live.result = fresh.result
     live.json = fresh.json
-    if (live.topic !== undefined) live.entities = entitiesOf(fresh.result)
+    if (live.topic !== undefined) {
+      unindex(live)
+      live.entities = entitiesOf(fresh.result)
+      index(live)
+    }
     // Spliced from the JSON at hand (the query's key is its JSON): a result shared by many
     // sessions is encoded once.
     w.out.set(key, `{"instaql-query":${key},"instaql-result":${live.json}}`)
@@ -335,11 +382,18 @@ export function createFanOut(options: FanOutOptions): FanOut {
     )
   }
 
-  /** A recomputed result took `s` over `maxLiveResultBytes`: the query is dropped, with an error. */
-  function tooLarge(s: Session, w: Work, key: string, live: LiveQuery): void {
-    s.queries.delete(key)
-    w.out.delete(key)
+  function drop(s: Session, live: LiveQuery): void {
+    unindex(live)
+    s.queries.delete(live.key)
     s.liveBytes -= live.json.length
+    const w = works.get(s)
+    w?.dirty.delete(live.key)
+    w?.out.delete(live.key)
+  }
+
+  /** A recomputed result took `s` over `maxLiveResultBytes`: the query is dropped, with an error. */
+  function tooLarge(s: Session, live: LiveQuery): void {
+    drop(s, live)
     s.send({
       op: 'error',
       status: 400,
@@ -353,15 +407,19 @@ export function createFanOut(options: FanOutOptions): FanOut {
   return {
     follow(s, key, q, result, json) {
       const topic = topicOf(engine, q)
-      s.queries.set(key, {
+      const live: LiveQuery = {
+        owner: s,
+        key,
         q,
         namespaces: namespacesOf(engine, q),
         topic,
         entities: topic === undefined ? undefined : entitiesOf(result),
         result,
         json,
-      })
+      }
+      s.queries.set(key, live)
       s.liveBytes += json.length
+      index(live)
       const w = works.get(s)
       // The result is current: a recomputation already pending for the key is moot.
       w?.dirty.delete(key)
@@ -369,21 +427,19 @@ export function createFanOut(options: FanOutOptions): FanOut {
     },
     unfollow(s, key) {
       const live = s.queries.get(key)
-      if (live === undefined) return
-      s.queries.delete(key)
-      s.liveBytes -= live.json.length
-      const w = works.get(s)
-      w?.dirty.delete(key)
-      w?.out.delete(key)
+      if (live !== undefined) drop(s, live)
     },
     forget(s) {
+      for (const live of s.queries.values()) unindex(live)
       s.queries.clear()
       s.liveBytes = 0
       works.delete(s)
       queue.delete(s)
+      writers.delete(s)
     },
     wrote(s, txId) {
       s.ownTx = Math.max(s.ownTx, txId)
+      writers.add(s)
     },
     currentAttrs: () => currentAttrs().attrs,
     recomputations: () => recomputations,

@@ -79,18 +79,24 @@ export function createSessionHub(options: SessionHubOptions): SessionHub {
     rooms,
     fanOut,
     limits,
-    sessionsOfUser(userId) {
+    sessionsOfUser(userId, except) {
       let n = 0
-      for (const s of sessions) if (s.caller?.kind === 'user' && s.caller.user.id === userId) n++
+      for (const s of sessions) {
+        if (s !== except && s.caller?.kind === 'user' && s.caller.user.id === userId) n++
+      }
       return n
     },
   })
 
   /** `$users` changed: sessions see their user's new attributes; a deleted user is ended. */
   function refreshUsers(): void {
+    // Read once per user, however many sessions it has open.
+    const read = new Map<string, ReturnType<Auth['userById']>>()
     for (const s of sessions) {
       if (s.caller?.kind !== 'user') continue
-      const user = auth.userById(s.caller.user.id)
+      const id = s.caller.user.id
+      if (!read.has(id)) read.set(id, auth.userById(id))
+      const user = read.get(id)
       if (user === undefined) end(s)
       else s.caller = { kind: 'user', user }
     }

@@ -28,8 +28,8 @@ export interface MessageOptions {
   rooms: Rooms
   fanOut: Pick<FanOut, 'follow' | 'unfollow' | 'wrote' | 'currentAttrs'>
   limits: Pick<SessionLimits, 'maxSessionsPerUser' | 'maxLiveQueries' | 'maxLiveResultBytes'>
-  /** Open sessions signed in as this user. */
-  sessionsOfUser(userId: string): number
+  /** Open sessions signed in as this user, `except` aside. */
+  sessionsOfUser(userId: string, except: Session): number
 }
 
 /** Builds the handler of a session's text frames; it never throws. */
@@ -73,7 +73,7 @@ export function createMessageHandler(options: MessageOptions): (s: Session, text
           'record-type': 'app-user',
         })
       }
-      if (options.sessionsOfUser(user.id) >= limits.maxSessionsPerUser) {
+      if (options.sessionsOfUser(user.id, s) >= limits.maxSessionsPerUser) {
         throw new LocalInstantError(
           429,
           'rate-limited',

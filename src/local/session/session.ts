@@ -20,6 +20,9 @@ export interface SessionSocket {
 
 /** A query a session follows; the fan-out keeps its fields current. */
 export interface LiveQuery {
+  /** Its session, and its JSON: the key it is held under. */
+  readonly owner: Session
+  readonly key: string
   q: unknown
   namespaces: ReadonlySet<string>
   /** What finer than namespaces a commit must touch to change it (topics.ts), when known. */

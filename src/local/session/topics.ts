@@ -11,15 +11,24 @@ import type { DataEngine } from '../data/index.js'
 import { isRecord } from '../data/is-record.js'
 import type { InstaqlResult } from './query-result.js'
 
+type Literal = string | number | boolean
+
 /** A query `{ [ns]: { $: { where: { label: literal, ... } } } }` (also with `order`, `fields`). */
 export interface Topic {
   ns: string
   /** The equalities of its `where`, on `id` or plain attributes, each a string, number or boolean. */
-  clauses: [label: string, value: string | number | boolean][]
+  clauses: [label: string, value: Literal][]
+  /** The index key of its first clause: an entity that matches has that value. */
+  indexKey: string
 }
 
 /** Form options that leave a query's result a filter of single entities (no pages, no cursors). */
 const FILTER_OPTIONS: ReadonlySet<string> = new Set(['where', 'order', 'fields'])
+
+/** The key under which a topic with `label = value` is indexed (types kept apart: 5 ≠ "5"). */
+export function valueKey(ns: string, label: string, value: unknown): string {
+  return `${ns}\u0000${label}\u0000${typeof value}\u0000${String(value)}`
+}
 
 /** The query's topic, or undefined when commits must be judged by namespace alone. */
 export function topicOf(engine: DataEngine, q: unknown): Topic | undefined {
@@ -49,7 +58,9 @@ export function topicOf(engine: DataEngine, q: unknown): Topic | undefined {
     }
     clauses.push([label, value])
   }
-  return clauses.length === 0 ? undefined : { ns, clauses }
+  const first = clauses[0]
+  if (first === undefined) return undefined
+  return { ns, clauses, indexKey: valueKey(ns, first[0], first[1]) }
 }
 
 /** The entities a result holds (every triple's entity). */
@@ -62,9 +73,8 @@ export function entitiesOf(result: InstaqlResult): Set<string> {
 }
 
 /**
- * Whether entity `id` of the topic's namespace may match its filter now. Conservative: a value
- * of another type than the clause's (which the engine might still compare equal) counts as a
- * match.
+ * Whether entity `id` (its stored `attrs`, undefined when gone) matches the topic's filter now.
+ * Equality is the engine's for these types: strict (dates have no topic).
  */
 export function mayMatch(
   topic: Topic,
@@ -73,9 +83,7 @@ export function mayMatch(
 ): boolean {
   if (attrs === undefined) return false
   for (const [label, value] of topic.clauses) {
-    const v = label === 'id' ? id : attrs[label]
-    if (v === value) continue
-    if (v === undefined || v === null || typeof v === typeof value) return false
+    if ((label === 'id' ? id : attrs[label]) !== value) return false
   }
   return true
 }
