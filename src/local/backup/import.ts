@@ -39,7 +39,7 @@ const IMPORT_CACHE_KIB = -32 * 1024
 
 /** How often (entities) the importer looks at the clock to report progress. */
 const PROGRESS_EVERY_ENTITIES = 5_000
-/** The least time between two progress reports. */
+/** The least time between two progress reports, by default. */
 const PROGRESS_INTERVAL_MS = 1_000
 
 /** How an import went so far, for a progress line. */
@@ -54,6 +54,8 @@ export interface ImportBackupOptions {
   replace?: boolean
   /** Called about once a second while entities load. */
   onProgress?: (progress: ImportProgress) => void
+  /** The least time between two progress reports. Default 1,000 ms. */
+  progressIntervalMs?: number
 }
 
 /** What an import loaded, beside what the backup says it holds. */
@@ -197,7 +199,7 @@ async function load(
       count++
       if (++total % PROGRESS_EVERY_ENTITIES === 0 && options.onProgress) {
         const now = Date.now()
-        if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+        if (now - lastReport >= (options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)) {
           lastReport = now
           options.onProgress({ entities: total, file: entry.name })
         }
@@ -208,6 +210,7 @@ async function load(
   loader.finishUsers()
   for (const { sql } of indexes) db.exec(sql)
   await checkLinks(db, zip, registry)
+  await checkUnique(db, zip, registry)
   return { imported, counts: config.counts, fileBlobs, rules: config.rules !== null }
 }
 
@@ -431,4 +434,25 @@ async function findLine(
     if (row.entity['id'] === id && label in row.entity) return { file, line }
   }
   return undefined
+}
+
+/** A `unique` attribute holds each value once (`$users.email` is a unique column already). */
+async function checkUnique(db: Database, zip: ZipArchive, registry: AttrRegistry): Promise<void> {
+  const twice = db.prepare<[string, string], { value: string; first: string; second: string }>(
+    `SELECT value, MIN(eid) AS first, MAX(eid) AS second FROM data_triples
+     WHERE ns = ? AND attr = ? GROUP BY value HAVING COUNT(*) > 1 LIMIT 1`,
+  )
+  for (const attr of registry.all()) {
+    if (attr.kind !== 'data' || !attr.unique || attr.ns === '$users' || attr.label === 'id')
+      continue
+    const dup = twice.get(attr.ns, attr.label)
+    if (!dup) continue
+    const place = (await findLine(zip, attr.ns, dup.second, attr.label)) ?? {
+      file: `entities/${attr.ns}.jsonl`,
+    }
+    throw new BackupError(
+      `${attr.ns}.${attr.label} is unique, but ${dup.first} and ${dup.second} both hold ${dup.value}`,
+      place,
+    )
+  }
 }
