@@ -34,6 +34,9 @@ import { openZip, type ZipArchive, type ZipEntry } from './zip-reader.js'
 /** The `meta` key holding imported rules, which Local Instant then starts with. */
 export const META_RULES = 'rules'
 
+/** The largest `config.json` read (it is read whole; Instant's are a few KiB). */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
 /** The page cache of an import, in KiB as `PRAGMA cache_size` takes it negated: 32 MiB. */
 const IMPORT_CACHE_KIB = -32 * 1024
 
@@ -81,6 +84,9 @@ export async function importBackup(
     const configEntry = zip.entries.find((e) => e.name === CONFIG_ENTRY)
     if (!configEntry)
       throw new BackupError(`no ${CONFIG_ENTRY} in the archive`, { file: archivePath })
+    if (configEntry.uncompressedSize > MAX_CONFIG_BYTES) {
+      throw new BackupError(`larger than ${MAX_CONFIG_BYTES} bytes`, { file: CONFIG_ENTRY })
+    }
     const config = parseConfig(await zip.readEntry(configEntry))
     refuseIfNotEmpty(db, options.replace === true)
     // Bulk-load settings, for this transaction only: the loader inserts each entity before its
