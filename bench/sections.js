@@ -1,7 +1,7 @@
 // @ts-check
 // Every section of `npm run bench`, in run order. A section answers one question and returns
 // the figures the targets (targets.js) read; BENCH_ONLY names sections by `id`.
-import { backup, query, realtime } from './local/sections.js'
+import { backup, query, realtime, sessions, sqlite } from './local/sections.js'
 import { memory } from './memory/sections.js'
 import { multi } from './multi-instance/sections.js'
 import { soak } from './soak/sections.js'
@@ -21,7 +21,9 @@ export const SECTIONS = [
   singleflight,
   memory,
   query,
+  sqlite,
   realtime,
+  sessions,
   backup,
   paired,
   multi,

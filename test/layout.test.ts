@@ -162,6 +162,7 @@ describe('src/ layout', () => {
       admin: await import('../src/admin/index.js'),
       email: await import('../src/email/index.js'),
       redis: await import('../src/redis/index.js'),
+      local: await import('../src/local/index.js'),
     }
     const constants = Object.entries(entries).flatMap(([entry, exports]) =>
       Object.keys(exports)

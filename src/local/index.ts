@@ -15,7 +15,13 @@ import { createDataEngine, type DataEngine } from './data/index.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
-import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
+import {
+  SESSION_PATH,
+  attachSessions,
+  withSessionNotices,
+  type SessionHub,
+  type SessionStats as LocalInstantStats,
+} from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 import { importBackup, storedRules } from './backup/index.js'
 
@@ -23,38 +29,36 @@ export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
+export type { SqliteDriver } from './sqlite.js'
+export type { SessionStats as LocalInstantStats } from './session/index.js'
 export { BackupError } from './backup/index.js'
 export type { BackupErrorPlace } from './backup/index.js'
-export {
-  DEFAULT_DB_PATH,
-  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
-  DEFAULT_HOST,
-  DEFAULT_MAGIC_CODE_ATTEMPTS,
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
-  DEFAULT_MAX_BODY_BYTES,
-} from './options.js'
-export { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
-export {
-  DEFAULT_MAX_QUERY_BYTES,
-  DEFAULT_MAX_QUERY_FORMS,
-  DEFAULT_MAX_RESULT_BYTES,
-  DEFAULT_MAX_RESULT_ROWS,
-  DEFAULT_QUERY_TIMEOUT_MS,
-} from './data/query-budget.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
   /** Base URL to pass as `apiURI`, e.g. `http://127.0.0.1:54321`. */
   readonly apiURI: string
+  /**
+   * The realtime session's URL, for the browser SDK's `websocketURI`, e.g.
+   * `ws://127.0.0.1:54321/runtime/session`. Without it the SDK dials Instant Cloud.
+   */
+  readonly websocketURI: string
   readonly appId: string
   readonly adminToken: string
   /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
   readonly mailbox: Mailbox
   /** Replaces the permission rules. */
   setRules(rules: unknown): void
+  /**
+   * Counters of the realtime sessions: open sessions, their live queries, and how many live
+   * results commits have recomputed since the start (all 0 without `ws`).
+   *
+   * @example
+   * const before = local.stats().recomputations
+   * await db.transact(db.tx.todos[id()].update({ ownerId: alice }))
+   * // local.stats().recomputations - before: the live queries this write could change
+   */
+  stats(): LocalInstantStats
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -77,7 +81,7 @@ const META_ADMIN_TOKEN = 'admin_token'
 export async function startLocalInstant(options: LocalInstantOptions = {}): Promise<LocalInstant> {
   const opts = resolveLocalInstantOptions(options)
   const { logger } = opts
-  const db = openStore(opts.dbPath)
+  const db = openStore(opts.dbPath, opts.sqlite)
   let server: Server | undefined
   try {
     if (opts.backup !== undefined) {
@@ -153,6 +157,13 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       auth,
       logger,
       maxPayloadBytes: opts.maxBodyBytes,
+      limits: {
+        maxSessionBufferBytes: opts.maxSessionBufferBytes,
+        maxSessionsPerIp: opts.maxSessionsPerIp,
+        maxSessionsPerUser: opts.maxSessionsPerUser,
+        maxLiveQueries: opts.maxLiveQueries,
+        maxLiveResultBytes: opts.maxLiveResultBytes,
+      },
     })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
@@ -167,10 +178,12 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     let closing: Promise<void> | undefined
     return {
       apiURI,
+      websocketURI: `ws://${urlHost(opts.host)}:${port}${SESSION_PATH}`,
       appId,
       adminToken,
       mailbox,
       setRules: (next) => engine.setRules(next),
+      stats: () => sessions.hub?.stats() ?? { sessions: 0, liveQueries: 0, recomputations: 0 },
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

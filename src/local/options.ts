@@ -7,6 +7,7 @@
 import type { LocalInstantLogger } from './http/send.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import { DEFAULT_QUERY_BUDGET } from './data/query-budget.js'
+import { DEFAULT_SESSION_LIMITS } from './session/limits.js'
 import {
   PORT_RULE,
   resolveBytes,
@@ -15,7 +16,10 @@ import {
   resolveTimeoutMs,
 } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
+import { optionError } from '../options/option-error.js'
 import { coerceUuid } from './params.js'
+import { loadNodeSqlite } from './dependencies.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
@@ -109,6 +113,26 @@ export interface LocalInstantOptions {
    * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
    */
   queryTimeoutMs?: number
+  /**
+   * The SQLite driver: `'node:sqlite'`, Node's own (Node 22.13 and later: nothing to install or
+   * compile), or `'better-sqlite3'` (a native module, an optional peer; the one on Node 20).
+   * Default: `'node:sqlite'` where Node has it, else `'better-sqlite3'`. Both read and write the
+   * same database files.
+   */
+  sqlite?: SqliteDriver
+  /**
+   * Bytes a realtime session's socket may hold unsent (a client that does not read); above it the
+   * session's live queries stop being computed and it is closed (code 1013). Default 4 MiB.
+   */
+  maxSessionBufferBytes?: number
+  /** Open realtime sessions per client IP; more are refused (`rate-limited`). Default 1,000. */
+  maxSessionsPerIp?: number
+  /** Realtime sessions signed in as one user; more are refused at `init`. Default 100. */
+  maxSessionsPerUser?: number
+  /** Live queries one realtime session may hold; more are refused. Default 1,000. */
+  maxLiveQueries?: number
+  /** Bytes (JSON) of one session's live results together; more are refused. Default 64 MiB. */
+  maxLiveResultBytes?: number
 }
 
 /** Every key {@link startLocalInstant} accepts; anything else throws. */
@@ -135,6 +159,12 @@ const LOCAL_INSTANT_OPTIONS = {
   maxResultRows: true,
   maxResultBytes: true,
   queryTimeoutMs: true,
+  sqlite: true,
+  maxSessionBufferBytes: true,
+  maxSessionsPerIp: true,
+  maxSessionsPerUser: true,
+  maxLiveQueries: true,
+  maxLiveResultBytes: true,
 } as const satisfies OptionKeys<LocalInstantOptions>
 
 /**
@@ -163,33 +193,32 @@ const silentLogger: LocalInstantLogger = { info: () => {}, error: () => {} }
  */
 export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstantConfig {
   if (typeof o !== 'object' || o === null) {
-    throw new TypeError('startLocalInstant(options): options must be an object')
+    throw optionError(FACTORY, 'options', 'be an object', o)
   }
   checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
   const port = resolveNumber(o.port, { factory: FACTORY, option: 'port', default: 0, ...PORT_RULE })
-  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
-    if (!ok)
-      throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
+  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, must: string) => {
+    if (!ok) throw optionError(FACTORY, name, must, value)
   }
   const host = o.host ?? DEFAULT_HOST
-  check('host', o.host, typeof host === 'string' && host !== '', 'a non-empty string')
+  check('host', o.host, typeof host === 'string' && host !== '', 'be a non-empty string')
   check(
     'backup',
     o.backup,
     o.backup === undefined || (typeof o.backup === 'string' && o.backup !== ''),
-    'the path of a backup archive (a non-empty string)',
+    'be the path of a backup archive (a non-empty string)',
   )
   const dbPath = o.dbPath ?? DEFAULT_DB_PATH
-  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'a non-empty string')
+  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'be a non-empty string')
   let appId: string | undefined
   if (o.appId !== undefined) {
     appId = coerceUuid(o.appId)
-    check('appId', o.appId, appId !== undefined, 'a UUID')
+    check('appId', o.appId, appId !== undefined, 'be a UUID')
   }
   let adminToken: string | undefined
   if (o.adminToken !== undefined) {
     adminToken = coerceUuid(o.adminToken)
-    check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
+    check('adminToken', o.adminToken, adminToken !== undefined, 'be a UUID')
   }
   // Limits and budgets are counts; Infinity turns one off.
   const limit = (option: keyof LocalInstantOptions, fallback: number) =>
@@ -199,18 +228,35 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
   const logger = o.logger
   check(
     'logger',
-    'value',
+    logger,
     logger === undefined ||
       logger === false ||
       (typeof logger === 'object' &&
         logger !== null &&
         typeof logger.info === 'function' &&
         typeof logger.error === 'function'),
-    'false or an object with info() and error()',
+    'be false or an object with info() and error()',
   )
+  const sqlite = o.sqlite ?? defaultSqliteDriver()
+  check(
+    'sqlite',
+    o.sqlite,
+    sqlite === 'node:sqlite' || sqlite === 'better-sqlite3',
+    "be 'node:sqlite' or 'better-sqlite3'",
+  )
+  if (sqlite === 'node:sqlite' && loadNodeSqlite() === null) {
+    throw optionError(
+      FACTORY,
+      'sqlite',
+      `be 'better-sqlite3' on Node ${process.version} ('node:sqlite' needs Node 22.13 or later)`,
+      o.sqlite,
+      "'node:sqlite'",
+    )
+  }
   return {
     port,
     host,
+    sqlite,
     dbPath,
     appId,
     adminToken,
@@ -239,6 +285,14 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
       option: 'queryTimeoutMs',
       default: DEFAULT_QUERY_BUDGET.timeoutMs,
     }),
+    maxSessionBufferBytes: bytes(
+      'maxSessionBufferBytes',
+      DEFAULT_SESSION_LIMITS.maxSessionBufferBytes,
+    ),
+    maxSessionsPerIp: limit('maxSessionsPerIp', DEFAULT_SESSION_LIMITS.maxSessionsPerIp),
+    maxSessionsPerUser: limit('maxSessionsPerUser', DEFAULT_SESSION_LIMITS.maxSessionsPerUser),
+    maxLiveQueries: limit('maxLiveQueries', DEFAULT_SESSION_LIMITS.maxLiveQueries),
+    maxLiveResultBytes: bytes('maxLiveResultBytes', DEFAULT_SESSION_LIMITS.maxLiveResultBytes),
     rules: o.rules,
     schema: o.schema,
     backup: o.backup,

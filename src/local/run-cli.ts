@@ -6,12 +6,9 @@ import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import {
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  startLocalInstant,
-  type LocalInstant,
-  type LocalInstantLogger,
-} from './index.js'
+import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
+import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 import { runBackupCli } from './backup/cli.js'
 
@@ -38,6 +35,7 @@ Options:
   --rules FILE                    permission rules (.json, or .js/.mjs with a default export)
   --schema FILE                   schema (.json, or .js/.mjs with a default export)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
+  --sqlite DRIVER                 node:sqlite (default on Node 22.13+) or better-sqlite3
   -h, --help                      show this help
 
 import and export read and write Instant's backup archive (instant-local import --help).
@@ -65,6 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: await runBackupCli(argv[0], argv.slice(1), io) }
   }
   let options: Parameters<typeof startLocalInstant>[0]
+  let rulesFile: string | undefined
+  let schemaFile: string | undefined
   try {
     const parsed = parseCliArgs(argv)
     if (parsed === 'help') {
@@ -72,6 +72,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       return { exitCode: 0 }
     }
     const cwd = io.cwd ?? process.cwd()
+    rulesFile = parsed.rules === undefined ? undefined : resolve(cwd, parsed.rules)
+    schemaFile = parsed.schema === undefined ? undefined : resolve(cwd, parsed.schema)
     options = {
       port: parsed.port,
       host: parsed.host,
@@ -79,14 +81,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       appId: parsed.appId,
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
-      rules:
-        parsed.rules === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.rules), '--rules'),
-      schema:
-        parsed.schema === undefined
-          ? undefined
-          : await loadFile(resolve(cwd, parsed.schema), '--schema'),
+      sqlite: parsed.sqlite,
+      rules: rulesFile === undefined ? undefined : await loadFile(rulesFile, '--rules'),
+      schema: schemaFile === undefined ? undefined : await loadFile(schemaFile, '--schema'),
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
     }
   } catch (err) {
@@ -100,24 +97,54 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   try {
     local = await startLocalInstant(options)
   } catch (err) {
-    io.stderr(`instant-local: could not start: ${(err as Error).message}\n`)
+    const hint =
+      (err as { code?: unknown }).code === 'EADDRINUSE'
+        ? ` (another process listens there: stop it, or pass --port 0 for any free port)`
+        : ''
+    io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
   io.stdout(
-    [
-      `Local Instant is running at ${local.apiURI}`,
-      `  app id:      ${local.appId}`,
-      `  admin token: ${local.adminToken}`,
-      `  database:    ${options.dbPath ?? ''}`,
-      '',
-      'Environment for your app:',
-      `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}`,
-      '',
-      'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
-      '',
-    ].join('\n'),
+    banner(local, {
+      dbPath: `${options.dbPath ?? ''} (${options.sqlite ?? defaultSqliteDriver()})`,
+      rules: rulesFile,
+      schema: schemaFile,
+    }),
   )
   return { exitCode: undefined, local }
+}
+
+/**
+ * What the CLI prints once Local Instant listens: where it is, what it loaded, and the lines to
+ * paste into the server's and the browser's `init`. The admin token is printed: it is this
+ * database's own development credential, and the app needs it.
+ */
+function banner(
+  local: LocalInstant,
+  loaded: { dbPath: string; rules: string | undefined; schema: string | undefined },
+): string {
+  const { apiURI, websocketURI, appId, adminToken } = local
+  return [
+    `Local Instant is running at ${apiURI}`,
+    `  websocket:   ${websocketURI}`,
+    `  app id:      ${appId}`,
+    `  admin token: ${adminToken}`,
+    `  database:    ${loaded.dbPath}`,
+    `  rules:       ${loaded.rules ?? 'none (every operation is allowed; --rules FILE to load some)'}`,
+    `  schema:      ${loaded.schema ?? 'none (attributes are created as the app writes; --schema FILE)'}`,
+    '',
+    'Server (instant-express-auth/admin, or @instantdb/admin):',
+    `  init({ appId: '${appId}', adminToken: '${adminToken}', apiURI: '${apiURI}' })`,
+    '',
+    'Browser (@instantdb/react or @instantdb/core); without websocketURI it dials Instant Cloud:',
+    `  init({ appId: '${appId}', apiURI: '${apiURI}', websocketURI: '${websocketURI}' })`,
+    '',
+    'Environment for your app:',
+    `INSTANT_APP_ID=${appId} INSTANT_APP_ADMIN_TOKEN=${adminToken} INSTANT_API_URI=${apiURI}`,
+    '',
+    'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
+    '',
+  ].join('\n')
 }
 
 interface CliArgs {
@@ -129,6 +156,7 @@ interface CliArgs {
   rules?: string
   schema?: string
   magicCodeExpiryMinutes?: number
+  sqlite?: SqliteDriver
 }
 
 function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
@@ -145,6 +173,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
       rules: { type: 'string' },
       schema: { type: 'string' },
       'magic-code-expiry-minutes': { type: 'string' },
+      sqlite: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -156,7 +185,12 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (values['admin-token'] !== undefined && !uuid.test(values['admin-token'])) {
     throw new UsageError('--admin-token must be a UUID')
   }
+  const sqlite = values.sqlite
+  if (sqlite !== undefined && sqlite !== 'node:sqlite' && sqlite !== 'better-sqlite3') {
+    throw new UsageError(`--sqlite must be node:sqlite or better-sqlite3, got "${sqlite}"`)
+  }
   return {
+    sqlite,
     port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, PORT_RULE),
     host: nonEmpty('--host', values.host) ?? '127.0.0.1',
     db: nonEmpty('--db', values.db) ?? DEFAULT_CLI_DB,

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openStore } from '../database.js'
+import { defaultSqliteDriver } from '../sqlite.js'
 import { BackupError } from './backup-error.js'
 import { exportBackup } from './export.js'
 import { importBackup, type ImportSummary } from './import.js'
@@ -74,7 +75,7 @@ export async function runBackupCli(
   const archive = resolve(cwd, positionals[0] as string)
   const dbPath = values.db === ':memory:' ? values.db : resolve(cwd, values.db ?? DEFAULT_CLI_DB)
   try {
-    const db = openStore(dbPath)
+    const db = openStore(dbPath, defaultSqliteDriver())
     try {
       if (command === 'import') {
         const summary = await importBackup(db, archive, {

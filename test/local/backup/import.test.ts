@@ -286,7 +286,9 @@ describe('startLocalInstant({ backup })', () => {
 
   it('checks the option', async () => {
     await expect(instants.start({ backup: 5 as never })).rejects.toThrow(
-      'startLocalInstant: "backup" must be the path of a backup archive (a non-empty string), got 5',
+      new TypeError(
+        'startLocalInstant(): `backup` must be the path of a backup archive (a non-empty string); got 5.',
+      ),
     )
     expect(existsSync(join(dir, 'none'))).toBe(false)
   })
