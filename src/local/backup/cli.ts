@@ -79,6 +79,7 @@ export async function runBackupCli(
     try {
       if (command === 'import') {
         const summary = await importBackup(db, archive, {
+          database: dbPath,
           replace: values.replace === true,
           onProgress: (p) =>
             io.stderr(

@@ -57,6 +57,8 @@ export interface ImportBackupOptions {
   replace?: boolean
   /** Called about once a second while entities load. */
   onProgress?: (progress: ImportProgress) => void
+  /** How errors name the database (its path); `node:sqlite` handles do not know it. */
+  database?: string
   /** The least time between two progress reports. Default 1,000 ms. */
   progressIntervalMs?: number
 }
@@ -88,7 +90,7 @@ export async function importBackup(
       throw new BackupError(`larger than ${MAX_CONFIG_BYTES} bytes`, { file: CONFIG_ENTRY })
     }
     const config = parseConfig(await zip.readEntry(configEntry))
-    refuseIfNotEmpty(db, options.replace === true)
+    refuseIfNotEmpty(db, options.replace === true, options.database ?? 'the database')
     // Bulk-load settings, for this transaction only: the loader inserts each entity before its
     // values (and checks every link itself), so SQLite's per-row foreign key checks are spared;
     // a bigger page cache keeps the indexes being built from spilling to the WAL mid-import.
@@ -116,7 +118,7 @@ export async function importBackup(
   }
 }
 
-function refuseIfNotEmpty(db: Database, replace: boolean): void {
+function refuseIfNotEmpty(db: Database, replace: boolean, database: string): void {
   if (replace) return
   const row = db
     .prepare<[], { entities: number; users: number; attrs: number }>(
@@ -128,7 +130,7 @@ function refuseIfNotEmpty(db: Database, replace: boolean): void {
     throw new BackupError(
       `the database already holds data (${row.entities} entities, ${row.users} users, ` +
         `${row.attrs} attributes); import into an empty one, or replace it (--replace)`,
-      { file: db.name },
+      { file: database },
     )
   }
 }

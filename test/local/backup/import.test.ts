@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { importBackup } from '../../../src/local/backup/import.js'
 import { createZipWriter } from '../../../src/local/backup/zip-writer.js'
 import { openStore } from '../../../src/local/database.js'
+import { defaultSqliteDriver } from '../../../src/local/sqlite.js'
 import { runCli } from '../../../src/local/run-cli.js'
 import { localInstants } from '../helpers.js'
 import {
@@ -250,7 +251,7 @@ describe('importBackup progress', () => {
     )
     await writer.add('entities/items.jsonl', lines.join('\n'))
     await writer.close()
-    const db = openStore(freshDb())
+    const db = openStore(freshDb(), defaultSqliteDriver())
     const seen: unknown[] = []
     const summary = await importBackup(db, zip, {
       progressIntervalMs: 0,
