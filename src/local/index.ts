@@ -115,7 +115,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
   try {
     if (opts.backup !== undefined) {
       // As `instant-local import` without --replace: a database that holds data is refused.
-      const summary = await importBackup(db, opts.backup)
+      const summary = await importBackup(db, opts.backup, { database: opts.dbPath })
       const total = Object.values(summary.imported).reduce((a, b) => a + b, 0)
       logger.info(`[instant-local] Imported ${total} entities from ${opts.backup}`)
       if (summary.fileBlobs > 0) {

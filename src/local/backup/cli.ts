@@ -79,6 +79,7 @@ export async function runBackupCli(
     try {
       if (command === 'import') {
         const summary = await importBackup(db, archive, {
+          database: dbPath,
           replace: values.replace === true,
           onProgress: (p) =>
             io.stderr(
@@ -91,9 +92,15 @@ export async function runBackupCli(
           values.rules === undefined
             ? undefined
             : (JSON.parse(await readFile(resolve(cwd, values.rules), 'utf8')) as unknown)
-        const { counts } = await exportBackup(db, archive, { rules })
+        const { counts, skippedFiles } = await exportBackup(db, archive, { rules })
         const total = Object.values(counts).reduce((a, b) => a + b, 0)
         io.stdout(`Exported ${total} entities of ${dbPath} to ${archive}\n${table(counts)}`)
+        if (skippedFiles > 0) {
+          io.stdout(
+            `Files: ${skippedFiles} $files rows were not exported: Local Instant keeps no file blobs, ` +
+              "and Instant's restore needs each row's blob.\n",
+          )
+        }
       }
     } finally {
       db.close()

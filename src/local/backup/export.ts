@@ -36,7 +36,15 @@ export interface ExportBackupOptions {
 export interface ExportSummary {
   /** Entities written per namespace (the archive's `counts`). */
   counts: Record<string, number>
+  /** `$files` rows left out: their blobs are not kept, and a restore needs each one's blob. */
+  skippedFiles: number
 }
+
+/**
+ * Left out of an export: Local Instant keeps no file blobs, and Instant's restore refuses a
+ * `$files` entity whose `files/<location-id>` blob is missing from the archive.
+ */
+const FILES_NS = '$files'
 
 /** Writes `db` to `outPath` (replaced only once the archive is complete). Throws a `BackupError`. */
 export async function exportBackup(
@@ -56,6 +64,8 @@ export async function exportBackup(
   try {
     const registry = createAttrRegistry(db)
     const counts = countEntities(db)
+    const skippedFiles = counts[FILES_NS] ?? 0
+    delete counts[FILES_NS]
     const storedRules = getMeta(db, META_RULES)
     const rules =
       options.rules !== undefined
@@ -65,7 +75,7 @@ export async function exportBackup(
           : (JSON.parse(storedRules) as unknown)
     const config = {
       counts,
-      tripleCount: countTriples(db),
+      tripleCount: countTriples(db, FILES_NS),
       schema: schemaDefs(registry, Object.keys(counts)),
       rules: typeof rules === 'string' ? (JSON.parse(rules) as unknown) : rules,
       webhooks: [],
@@ -87,7 +97,7 @@ export async function exportBackup(
     }
     await writer.close()
     await rename(partial, outPath)
-    return { counts }
+    return { counts, skippedFiles }
   } catch (err) {
     await writer.abort().catch(() => {})
     await rm(partial, { force: true })
@@ -114,14 +124,17 @@ function countEntities(db: Database): Record<string, number> {
 }
 
 /** Instant's `tripleCount`: one `id` triple per entity, one per value, one per link. */
-function countTriples(db: Database): number {
+function countTriples(db: Database, skippedNs: string): number {
   const row = db
-    .prepare<[], { n: number }>(
-      `SELECT (SELECT COUNT(*) FROM data_entities) + (SELECT COUNT(*) FROM data_triples)
-        + (SELECT COUNT(*) FROM data_links) + (SELECT COUNT(*) + COUNT(email) + COUNT(type) FROM users)
+    .prepare<[{ ns: string }], { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM data_entities WHERE ns != @ns)
+        + (SELECT COUNT(*) FROM data_triples WHERE ns != @ns)
+        + (SELECT COUNT(*) FROM data_links l JOIN data_attrs a ON a.id = l.attr_id
+           WHERE a.ns != @ns AND json_extract(a.def, '$.revNs') != @ns)
+        + (SELECT COUNT(*) + COUNT(email) + COUNT(type) FROM users)
         + (SELECT COUNT(*) FROM users, json_each(users.extra)) AS n`,
     )
-    .get()
+    .get({ ns: skippedNs })
   return row?.n ?? 0
 }
 
@@ -142,7 +155,10 @@ async function* chunked(source: Iterable<string>): AsyncGenerator<string> {
 function* lines(db: Database, registry: AttrRegistry, ns: string): Generator<string> {
   const forward = registry
     .linksTouching(ns)
-    .filter((l) => l.forward && l.attr.id !== LINKED_PRIMARY_USER_ATTR_ID)
+    // Links to `$files` go with the rows they point at (see FILES_NS).
+    .filter(
+      (l) => l.forward && l.attr.id !== LINKED_PRIMARY_USER_ATTR_ID && l.attr.revNs !== FILES_NS,
+    )
     .map((l) => l.attr)
   const targets = db.prepare<[string, string], { target: string }>(
     'SELECT target FROM data_links WHERE attr_id = ? AND source = ? ORDER BY target',

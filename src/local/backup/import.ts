@@ -34,12 +34,15 @@ import { openZip, type ZipArchive, type ZipEntry } from './zip-reader.js'
 /** The `meta` key holding imported rules, which Local Instant then starts with. */
 export const META_RULES = 'rules'
 
+/** The largest `config.json` read (it is read whole; Instant's are a few KiB). */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
 /** The page cache of an import, in KiB as `PRAGMA cache_size` takes it negated: 32 MiB. */
 const IMPORT_CACHE_KIB = -32 * 1024
 
 /** How often (entities) the importer looks at the clock to report progress. */
 const PROGRESS_EVERY_ENTITIES = 5_000
-/** The least time between two progress reports. */
+/** The least time between two progress reports, by default. */
 const PROGRESS_INTERVAL_MS = 1_000
 
 /** How an import went so far, for a progress line. */
@@ -54,6 +57,10 @@ export interface ImportBackupOptions {
   replace?: boolean
   /** Called about once a second while entities load. */
   onProgress?: (progress: ImportProgress) => void
+  /** How errors name the database (its path); `node:sqlite` handles do not know it. */
+  database?: string
+  /** The least time between two progress reports. Default 1,000 ms. */
+  progressIntervalMs?: number
 }
 
 /** What an import loaded, beside what the backup says it holds. */
@@ -79,8 +86,11 @@ export async function importBackup(
     const configEntry = zip.entries.find((e) => e.name === CONFIG_ENTRY)
     if (!configEntry)
       throw new BackupError(`no ${CONFIG_ENTRY} in the archive`, { file: archivePath })
+    if (configEntry.uncompressedSize > MAX_CONFIG_BYTES) {
+      throw new BackupError(`larger than ${MAX_CONFIG_BYTES} bytes`, { file: CONFIG_ENTRY })
+    }
     const config = parseConfig(await zip.readEntry(configEntry))
-    refuseIfNotEmpty(db, options.replace === true)
+    refuseIfNotEmpty(db, options.replace === true, options.database ?? 'the database')
     // Bulk-load settings, for this transaction only: the loader inserts each entity before its
     // values (and checks every link itself), so SQLite's per-row foreign key checks are spared;
     // a bigger page cache keeps the indexes being built from spilling to the WAL mid-import.
@@ -108,7 +118,7 @@ export async function importBackup(
   }
 }
 
-function refuseIfNotEmpty(db: Database, replace: boolean): void {
+function refuseIfNotEmpty(db: Database, replace: boolean, database: string): void {
   if (replace) return
   const row = db
     .prepare<[], { entities: number; users: number; attrs: number }>(
@@ -120,7 +130,7 @@ function refuseIfNotEmpty(db: Database, replace: boolean): void {
     throw new BackupError(
       `the database already holds data (${row.entities} entities, ${row.users} users, ` +
         `${row.attrs} attributes); import into an empty one, or replace it (--replace)`,
-      { file: db.name },
+      { file: database },
     )
   }
 }
@@ -197,7 +207,7 @@ async function load(
       count++
       if (++total % PROGRESS_EVERY_ENTITIES === 0 && options.onProgress) {
         const now = Date.now()
-        if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+        if (now - lastReport >= (options.progressIntervalMs ?? PROGRESS_INTERVAL_MS)) {
           lastReport = now
           options.onProgress({ entities: total, file: entry.name })
         }
@@ -208,6 +218,7 @@ async function load(
   loader.finishUsers()
   for (const { sql } of indexes) db.exec(sql)
   await checkLinks(db, zip, registry)
+  await checkUnique(db, zip, registry)
   return { imported, counts: config.counts, fileBlobs, rules: config.rules !== null }
 }
 
@@ -431,4 +442,25 @@ async function findLine(
     if (row.entity['id'] === id && label in row.entity) return { file, line }
   }
   return undefined
+}
+
+/** A `unique` attribute holds each value once (`$users.email` is a unique column already). */
+async function checkUnique(db: Database, zip: ZipArchive, registry: AttrRegistry): Promise<void> {
+  const twice = db.prepare<[string, string], { value: string; first: string; second: string }>(
+    `SELECT value, MIN(eid) AS first, MAX(eid) AS second FROM data_triples
+     WHERE ns = ? AND attr = ? GROUP BY value HAVING COUNT(*) > 1 LIMIT 1`,
+  )
+  for (const attr of registry.all()) {
+    if (attr.kind !== 'data' || !attr.unique || attr.ns === '$users' || attr.label === 'id')
+      continue
+    const dup = twice.get(attr.ns, attr.label)
+    if (!dup) continue
+    const place = (await findLine(zip, attr.ns, dup.second, attr.label)) ?? {
+      file: `entities/${attr.ns}.jsonl`,
+    }
+    throw new BackupError(
+      `${attr.ns}.${attr.label} is unique, but ${dup.first} and ${dup.second} both hold ${dup.value}`,
+      place,
+    )
+  }
 }

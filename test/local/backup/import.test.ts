@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { importBackup } from '../../../src/local/backup/import.js'
+import { createZipWriter } from '../../../src/local/backup/zip-writer.js'
+import { openStore } from '../../../src/local/database.js'
+import { defaultSqliteDriver } from '../../../src/local/sqlite.js'
 import { runCli } from '../../../src/local/run-cli.js'
 import { localInstants } from '../helpers.js'
 import {
@@ -168,6 +173,11 @@ describe('instant-local import', () => {
       'entities/posts.jsonl line 2: Invalid value type for posts.published. Value must be a boolean but the provided value type is string.',
       '',
     ],
+    [
+      'duplicate-unique',
+      'entities/tags.jsonl line 2: tags.name is unique, but 7a900000-0000-4000-8000-000000000001 and 7a900000-0000-4000-8000-000000000002 both hold "intro"',
+      '',
+    ],
   ])('refuses %s, naming the file and line, and writes nothing', async (name, message, prefix) => {
     const dbPath = freshDb()
     const r = await cli(['import', bad(name), '--db', dbPath])
@@ -228,6 +238,31 @@ describe('instant-local import', () => {
     expect(missing.err).toMatch(
       /^instant-local: import failed, nothing was written: .*nope\.zip: cannot open: ENOENT/,
     )
+  })
+})
+
+describe('importBackup progress', () => {
+  it('reports the entities loaded so far while a long import runs', async () => {
+    const zip = join(dir, 'many.zip')
+    const writer = await createZipWriter(zip)
+    await writer.add('config.json', JSON.stringify({ counts: { items: 12_000 }, schema: {} }))
+    const lines = Array.from({ length: 12_000 }, (_, i) =>
+      JSON.stringify({ entity: { id: randomUUID() }, createdAt: i }),
+    )
+    await writer.add('entities/items.jsonl', lines.join('\n'))
+    await writer.close()
+    const db = openStore(freshDb(), defaultSqliteDriver())
+    const seen: unknown[] = []
+    const summary = await importBackup(db, zip, {
+      progressIntervalMs: 0,
+      onProgress: (p) => seen.push(p),
+    })
+    db.close()
+    expect(summary.imported).toEqual({ items: 12_000 })
+    expect(seen).toEqual([
+      { entities: 5_000, file: 'entities/items.jsonl' },
+      { entities: 10_000, file: 'entities/items.jsonl' },
+    ])
   })
 })
 
