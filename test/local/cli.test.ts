@@ -135,9 +135,7 @@ describe('instant-local', () => {
     const local = running(await runCli(['--port', '0', '--db', ':memory:'], t.io))
     try {
       const out = t.out.join('')
-      expect(out).toContain(
-        '  rules:       none (no instant.perms.ts found; everything allowed)\n',
-      )
+      expect(out).toContain('  rules:       none (no instant.perms.ts found; everything allowed)\n')
       expect(out).toContain('  schema:      none (no instant.schema.ts found)\n')
     } finally {
       await local.close()
