@@ -3,21 +3,25 @@
 // `npm run build && node bench/local/data-engine.js`.
 // Loads N entities in one transaction, then times queries: an equality `where` on an indexed
 // attribute (an index seek), a `$like` (a full scan), a nested link query and a small transaction.
-// Environment: BENCH_N=10000  BENCH_REPS=200
-import Database from 'better-sqlite3'
+// Environment: BENCH_N=10000  BENCH_REPS=200  BENCH_SQLITE=node:sqlite|better-sqlite3 (default:
+// Local Instant's choice for this Node)
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { createDataEngine } from '../../dist/local/data/index.js'
-import { DATA_MIGRATIONS } from '../../dist/local/data/migrations.js'
+import { DATA_TABLES } from '../../dist/local/data/migrations.js'
+import { defaultSqliteDriver, openSqlite } from '../../dist/local/sqlite.js'
 
 const N = Number(process.env.BENCH_N ?? 10_000)
 const REPS = Number(process.env.BENCH_REPS ?? 200)
 
-const db = new Database(':memory:')
+const driver = /** @type {'node:sqlite' | 'better-sqlite3'} */ (
+  process.env.BENCH_SQLITE || defaultSqliteDriver()
+)
+const db = openSqlite(':memory:', driver)
 db.pragma('foreign_keys = ON')
 db.exec(`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT UNIQUE, type TEXT,
   created_at INTEGER NOT NULL, extra TEXT NOT NULL DEFAULT '{}')`)
-for (const m of DATA_MIGRATIONS) db.exec(m)
+db.exec(DATA_TABLES)
 
 const schema = {
   entities: {
@@ -61,7 +65,7 @@ function time(name, fn, reps) {
   return ms
 }
 
-console.log(`Local Instant data engine, ${N} todos, node ${process.version}`)
+console.log(`Local Instant data engine, ${N} todos, node ${process.version}, ${driver}`)
 console.log(`${'load (one transaction)'.padEnd(44)} ${loadMs.toFixed(1).padStart(9)} ms`)
 time(
   'where title = "todo 42" (index seek)',

@@ -519,7 +519,7 @@ describe('the packed tarball', () => {
       action: 'create',
       rule: 'auth.id == null',
     })
-  })
+  }, 60_000)
 
   it("loads only the parts of undici the admin client uses, not undici's entry point", async () => {
     const { stdout } = await run(process.execPath, ['verify-only.mjs'], { cwd: consumer })
