@@ -13,7 +13,13 @@
  */
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
 import { isMemoryStore, type StateStore } from '../state-store.js'
-import { limiterWithOwnStore } from './rate-limits.js'
+import type { KitLogger, OnEvent } from '../options/events.js'
+import {
+  limiterWithOwnStore,
+  resolveRateLimits,
+  type LimiterBuilder,
+  type LimiterSetting,
+} from './rate-limits.js'
 
 /** Least key material of a `codeSecret`, in bytes: HMAC-SHA256's own output size. */
 export const MIN_CODE_SECRET_BYTES = 32
@@ -127,4 +133,34 @@ function keyOf(value: unknown, option: string, factory: string): KeyObject {
   }
   // A copy: the caller's buffer may be reused or zeroed later.
   return createSecretKey(Buffer.from(bytes))
+}
+
+/**
+ * A router's `codeSecret` and `rateLimit` options together, as every router with limiters needs
+ * them: the secret's keys (whether a random one will do depends on the store the limits share)
+ * and the builder of its limiters, keyed by the current key.
+ */
+export function resolveSecretAndLimits<Key extends string>(
+  given: {
+    codeSecret?: unknown
+    rateLimit?: false | Partial<Record<Key, LimiterSetting>> | undefined
+  },
+  store: StateStore | undefined,
+  events: { onEvent: OnEvent | undefined; logger: KitLogger },
+  factory: string,
+): { codeKeys: CodeKeys; limiter: LimiterBuilder<Key> } {
+  const codeKeys = resolveCodeSecret(
+    given.codeSecret,
+    sharedStoreOf(store, given.rateLimit),
+    factory,
+  )
+  const limiter = resolveRateLimits(
+    given.rateLimit,
+    events.onEvent,
+    events.logger,
+    factory,
+    codeKeys.current,
+    store,
+  )
+  return { codeKeys, limiter }
 }

@@ -180,7 +180,7 @@ function createLimiter(
  * Builds one of a router's limiters: its name, its key in `rateLimit`, its default window and
  * limit, and whether it counts only failures (401s).
  */
-type LimiterBuilder<Key extends string> = (
+export type LimiterBuilder<Key extends string> = (
   name: string,
   key: Key,
   defaults: { readonly windowMs: number; readonly limit: number },

@@ -23,17 +23,12 @@ import {
   type FormRedirect,
   type MagicCodeRedirectOptions,
 } from '../http/form-redirect.js'
-import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
+import type { KitLimiter, LimiterSetting } from '../http/rate-limits.js'
 import type { OptionKeys } from '../options/keys.js'
 import { resolvePositiveInt, resolveTimeoutMs } from '../options/numbers.js'
 import { optionError } from '../options/option-error.js'
 import { resolveStateStore, type StateStore } from '../state-store.js'
-import {
-  resolveCodeSecret,
-  sharedStoreOf,
-  type CodeKeys,
-  type CodeSecret,
-} from '../http/code-secret.js'
+import { resolveSecretAndLimits, type CodeKeys, type CodeSecret } from '../http/code-secret.js'
 import {
   DAILY_WINDOW_MS,
   DEFAULT_CODE_ATTEMPTS,
@@ -246,19 +241,7 @@ export function resolveMagicCodeOptions(options: unknown): MagicCodeConfig {
     )
   const store = resolveStateStore(given.store, FACTORY)
   const cookieSession = resolveCookieSession(given, FACTORY)
-  const codeKeys = resolveCodeSecret(
-    given.codeSecret,
-    sharedStoreOf(store, given.rateLimit),
-    FACTORY,
-  )
-  const limiter = resolveRateLimits(
-    given.rateLimit,
-    common.onEvent,
-    common.logger,
-    FACTORY,
-    codeKeys.current,
-    store,
-  )
+  const { codeKeys, limiter } = resolveSecretAndLimits(given, store, common, FACTORY)
   return {
     ...common,
     sendEmail,

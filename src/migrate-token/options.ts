@@ -17,8 +17,8 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
-import { resolveCodeSecret, sharedStoreOf, type CodeSecret } from '../http/code-secret.js'
-import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
+import { resolveSecretAndLimits, type CodeSecret } from '../http/code-secret.js'
+import type { KitLimiter, LimiterSetting } from '../http/rate-limits.js'
 import type { InstantAuthDb } from '../instant/instant-db.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
@@ -106,19 +106,7 @@ export function resolveTokenMigrationOptions(options: unknown): TokenMigrationCo
   assertPath(path, 'path', FACTORY)
   const store = given.store === undefined ? undefined : resolveStateStore(given.store, FACTORY)
   const cookieSession = resolveCookieSession(given, FACTORY)
-  const codeKeys = resolveCodeSecret(
-    given.codeSecret,
-    sharedStoreOf(store, given.rateLimit),
-    FACTORY,
-  )
-  const limiter = resolveRateLimits(
-    given.rateLimit,
-    common.onEvent,
-    common.logger,
-    FACTORY,
-    codeKeys.current,
-    store,
-  )
+  const { limiter } = resolveSecretAndLimits(given, store, common, FACTORY)
   return {
     ...common,
     from,

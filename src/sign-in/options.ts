@@ -18,14 +18,14 @@ import {
   type CommonOptions,
   type CommonSettings,
 } from '../http/common-options.js'
-import { resolveCodeSecret, sharedStoreOf, type CodeSecret } from '../http/code-secret.js'
+import { resolveSecretAndLimits, type CodeSecret } from '../http/code-secret.js'
 import {
   FORM_REDIRECT_OPTIONS,
   resolveFormRedirect,
   type FormRedirect,
   type FormRedirectOptions,
 } from '../http/form-redirect.js'
-import { resolveRateLimits, type KitLimiter, type LimiterSetting } from '../http/rate-limits.js'
+import type { KitLimiter, LimiterSetting } from '../http/rate-limits.js'
 import type { OptionKeys } from '../options/keys.js'
 import { optionError } from '../options/option-error.js'
 import { resolveStateStore, type StateStore } from '../state-store.js'
@@ -145,19 +145,7 @@ export function resolveSignInOptions(options: unknown): SignInConfig {
     throw optionError(FACTORY, 'allowSignUp', 'be a boolean (default true)', allowSignUp)
   const store = given.store === undefined ? undefined : resolveStateStore(given.store, FACTORY)
   const cookieSession = resolveCookieSession(given, FACTORY)
-  const codeKeys = resolveCodeSecret(
-    given.codeSecret,
-    sharedStoreOf(store, given.rateLimit),
-    FACTORY,
-  )
-  const limiter = resolveRateLimits(
-    given.rateLimit,
-    common.onEvent,
-    common.logger,
-    FACTORY,
-    codeKeys.current,
-    store,
-  )
+  const { limiter } = resolveSecretAndLimits(given, store, common, FACTORY)
   return {
     ...common,
     authenticate,
