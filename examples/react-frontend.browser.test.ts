@@ -5,26 +5,14 @@
  * Local Instant; a write from the server shows up without a reload, and another user's note
  * never does (the rules).
  */
-import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchChromium } from '../test/chromium.js'
 import { id, tx } from 'instant-express-auth/admin'
 import { createApp, RULES } from './react-frontend/server.js'
 import { startTestInstant } from './test-support.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const hasChromium = existsSync(CHROMIUM)
 
 describe.skipIf(!hasChromium)('the React frontend in Chromium', () => {
   let instant: Awaited<ReturnType<typeof startTestInstant>>
@@ -44,7 +32,7 @@ describe.skipIf(!hasChromium)('the React frontend in Chromium', () => {
     server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     url = `http://localhost:${(server.address() as AddressInfo).port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {

@@ -4,25 +4,13 @@
  * to the login page with `next`, the email and code forms sign in through 303s, and a forged
  * `next=https://evil.example` stays on site.
  */
-import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchChromium } from '../test/chromium.js'
 import { createApp, RULES } from './server-rendered.js'
 import { startTestInstant } from './test-support.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const hasChromium = existsSync(CHROMIUM)
 
 describe.skipIf(!hasChromium)('server-rendered forms in Chromium, JavaScript off', () => {
   let instant: Awaited<ReturnType<typeof startTestInstant>>
@@ -44,7 +32,7 @@ describe.skipIf(!hasChromium)('server-rendered forms in Chromium, JavaScript off
     await new Promise((resolve) => server.once('listening', resolve))
     // `localhost`, not the IP: the address a developer types, and a secure context.
     url = `http://localhost:${(server.address() as AddressInfo).port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
     context = await browser.newContext({ javaScriptEnabled: false })
     context.setDefaultTimeout(10_000)
   }, 60_000)

@@ -4,33 +4,18 @@
  * the cookie session's server-rendered page, and a form forged on another origin refused.
  * Screenshots of each step go to test-results/e2e-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchChromium } from '../chromium.js'
 import { startDemo, type RunningDemo } from '../../src/demo/start.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-]
 /** Where the page keeps its token (see src/demo/page.ts). */
 const TOKEN_KEY = 'instant-express-auth-demo.token'
 const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url))
-const hasChromium = existsSync(CHROMIUM)
-
-if (!hasChromium) {
-  console.warn(`Skipping the browser test: ${CHROMIUM} not found (apt-get install chromium).`)
-}
 
 describe.skipIf(!hasChromium)('demo in Chromium', () => {
   let demo: RunningDemo
@@ -42,11 +27,7 @@ describe.skipIf(!hasChromium)('demo in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(RESULTS_DIR, { recursive: true })
     demo = await startDemo({ port: 0, host: '127.0.0.1', dbPath: ':memory:', log: () => {} })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-    })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1000, height: 760 } })
     context.setDefaultTimeout(10_000)
     page = await context.newPage()
