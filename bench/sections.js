@@ -1,7 +1,7 @@
 // @ts-check
 // Every section of `npm run bench`, in run order. A section answers one question and returns
 // the figures the targets (targets.js) read; BENCH_ONLY names sections by `id`.
-import { query, realtime } from './local/sections.js'
+import { backup, query, realtime, sessions, sqlite } from './local/sections.js'
 import { memory } from './memory/sections.js'
 import { multi } from './multi-instance/sections.js'
 import { soak } from './soak/sections.js'
@@ -22,8 +22,11 @@ export const SECTIONS = [
   singleflight,
   memory,
   query,
+  sqlite,
   realtime,
   testing,
+  sessions,
+  backup,
   paired,
   multi,
   soak,

@@ -19,6 +19,28 @@ import { BURST_N, pairedRatio, ratioByCpu, ratioByRps } from './throughput/secti
  * @property {(result: Record<string, any>) => Measurement} measure
  */
 
+/**
+ * One phase's median on node:sqlite over better-sqlite3 (below 1: node:sqlite is faster).
+ * @param {Record<string, any>} r @param {'query' | 'transact'} phase
+ * @returns {Measurement}
+ */
+function sqliteRatio(r, phase) {
+  const node = r.drivers['node:sqlite']
+  const better = r.drivers['better-sqlite3']
+  if (!node.available) {
+    return {
+      value: Number.NaN,
+      measured: `node:sqlite is not on Node ${r.node}`,
+      note: 'run on Node 22.13+',
+    }
+  }
+  const ratio = node[phase].medianMs / better[phase].medianMs
+  return {
+    value: ratio,
+    measured: `${fmt(ratio, 2)} (${fmt(node[phase].medianMs, 2)} ms / ${fmt(better[phase].medianMs, 2)} ms)`,
+  }
+}
+
 /** @type {Target[]} */
 export const TARGETS = [
   {
@@ -159,6 +181,120 @@ export const TARGETS = [
     measure: (t) => ({
       value: t.clear.left === 0 ? t.clear.p50Ms : NaN,
       measured: `p50 ${fmt(t.clear.p50Ms, 2)} ms, p99 ${fmt(t.clear.p99Ms, 2)} ms (n=${t.runs}), ${t.clear.left} entities left`,
+    }),
+  },
+  {
+    id: 'L1',
+    section: 'sqlite',
+    question: 'Local Instant on node:sqlite against better-sqlite3',
+    metric: 'node:sqlite / better-sqlite3, median ms of a 100-step transact (reported)',
+    threshold: null,
+    measure: (r) => sqliteRatio(r, 'transact'),
+  },
+  {
+    id: 'L2',
+    section: 'sqlite',
+    question: 'Local Instant on node:sqlite against better-sqlite3',
+    metric: 'node:sqlite / better-sqlite3, median ms of an equality where (reported)',
+    threshold: null,
+    measure: (r) => sqliteRatio(r, 'query'),
+  },
+  {
+    id: 'R1a',
+    section: 'sessions',
+    question:
+      '(issue 23) R1: HTTP during a write stream, 1,000 sessions × 10 live queries over 40k rows',
+    metric: 'HTTP probe p99 ms',
+    threshold: { atMost: 50 },
+    measure: (r) => ({
+      value: r.R1?.probeP99Ms ?? NaN,
+      measured: r.R1?.failed
+        ? 'failed'
+        : `p99 ${fmt(r.R1.probeP99Ms, 1)} ms, p50 ${fmt(r.R1.probeP50Ms, 1)} ms (${r.R1.sessions} sessions, ${r.R1.rows} rows)`,
+    }),
+  },
+  {
+    id: 'R1b',
+    section: 'sessions',
+    question: '(issue 23) R1: the same write stream',
+    metric: 'longest event-loop block ms',
+    threshold: { atMost: 50 },
+    measure: (r) => ({
+      value: r.R1?.loopMaxMs ?? NaN,
+      measured: r.R1?.failed ? 'failed' : `${fmt(r.R1.loopMaxMs, 1)} ms`,
+    }),
+  },
+  {
+    id: 'R1c',
+    section: 'sessions',
+    question: '(issue 23) R1: the same write stream, every affected session pushed',
+    metric: 'push latency p50/p99 ms (reported; sessions missed judged)',
+    threshold: { equals: 0 },
+    measure: (r) => ({
+      value: r.R1?.pushesMissed ?? NaN,
+      measured: r.R1?.failed
+        ? 'failed'
+        : `p50 ${fmt(r.R1.pushP50Ms, 1)} ms, p99 ${fmt(r.R1.pushP99Ms, 1)} ms (n=${r.R1.pushes}, missed ${r.R1.pushesMissed})`,
+    }),
+  },
+  {
+    id: 'R2',
+    section: 'sessions',
+    question: "(issue 23) R2: 100 sessions of `todos where ownerId = me`, one user's write",
+    metric: 'live queries recomputed (local.stats())',
+    threshold: { equals: 1 },
+    measure: (r) => ({
+      value: r.R2?.recomputed ?? NaN,
+      measured: r.R2?.failed ? 'failed' : `${r.R2.recomputed} of ${r.R2.sessions}`,
+    }),
+  },
+  {
+    id: 'R3',
+    section: 'sessions',
+    question: '(issue 23) R3: a client that never reads, 5,000 add-query/remove-query pairs',
+    metric: 'server RSS growth MiB at peak, at most the 4 MiB cap + 16',
+    threshold: { atMost: 20 },
+    measure: (r) => ({
+      value: r.R3?.rssGrowthPeakMiB ?? NaN,
+      measured: r.R3?.failed
+        ? 'failed'
+        : `+${fmt(r.R3.rssGrowthPeakMiB, 1)} MiB peak, +${fmt(r.R3.rssGrowthFinalMiB, 1)} MiB after GC (result ${fmt(r.R3.resultBytes / 1e6, 2)} MB)`,
+    }),
+  },
+  {
+    id: 'R4',
+    section: 'sessions',
+    question: '(issue 23) R4: 10,000 idle signed-in sessions',
+    metric: 'KiB of server RSS per session',
+    threshold: { atMost: 20 },
+    measure: (r) => ({
+      value: r.R4?.rssPerSessionKiB ?? NaN,
+      measured: r.R4?.failed
+        ? 'failed'
+        : `${fmt(r.R4.rssPerSessionKiB, 1)} KiB RSS, ${fmt(r.R4.heapPerSessionKiB, 1)} KiB heap (${r.R4.sessions} sessions)`,
+    }),
+  },
+  {
+    id: 'B1',
+    section: 'backup',
+    question: '(issue 25) instant-local import of a 100,000-entity backup',
+    metric: 'entities/s, wall clock',
+    threshold: { atLeast: 20_000 },
+    measure: (b) => ({
+      value: b.entitiesPerS,
+      measured: `${fmt(b.entitiesPerS, 0)} entities/s (${b.entities} in ${fmt(b.ms / 1000, 1)}s)`,
+      note: `${fmt(b.entitiesPerCpuS, 0)} entities per CPU-second (${fmt(b.cpuMs / 1000, 1)}s of CPU)`,
+    }),
+  },
+  {
+    id: 'B2',
+    section: 'backup',
+    question: '(issue 25) the same import: memory stays bounded (streamed line by line)',
+    metric: 'peak RSS growth over the baseline, MiB',
+    threshold: { atMost: 128 },
+    measure: (b) => ({
+      value: b.rssGrowthMiB,
+      measured: `+${fmt(b.rssGrowthMiB, 1)} MiB (peak ${fmt(b.rssPeakMiB, 0)} MiB)`,
     }),
   },
   {

@@ -35,6 +35,8 @@ export type {
 export type { FormRedirectOptions, MagicCodeRedirectOptions } from './http/form-redirect.js'
 export { signOutRouter } from './sign-out/index.js'
 export type { SignOutRouterOptions } from './sign-out/index.js'
+export { tokenMigrationRouter } from './migrate-token/index.js'
+export type { TokenMigrationRouterOptions } from './migrate-token/index.js'
 export { checkInstant } from './check-instant.js'
 export type { CheckInstantOptions } from './check-instant.js'
 export { instantErrorHandler } from './error-handler.js'

@@ -19,6 +19,7 @@ const FEATURES = [
   'magic-code',
   'sign-in',
   'sign-out',
+  'migrate-token',
   'error-handler.ts',
   'check-instant.ts',
   'admin',
@@ -164,6 +165,7 @@ describe('src/ layout', () => {
       admin: await import('../src/admin/index.js'),
       email: await import('../src/email/index.js'),
       redis: await import('../src/redis/index.js'),
+      local: await import('../src/local/index.js'),
       testing: await import('../src/testing/index.js'),
     }
     const constants = Object.entries(entries).flatMap(([entry, exports]) =>

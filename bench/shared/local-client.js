@@ -13,11 +13,13 @@ export const VERIFY_PATH = '/runtime/auth/verify_refresh_token'
 
 /**
  * @param {string} label
+ * @param {Record<string, string>} [env] for Local Instant's process (BENCH_SQLITE)
  * @returns {Promise<{ child: import('./children.js').Child, info: LocalInfo }>}
  */
-export function startLocal(label) {
+export function startLocal(label, env = {}) {
   return startChild(label, 'shared/local.js', {
     nodeArgs: PROFILE_LOCAL ? profileArgs(label) : [],
+    env,
   })
 }
 

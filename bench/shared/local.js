@@ -1,7 +1,7 @@
 // @ts-check
 // Local Instant in its own process, so its CPU is not charged to the app under test.
 // Prints one JSON line `{ apiURI, appId, adminToken, cpuURL }` on stdout once it listens;
-// SIGTERM stops it.
+// SIGTERM stops it. BENCH_SQLITE picks the SQLite driver (default: Local Instant's own choice).
 import http from 'node:http'
 import { startLocalInstant } from '../../dist/local/index.js'
 
@@ -15,6 +15,9 @@ const local = await startLocalInstant({
   host: '127.0.0.1',
   dbPath: ':memory:',
   logger,
+  ...(process.env.BENCH_SQLITE
+    ? { sqlite: /** @type {'node:sqlite' | 'better-sqlite3'} */ (process.env.BENCH_SQLITE) }
+    : {}),
 })
 
 // This process's CPU time (µs), on a port of its own (Local Instant's server is not ours to extend).

@@ -55,6 +55,8 @@ export type DebugTransactCheck = {
   program: { etype?: string; action?: string; code?: string; 'display-code'?: string }
   'check-result': unknown
   'check-pass?': boolean
+  /** What the rule saw: `data`, `new-data`, `rule-params`, … */
+  bindings?: Record<string, unknown>
   [key: string]: unknown
 }
 

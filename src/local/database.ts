@@ -5,8 +5,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Database as SqliteDatabase } from 'better-sqlite3'
-import { loadSqlite } from './dependencies.js'
+import { openSqlite, type SqliteDatabase, type SqliteDriver } from './sqlite.js'
 import { DATA_TABLES } from './data/migrations.js'
 
 /** Schema version 1: the auth side's tables. `users` is also read by the data engine. */
@@ -52,14 +51,13 @@ export const MIGRATIONS: readonly string[] = [AUTH_V1, DATA_TABLES, MAGIC_CODE_W
 
 /**
  * Opens (creating if needed) the database at `dbPath` (`':memory:'` or a file path whose parent
- * folders are created) and migrates it to the latest schema version.
+ * folders are created) with `driver`, and migrates it to the latest schema version.
  */
-export function openStore(dbPath: string): SqliteDatabase {
+export function openStore(dbPath: string, driver: SqliteDriver): SqliteDatabase {
   if (dbPath !== ':memory:' && !dbPath.startsWith('file:')) {
     mkdirSync(dirname(dbPath), { recursive: true })
   }
-  const Database = loadSqlite()
-  const db = new Database(dbPath)
+  const db = openSqlite(dbPath, driver)
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')

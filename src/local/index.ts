@@ -17,9 +17,16 @@ import type { RuleCoverageRow } from './data/permissions.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 import { resolveLocalInstantOptions, type LocalInstantOptions } from './options.js'
 import { createRequestListener } from './server.js'
-import { attachSessions, withSessionNotices, type SessionHub } from './session/index.js'
+import {
+  SESSION_PATH,
+  attachSessions,
+  withSessionNotices,
+  type SessionHub,
+  type SessionStats as LocalInstantStats,
+} from './session/index.js'
 import { getMeta, openStore, setMeta } from './database.js'
 import { applyFromFile, loadRulesFile, loadSchemaFile } from './project/index.js'
+import { importBackup, storedRules } from './backup/index.js'
 
 export type { Mailbox, MailboxMessage } from './mailbox.js'
 export { checkRules, type RulesProblem } from './data/check-rules.js'
@@ -27,30 +34,20 @@ export type { RuleCoverageRow } from './data/permissions.js'
 export { LOCAL_INSTANT_INSTALL } from './dependencies.js'
 export type { LocalInstantLogger } from './server.js'
 export type { LocalInstantOptions } from './options.js'
-export {
-  DEFAULT_DB_PATH,
-  DEFAULT_GUEST_SIGN_INS_PER_HOUR,
-  DEFAULT_HOST,
-  DEFAULT_MAGIC_CODE_ATTEMPTS,
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  DEFAULT_MAGIC_CODE_SENDS_PER_HOUR,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-  DEFAULT_MAGIC_CODE_VERIFIES_PER_HOUR,
-  DEFAULT_MAX_BODY_BYTES,
-} from './options.js'
-export { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
-export {
-  DEFAULT_MAX_QUERY_BYTES,
-  DEFAULT_MAX_QUERY_FORMS,
-  DEFAULT_MAX_RESULT_BYTES,
-  DEFAULT_MAX_RESULT_ROWS,
-  DEFAULT_QUERY_TIMEOUT_MS,
-} from './data/query-budget.js'
+export type { SqliteDriver } from './sqlite.js'
+export type { SessionStats as LocalInstantStats } from './session/index.js'
+export { BackupError } from './backup/index.js'
+export type { BackupErrorPlace } from './backup/index.js'
 
 /** A running Local Instant. */
 export interface LocalInstant {
   /** Base URL to pass as `apiURI`, e.g. `http://127.0.0.1:54321`. */
   readonly apiURI: string
+  /**
+   * The realtime session's URL, for the browser SDK's `websocketURI`, e.g.
+   * `ws://127.0.0.1:54321/runtime/session`. Without it the SDK dials Instant Cloud.
+   */
+  readonly websocketURI: string
   readonly appId: string
   readonly adminToken: string
   /** Magic codes "sent" by `send_magic_code` (admin and runtime). */
@@ -78,6 +75,16 @@ export interface LocalInstant {
    * attributes and the rules. For tests, between cases.
    */
   clearData(): void
+  /**
+   * Counters of the realtime sessions: open sessions, their live queries, and how many live
+   * results commits have recomputed since the start (all 0 without `ws`).
+   *
+   * @example
+   * const before = local.stats().recomputations
+   * await db.transact(db.tx.todos[id()].update({ ownerId: alice }))
+   * // local.stats().recomputations - before: the live queries this write could change
+   */
+  stats(): LocalInstantStats
   /** Stops the server (dropping idle keep-alive sockets) and closes the database. */
   close(): Promise<void>
 }
@@ -103,9 +110,20 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
   // Read before the database opens: a broken file leaves nothing to clean up.
   const schema = opts.schemaFile === undefined ? opts.schema : await loadSchemaFile(opts.schemaFile)
   const rules = opts.rulesFile === undefined ? opts.rules : await loadRulesFile(opts.rulesFile)
-  const db = openStore(opts.dbPath)
+  const db = openStore(opts.dbPath, opts.sqlite)
   let server: Server | undefined
   try {
+    if (opts.backup !== undefined) {
+      // As `instant-local import` without --replace: a database that holds data is refused.
+      const summary = await importBackup(db, opts.backup)
+      const total = Object.values(summary.imported).reduce((a, b) => a + b, 0)
+      logger.info(`[instant-local] Imported ${total} entities from ${opts.backup}`)
+      if (summary.fileBlobs > 0) {
+        logger.info(
+          `[instant-local] ${summary.fileBlobs} file blobs of the backup were not imported (no file storage yet); its $files rows were`,
+        )
+      }
+    }
     const appId = opts.appId ?? getMeta(db, META_APP_ID) ?? randomUUID()
     const adminToken = opts.adminToken ?? getMeta(db, META_ADMIN_TOKEN) ?? randomUUID()
     setMeta(db, META_APP_ID, appId)
@@ -114,6 +132,10 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     const mailbox = createMailbox()
     const engine: DataEngine = createDataEngine(db, {
       appId,
+      // From a file, they are applied below, so a failure names the file.
+      schema: opts.schemaFile === undefined ? opts.schema : undefined,
+      // Rules an import stored apply until others are given.
+      rules: opts.rulesFile === undefined ? (opts.rules ?? storedRules(db)) : undefined,
       queryBudget: {
         maxQueryBytes: opts.maxQueryBytes,
         maxQueryForms: opts.maxQueryForms,
@@ -122,10 +144,12 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
         timeoutMs: opts.queryTimeoutMs,
       },
     })
-    const fromFile = (file: string | undefined, apply: () => void) =>
-      file === undefined ? apply() : applyFromFile(resolve(file), apply)
-    if (schema !== undefined) fromFile(opts.schemaFile, () => engine.setSchema(schema))
-    if (rules !== undefined) fromFile(opts.rulesFile, () => engine.setRules(rules))
+    if (opts.schemaFile !== undefined && schema !== undefined) {
+      applyFromFile(resolve(opts.schemaFile), () => engine.setSchema(schema))
+    }
+    if (opts.rulesFile !== undefined && rules !== undefined) {
+      applyFromFile(resolve(opts.rulesFile), () => engine.setRules(rules))
+    }
 
     // Set once the server exists; the auth wrapper below needs it for revocations.
     const sessions: { hub?: SessionHub } = {}
@@ -169,6 +193,13 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
       auth,
       logger,
       maxPayloadBytes: opts.maxBodyBytes,
+      limits: {
+        maxSessionBufferBytes: opts.maxSessionBufferBytes,
+        maxSessionsPerIp: opts.maxSessionsPerIp,
+        maxSessionsPerUser: opts.maxSessionsPerUser,
+        maxLiveQueries: opts.maxLiveQueries,
+        maxLiveResultBytes: opts.maxLiveResultBytes,
+      },
     })
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject)
@@ -183,6 +214,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
     let closing: Promise<void> | undefined
     return {
       apiURI,
+      websocketURI: `ws://${urlHost(opts.host)}:${port}${SESSION_PATH}`,
       appId,
       adminToken,
       mailbox,
@@ -195,6 +227,7 @@ export async function startLocalInstant(options: LocalInstantOptions = {}): Prom
         auth.invalidate()
         mailbox.clear()
       },
+      stats: () => sessions.hub?.stats() ?? { sessions: 0, liveQueries: 0, recomputations: 0 },
       close() {
         closing ??= new Promise<void>((resolve) => {
           // Upgraded sockets are no longer the HTTP server's: end the sessions first.

@@ -7,6 +7,7 @@
 import type { LocalInstantLogger } from './http/send.js'
 import { DEFAULT_RATE_LIMIT_MAX_KEYS } from './rate-limit.js'
 import { DEFAULT_QUERY_BUDGET } from './data/query-budget.js'
+import { DEFAULT_SESSION_LIMITS } from './session/limits.js'
 import {
   PORT_RULE,
   resolveBytes,
@@ -15,8 +16,10 @@ import {
   resolveTimeoutMs,
 } from '../options/numbers.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
-import { coerceUuid } from './params.js'
 import { optionError } from '../options/option-error.js'
+import { coerceUuid } from './params.js'
+import { loadNodeSqlite } from './dependencies.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 
 /** Instant's flag default `magic-code-rate-limit-per-hour`. */
 export const DEFAULT_MAGIC_CODE_SENDS_PER_HOUR = 20
@@ -92,6 +95,15 @@ export interface LocalInstantOptions {
   rulesFile?: string
   /** A file whose default export is the schema, e.g. `instant.schema.ts`. Not with `schema`. */
   schemaFile?: string
+  /**
+   * Path of an Instant backup archive (`.zip`, Instant's "Backups" format) to seed the database
+   * from before starting: schema, rules, entities with their ids, links and `$users`. As
+   * `instant-local import`: all or nothing, and a database that already holds data is refused
+   * (use `':memory:'`, the default, or a new file). Default: none.
+   *
+   * @example startLocalInstant({ backup: 'test/fixtures/app-backup.zip' })
+   */
+  backup?: string
   /** Receives log lines (magic codes, unexpected errors). Default `console`; `false` silences. */
   logger?: LocalInstantLogger | false
   /** Largest accepted request body in bytes (bigger → 413). Default 4 MiB. */
@@ -109,6 +121,26 @@ export interface LocalInstantOptions {
    * only thread, so this bounds how long any other request can wait behind one. Default 3,000 ms.
    */
   queryTimeoutMs?: number
+  /**
+   * The SQLite driver: `'node:sqlite'`, Node's own (Node 22.13 and later: nothing to install or
+   * compile), or `'better-sqlite3'` (a native module, an optional peer; the one on Node 20).
+   * Default: `'node:sqlite'` where Node has it, else `'better-sqlite3'`. Both read and write the
+   * same database files.
+   */
+  sqlite?: SqliteDriver
+  /**
+   * Bytes a realtime session's socket may hold unsent (a client that does not read); above it the
+   * session's live queries stop being computed and it is closed (code 1013). Default 4 MiB.
+   */
+  maxSessionBufferBytes?: number
+  /** Open realtime sessions per client IP; more are refused (`rate-limited`). Default 1,000. */
+  maxSessionsPerIp?: number
+  /** Realtime sessions signed in as one user; more are refused at `init`. Default 100. */
+  maxSessionsPerUser?: number
+  /** Live queries one realtime session may hold; more are refused. Default 1,000. */
+  maxLiveQueries?: number
+  /** Bytes (JSON) of one session's live results together; more are refused. Default 64 MiB. */
+  maxLiveResultBytes?: number
 }
 
 /** Every key {@link startLocalInstant} accepts; anything else throws. */
@@ -129,6 +161,7 @@ const LOCAL_INSTANT_OPTIONS = {
   schema: true,
   rulesFile: true,
   schemaFile: true,
+  backup: true,
   logger: true,
   maxBodyBytes: true,
   maxQueryBytes: true,
@@ -136,6 +169,12 @@ const LOCAL_INSTANT_OPTIONS = {
   maxResultRows: true,
   maxResultBytes: true,
   queryTimeoutMs: true,
+  sqlite: true,
+  maxSessionBufferBytes: true,
+  maxSessionsPerIp: true,
+  maxSessionsPerUser: true,
+  maxLiveQueries: true,
+  maxLiveResultBytes: true,
 } as const satisfies OptionKeys<LocalInstantOptions>
 
 /**
@@ -145,12 +184,12 @@ const LOCAL_INSTANT_OPTIONS = {
 export type LocalInstantConfig = Required<
   Omit<
     LocalInstantOptions,
-    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'logger'
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'backup' | 'logger'
   >
 > &
   Pick<
     LocalInstantOptions,
-    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile'
+    'appId' | 'adminToken' | 'rules' | 'schema' | 'rulesFile' | 'schemaFile' | 'backup'
   > & {
     /** `console` by default; `false` became a logger that drops every line. */
     logger: LocalInstantLogger
@@ -170,27 +209,32 @@ const silentLogger: LocalInstantLogger = { info: () => {}, error: () => {} }
  */
 export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstantConfig {
   if (typeof o !== 'object' || o === null) {
-    throw new TypeError('startLocalInstant(options): options must be an object')
+    throw optionError(FACTORY, 'options', 'be an object', o)
   }
   checkOptionKeys(o, LOCAL_INSTANT_OPTIONS, 'startLocalInstant')
   const port = resolveNumber(o.port, { factory: FACTORY, option: 'port', default: 0, ...PORT_RULE })
-  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, what: string) => {
-    if (!ok)
-      throw new TypeError(`startLocalInstant: "${name}" must be ${what}, got ${String(value)}`)
+  const check = (name: keyof LocalInstantOptions, value: unknown, ok: boolean, must: string) => {
+    if (!ok) throw optionError(FACTORY, name, must, value)
   }
   const host = o.host ?? DEFAULT_HOST
-  check('host', o.host, typeof host === 'string' && host !== '', 'a non-empty string')
+  check('host', o.host, typeof host === 'string' && host !== '', 'be a non-empty string')
+  check(
+    'backup',
+    o.backup,
+    o.backup === undefined || (typeof o.backup === 'string' && o.backup !== ''),
+    'be the path of a backup archive (a non-empty string)',
+  )
   const dbPath = o.dbPath ?? DEFAULT_DB_PATH
-  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'a non-empty string')
+  check('dbPath', o.dbPath, typeof dbPath === 'string' && dbPath !== '', 'be a non-empty string')
   let appId: string | undefined
   if (o.appId !== undefined) {
     appId = coerceUuid(o.appId)
-    check('appId', o.appId, appId !== undefined, 'a UUID')
+    check('appId', o.appId, appId !== undefined, 'be a UUID')
   }
   let adminToken: string | undefined
   if (o.adminToken !== undefined) {
     adminToken = coerceUuid(o.adminToken)
-    check('adminToken', '(hidden)', adminToken !== undefined, 'a UUID')
+    check('adminToken', o.adminToken, adminToken !== undefined, 'be a UUID')
   }
   // Limits and budgets are counts; Infinity turns one off.
   const limit = (option: keyof LocalInstantOptions, fallback: number) =>
@@ -200,18 +244,35 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
   const logger = o.logger
   check(
     'logger',
-    'value',
+    logger,
     logger === undefined ||
       logger === false ||
       (typeof logger === 'object' &&
         logger !== null &&
         typeof logger.info === 'function' &&
         typeof logger.error === 'function'),
-    'false or an object with info() and error()',
+    'be false or an object with info() and error()',
   )
+  const sqlite = o.sqlite ?? defaultSqliteDriver()
+  check(
+    'sqlite',
+    o.sqlite,
+    sqlite === 'node:sqlite' || sqlite === 'better-sqlite3',
+    "be 'node:sqlite' or 'better-sqlite3'",
+  )
+  if (sqlite === 'node:sqlite' && loadNodeSqlite() === null) {
+    throw optionError(
+      FACTORY,
+      'sqlite',
+      `be 'better-sqlite3' on Node ${process.version} ('node:sqlite' needs Node 22.13 or later)`,
+      o.sqlite,
+      "'node:sqlite'",
+    )
+  }
   return {
     port,
     host,
+    sqlite,
     dbPath,
     appId,
     adminToken,
@@ -240,10 +301,19 @@ export function resolveLocalInstantOptions(o: LocalInstantOptions): LocalInstant
       option: 'queryTimeoutMs',
       default: DEFAULT_QUERY_BUDGET.timeoutMs,
     }),
+    maxSessionBufferBytes: bytes(
+      'maxSessionBufferBytes',
+      DEFAULT_SESSION_LIMITS.maxSessionBufferBytes,
+    ),
+    maxSessionsPerIp: limit('maxSessionsPerIp', DEFAULT_SESSION_LIMITS.maxSessionsPerIp),
+    maxSessionsPerUser: limit('maxSessionsPerUser', DEFAULT_SESSION_LIMITS.maxSessionsPerUser),
+    maxLiveQueries: limit('maxLiveQueries', DEFAULT_SESSION_LIMITS.maxLiveQueries),
+    maxLiveResultBytes: bytes('maxLiveResultBytes', DEFAULT_SESSION_LIMITS.maxLiveResultBytes),
     rules: o.rules,
     schema: o.schema,
     rulesFile: resolveFileOption(o, 'rulesFile', 'rules'),
     schemaFile: resolveFileOption(o, 'schemaFile', 'schema'),
+    backup: o.backup,
     logger: logger === false ? silentLogger : (logger ?? consoleLogger),
   }
 }

@@ -5,15 +5,13 @@
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import {
-  DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
-  startLocalInstant,
-  type LocalInstant,
-  type LocalInstantLogger,
-} from './index.js'
+import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from './index.js'
+import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
+import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
 import { findProjectFiles, type ProjectFiles } from './project/index.js'
 import { watchProjectFiles } from './project/watch.js'
+import { runBackupCli } from './backup/cli.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -24,6 +22,8 @@ const DEFAULT_CLI_PORT = 8888
 const DEFAULT_CLI_DB = '.instant-local/app.db'
 
 export const USAGE = `Usage: instant-local [options]
+       instant-local import <backup.zip> [--db FILE] [--replace]
+       instant-local export <out.zip> [--db FILE]
 
 Runs Local Instant, an Instant-compatible auth and data backend on SQLite.
 
@@ -39,7 +39,10 @@ Options:
                                   default: the project's instant.perms.ts, found as instant-cli does)
   --schema FILE                   schema (same kinds; default: the project's instant.schema.ts)
   --magic-code-expiry-minutes N   magic code lifetime (default ${DEFAULT_MAGIC_CODE_EXPIRY_MINUTES})
+  --sqlite DRIVER                 node:sqlite (default on Node 22.13+) or better-sqlite3
   -h, --help                      show this help
+
+import and export read and write Instant's backup archive (instant-local import --help).
 `
 
 interface CliIo {
@@ -62,6 +65,9 @@ class UsageError extends Error {}
  * `{ local }` while the server runs; the caller stops it with `local.close()`.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  if (argv[0] === 'import' || argv[0] === 'export') {
+    return { exitCode: await runBackupCli(argv[0], argv.slice(1), io) }
+  }
   let options: Parameters<typeof startLocalInstant>[0]
   let files: ProjectFiles
   const cwd = io.cwd ?? process.cwd()
@@ -79,6 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
       appId: parsed.appId,
       adminToken: parsed.adminToken,
       magicCodeExpiryMinutes: parsed.magicCodeExpiryMinutes,
+      sqlite: parsed.sqlite,
       rulesFile: files.rulesFile,
       schemaFile: files.schemaFile,
       logger: io.logger ?? { info: (m) => io.stderr(`${m}\n`), error: (m) => io.stderr(`${m}\n`) },
@@ -94,11 +101,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   try {
     started = await startLocalInstant(options)
   } catch (err) {
-    io.stderr(`instant-local: could not start: ${(err as Error).message}\n`)
+    const hint =
+      (err as { code?: unknown }).code === 'EADDRINUSE'
+        ? ` (another process listens there: stop it, or pass --port 0 for any free port)`
+        : ''
+    io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
-  const show = (file: string | undefined, none: string) =>
-    file === undefined ? none : `${relative(cwd, file) || file} (watched)`
+  const watched = (file: string | undefined) =>
+    file === undefined ? undefined : `${file} (watched)`
   const stopWatching = watchProjectFiles(
     started,
     files,
@@ -113,22 +124,46 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     },
   }
   io.stdout(
-    [
-      `Local Instant is running at ${local.apiURI}`,
-      `  app id:      ${local.appId}`,
-      `  admin token: ${local.adminToken}`,
-      `  database:    ${options.dbPath ?? ''}`,
-      `  rules:       ${show(files.rulesFile, 'none (no instant.perms.ts found; everything allowed)')}`,
-      `  schema:      ${show(files.schemaFile, 'none (no instant.schema.ts found)')}`,
-      '',
-      'Environment for your app:',
-      `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}`,
-      '',
-      'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
-      '',
-    ].join('\n'),
+    banner(local, {
+      dbPath: `${options.dbPath ?? ''} (${options.sqlite ?? defaultSqliteDriver()})`,
+      rules: watched(files.rulesFile),
+      schema: watched(files.schemaFile),
+    }),
   )
   return { exitCode: undefined, local }
+}
+
+/**
+ * What the CLI prints once Local Instant listens: where it is, what it loaded, and the lines to
+ * paste into the server's and the browser's `init`. The admin token is printed: it is this
+ * database's own development credential, and the app needs it.
+ */
+function banner(
+  local: LocalInstant,
+  loaded: { dbPath: string; rules: string | undefined; schema: string | undefined },
+): string {
+  const { apiURI, websocketURI, appId, adminToken } = local
+  return [
+    `Local Instant is running at ${apiURI}`,
+    `  websocket:   ${websocketURI}`,
+    `  app id:      ${appId}`,
+    `  admin token: ${adminToken}`,
+    `  database:    ${loaded.dbPath}`,
+    `  rules:       ${loaded.rules ?? 'none (every operation is allowed; --rules FILE to load some)'}`,
+    `  schema:      ${loaded.schema ?? 'none (attributes are created as the app writes; --schema FILE)'}`,
+    '',
+    'Server (instant-express-auth/admin, or @instantdb/admin):',
+    `  init({ appId: '${appId}', adminToken: '${adminToken}', apiURI: '${apiURI}' })`,
+    '',
+    'Browser (@instantdb/react or @instantdb/core); without websocketURI it dials Instant Cloud:',
+    `  init({ appId: '${appId}', apiURI: '${apiURI}', websocketURI: '${websocketURI}' })`,
+    '',
+    'Environment for your app:',
+    `INSTANT_APP_ID=${appId} INSTANT_APP_ADMIN_TOKEN=${adminToken} INSTANT_API_URI=${apiURI}`,
+    '',
+    'Magic codes are printed here instead of being emailed. Ctrl-C stops.',
+    '',
+  ].join('\n')
 }
 
 interface CliArgs {
@@ -140,6 +175,7 @@ interface CliArgs {
   rules?: string
   schema?: string
   magicCodeExpiryMinutes?: number
+  sqlite?: SqliteDriver
 }
 
 function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
@@ -156,6 +192,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
       rules: { type: 'string' },
       schema: { type: 'string' },
       'magic-code-expiry-minutes': { type: 'string' },
+      sqlite: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -167,7 +204,12 @@ function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (values['admin-token'] !== undefined && !uuid.test(values['admin-token'])) {
     throw new UsageError('--admin-token must be a UUID')
   }
+  const sqlite = values.sqlite
+  if (sqlite !== undefined && sqlite !== 'node:sqlite' && sqlite !== 'better-sqlite3') {
+    throw new UsageError(`--sqlite must be node:sqlite or better-sqlite3, got "${sqlite}"`)
+  }
   return {
+    sqlite,
     port: integerFlag('--port', values.port, DEFAULT_CLI_PORT, PORT_RULE),
     host: nonEmpty('--host', values.host) ?? '127.0.0.1',
     db: nonEmpty('--db', values.db) ?? DEFAULT_CLI_DB,

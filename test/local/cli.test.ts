@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { init } from '@instantdb/admin'
 import { afterAll, describe, expect, it } from 'vitest'
+import { defaultSqliteDriver } from '../../src/local/sqlite.js'
 import { closeOnSignals, runCli, USAGE, type CliResult } from '../../src/local/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'instant-local-cli-'))
@@ -49,6 +50,7 @@ describe('instant-local', () => {
       '--magic-code-expiry-minutes must be an integer from 1 to 525600, got "0"',
     ],
     [['extra'], "Unexpected argument 'extra'"],
+    [['--sqlite', 'sqlite3'], '--sqlite must be node:sqlite or better-sqlite3, got "sqlite3"'],
     [['--rules', 'missing.json'], '--rules'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const t = io()
@@ -88,7 +90,20 @@ describe('instant-local', () => {
     try {
       const out = t.out.join('')
       expect(out).toContain(`Local Instant is running at ${local.apiURI}`)
-      expect(out).toContain(`  database:    ${join(dir, 'sub/app.db')}`)
+      expect(out).toContain(
+        `  database:    ${join(dir, 'sub/app.db')} (${defaultSqliteDriver()})\n`,
+      )
+      expect(local.websocketURI).toBe(`${local.apiURI.replace(/^http/, 'ws')}/runtime/session`)
+      expect(out).toContain(`  websocket:   ${local.websocketURI}\n`)
+      expect(out).toContain(`  rules:       ${join(dir, 'rules.json')} (watched)\n`)
+      expect(out).toContain(`  schema:      ${join(dir, 'schema.json')} (watched)\n`)
+      // Paste-ready lines for the server's and the browser's init.
+      expect(out).toContain(
+        `  init({ appId: '${local.appId}', adminToken: '${local.adminToken}', apiURI: '${local.apiURI}' })\n`,
+      )
+      expect(out).toContain(
+        `  init({ appId: '${local.appId}', apiURI: '${local.apiURI}', websocketURI: '${local.websocketURI}' })\n`,
+      )
       expect(out).toContain(
         `INSTANT_APP_ID=${local.appId} INSTANT_APP_ADMIN_TOKEN=${local.adminToken} INSTANT_API_URI=${local.apiURI}\n`,
       )
@@ -112,6 +127,37 @@ describe('instant-local', () => {
       expect(t.logs.join('\n')).not.toContain(local.adminToken)
     } finally {
       await local.close()
+    }
+  })
+
+  it('says when no rules or schema file is loaded', async () => {
+    const t = io()
+    const local = running(await runCli(['--port', '0', '--db', ':memory:'], t.io))
+    try {
+      const out = t.out.join('')
+      expect(out).toContain(
+        '  rules:       none (every operation is allowed; --rules FILE to load some)\n',
+      )
+      expect(out).toContain(
+        '  schema:      none (attributes are created as the app writes; --schema FILE)\n',
+      )
+    } finally {
+      await local.close()
+    }
+  })
+
+  it('a port in use exits 1 with a hint at --port 0', async () => {
+    const first = running(await runCli(['--port', '0', '--db', ':memory:'], io().io))
+    try {
+      const t = io()
+      const port = new URL(first.apiURI).port
+      expect(await runCli(['--port', port, '--db', ':memory:'], t.io)).toEqual({ exitCode: 1 })
+      expect(t.out).toEqual([])
+      expect(t.err.join('')).toMatch(
+        /^instant-local: could not start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+ \(another process listens there: stop it, or pass --port 0 for any free port\)\n$/,
+      )
+    } finally {
+      await first.close()
     }
   })
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { request as httpRequest } from 'node:http'
 import { request } from 'undici'
-import { DEFAULT_GUEST_SIGN_INS_PER_HOUR, type LocalInstant } from 'instant-express-auth/local'
+import type { LocalInstant } from 'instant-express-auth/local'
+import { DEFAULT_GUEST_SIGN_INS_PER_HOUR } from '../../src/local/options.js'
 import { createFixedWindowLimiter } from '../../src/local/rate-limit.js'
 import { localInstants, post } from './helpers.js'
 

@@ -52,6 +52,13 @@ describe('debugTransact (transact_perms_check)', () => {
           program: { etype: 'todos', action: 'update', code: 'false', 'display-code': 'false' },
           'check-result': false,
           'check-pass?': false,
+          // What the rule saw, as Instant's server reports it.
+          bindings: {
+            data: { id: kept, title: 'kept' },
+            'new-data': { id: kept, title: 'changed' },
+            'rule-params': {},
+            'modified-fields': ['title'],
+          },
         },
         {
           scope: 'object',
@@ -66,6 +73,11 @@ describe('debugTransact (transact_perms_check)', () => {
           },
           'check-result': true,
           'check-pass?': true,
+          bindings: {
+            data: { id: fresh, title: 'new' },
+            'new-data': { id: fresh, title: 'new' },
+            'rule-params': {},
+          },
         },
       ],
     })
@@ -154,6 +166,27 @@ describe('debugTransact (transact_perms_check)', () => {
     expect(
       await asGuest.debugTransact(step(), { rules, ip: '10.0.0.1', origin: 'https://a.example' }),
     ).toMatchObject({ 'all-checks-ok?': true })
+  })
+})
+
+describe('a rule that fails while running', () => {
+  it('answers with CEL’s own message in a perms check, and the typo hint elsewhere', async () => {
+    const { local, db, asGuest } = await setup()
+    const todo = id()
+    await db.transact(db.tx['todos']![todo]!.update({ title: 't', n: 1 }))
+    const rules = { todos: { allow: { update: 'data.n / newData.n >= 0' } } }
+    const step = () => asGuest.tx['todos']![todo]!.update({ n: 0 })
+    const debug = await rejectionOf(asGuest.debugTransact(step(), { rules }))
+    expect(debug.status).toBe(400)
+    expect(debug.body.type).toBe('permission-evaluation-failed')
+    expect(debug.body.message).toMatch(/^Could not evaluate permission rule for `todos.update`\. /)
+    expect(debug.body.message).not.toContain('You may have a typo')
+    expect(debug.body.hint.rule).toEqual(['todos', 'update'])
+    local.setRules(rules)
+    const enforced = await rejectionOf(asGuest.transact(step()))
+    expect(enforced.body.message).toBe(
+      'Could not evaluate permission rule for `todos.update`. You may have a typo. Debug this in the sandbox and then update your permission rules.',
+    )
   })
 })
 
@@ -295,6 +328,11 @@ describe("this kit's admin client", () => {
             },
             'check-result': true,
             'check-pass?': true,
+            bindings: {
+              data: { id: todo, title: 'mine' },
+              'new-data': { id: todo, title: 'mine' },
+              'rule-params': {},
+            },
           },
         ],
       })

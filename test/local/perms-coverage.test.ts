@@ -100,3 +100,42 @@ describe('rule coverage', () => {
     ])
   })
 })
+
+describe('link rules', () => {
+  it('allow.link.$default stands in for a label without its own rule, and is counted', async () => {
+    const { local, db } = await start({
+      rules: { todos: { allow: { link: { $default: 'false', owner: 'true' }, create: 'true' } } },
+    })
+    const guest = db.asUser({ guest: true })
+    const [todo, tag, owner] = [id(), id(), id()]
+    await db.transact([
+      db.tx['tags']![tag]!.update({ name: 't' }),
+      db.tx['owners']![owner]!.update({ name: 'o' }),
+    ])
+    await guest.transact(guest.tx['todos']![todo]!.update({ title: 'x' }).link({ owner }))
+    const refused = await rejectionOf(guest.transact(guest.tx['todos']![todo]!.link({ tags: tag })))
+    expect(refused.body.hint).toMatchObject({
+      action: 'link',
+      rule: 'false',
+      'rule-path': ['todos', 'allow', 'link', '$default'],
+    })
+    expect(local.ruleCoverage().filter((r) => r.action.startsWith('link.'))).toEqual([
+      {
+        namespace: 'todos',
+        action: 'link.$default',
+        rule: 'false',
+        ...zeros,
+        evaluated: 1,
+        denied: 1,
+      },
+      {
+        namespace: 'todos',
+        action: 'link.owner',
+        rule: 'true',
+        ...zeros,
+        evaluated: 1,
+        allowed: 1,
+      },
+    ])
+  })
+})

@@ -10,6 +10,7 @@ import { id, init } from '../../src/admin/index.js'
 import { createAuth } from '../../src/local/auth/index.js'
 import { createDataEngine } from '../../src/local/data/index.js'
 import { openStore } from '../../src/local/database.js'
+import { defaultSqliteDriver } from '../../src/local/sqlite.js'
 import { createSessionHub } from '../../src/local/session/hub.js'
 import { instantErrorHandler, requireInstantUser } from '../../src/index.js'
 import type { InstantAuthDb } from '../../src/instant/instant-db.js'
@@ -63,7 +64,7 @@ describe('permission-denied names the rule', () => {
 
   it('in a session error frame', () => {
     const appId = randomUUID()
-    const store = openStore(':memory:')
+    const store = openStore(':memory:', defaultSqliteDriver())
     const engine = createDataEngine(store, { appId, rules: RULES })
     const auth = createAuth(store, {
       appId,

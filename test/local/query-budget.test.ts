@@ -5,15 +5,18 @@
 import { i, init } from '@instantdb/admin'
 import { describe, expect, it } from 'vitest'
 import {
+  startLocalInstant,
+  type LocalInstant,
+  type LocalInstantOptions,
+} from 'instant-express-auth/local'
+// The defaults are stated in TSDoc, not exported: read from the module that holds them.
+import {
   DEFAULT_MAX_QUERY_BYTES,
   DEFAULT_MAX_QUERY_FORMS,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_MAX_RESULT_ROWS,
   DEFAULT_QUERY_TIMEOUT_MS,
-  startLocalInstant,
-  type LocalInstant,
-  type LocalInstantOptions,
-} from 'instant-express-auth/local'
+} from '../../src/local/data/query-budget.js'
 import { localInstants, post, rejectionOf } from './helpers.js'
 
 const schema = i.schema({

@@ -118,7 +118,21 @@ describe('a file database survives restarts', () => {
 
   it('rejects bad options with a TypeError naming the option', async () => {
     await expect(startLocalInstant({ appId: 'nope' })).rejects.toThrow(
-      new TypeError('startLocalInstant: "appId" must be a UUID, got nope'),
+      new TypeError('startLocalInstant(): `appId` must be a UUID; got a string.'),
+    )
+    await expect(startLocalInstant({ host: '' })).rejects.toThrow(
+      new TypeError('startLocalInstant(): `host` must be a non-empty string; got a string.'),
+    )
+    await expect(startLocalInstant({ dbPath: 7 } as never)).rejects.toThrow(
+      new TypeError('startLocalInstant(): `dbPath` must be a non-empty string; got 7.'),
+    )
+    await expect(startLocalInstant({ logger: console.log } as never)).rejects.toThrow(
+      new TypeError(
+        'startLocalInstant(): `logger` must be false or an object with info() and error(); got a function.',
+      ),
+    )
+    await expect(startLocalInstant(null as never)).rejects.toThrow(
+      new TypeError('startLocalInstant(): `options` must be an object; got null.'),
     )
     await expect(startLocalInstant({ port: -1 })).rejects.toThrow(TypeError)
     await expect(startLocalInstant({ adminToken: 'secret-value' })).rejects.not.toThrow(

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createAuth } from '../../src/local/auth/index.js'
 import { createDataEngine, type DataEngine } from '../../src/local/data/index.js'
 import { createSessionHub, type SessionHub } from '../../src/local/session/hub.js'
+import { defaultSqliteDriver } from '../../src/local/sqlite.js'
 import { openStore } from '../../src/local/database.js'
 
 const APP_ID = randomUUID()
@@ -18,7 +19,7 @@ afterEach(() => {
 })
 
 function setup() {
-  const db = openStore(':memory:')
+  const db = openStore(':memory:', defaultSqliteDriver())
   const engine = createDataEngine(db, { appId: APP_ID })
   const auth = createAuth(db, {
     appId: APP_ID,

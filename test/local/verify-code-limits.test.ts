@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local'
 import {
   DEFAULT_MAGIC_CODE_ATTEMPTS,
   DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
   DEFAULT_MAGIC_CODE_VERIFIES_PER_DAY,
-  startLocalInstant,
-  type LocalInstant,
-} from 'instant-express-auth/local'
+} from '../../src/local/options.js'
 import { localInstants, post, recordNotFound } from './helpers.js'
 
 const { start } = localInstants()

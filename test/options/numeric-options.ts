@@ -326,6 +326,11 @@ export const FACTORIES = {
       maxResultRows: limit(100_000),
       maxResultBytes: byteLimit(33_554_432),
       queryTimeoutMs: timeout(3_000),
+      maxSessionBufferBytes: byteLimit(4_194_304),
+      maxSessionsPerIp: limit(1_000),
+      maxSessionsPerUser: limit(100),
+      maxLiveQueries: limit(1_000),
+      maxLiveResultBytes: byteLimit(67_108_864),
     },
   } satisfies NumericFactory<NumericPaths<LocalInstantOptions>>,
 }

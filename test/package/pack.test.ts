@@ -277,6 +277,25 @@ await db.close()
 console.log(JSON.stringify(out))
 `
 
+// Local Instant on node:sqlite, in an app that installed only the non-native development extras.
+const NODE_SQLITE_CONSUMER = `
+import { init, tx } from 'instant-express-auth/admin'
+import { startLocalInstant } from 'instant-express-auth/local'
+import { createRequire } from 'node:module'
+
+const local = await startLocalInstant({ logger: false })
+const db = init({ appId: local.appId, adminToken: local.adminToken, apiURI: local.apiURI })
+await db.transact(tx.notes['00000000-0000-4000-8000-000000000001'].update({ text: 'hi' }))
+const { notes } = await db.query({ notes: {} })
+let betterSqlite3 = true
+try { createRequire(import.meta.url).resolve('better-sqlite3') } catch { betterSqlite3 = false }
+await db.close()
+await local.close()
+console.log(JSON.stringify({ notes, betterSqlite3 }))
+`
+
+const hasNodeSqlite = process.getBuiltinModule('node:sqlite') !== undefined
+
 type PackageJson = {
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
@@ -307,6 +326,42 @@ function productionClosure(dependencies: Record<string, string>): Map<string, st
     for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push([dep, dir])
   }
   return found
+}
+
+/**
+ * Runs `script` in an app outside the checkout (so nothing resolves to our dev dependencies)
+ * that has the tarball, its production dependencies and `extras` (from our node_modules).
+ */
+async function runLean(
+  tarball: string,
+  pkg: PackageJson,
+  script: string,
+  extras: string[],
+): Promise<string> {
+  const lean = await mkdtemp(join(tmpdir(), 'instant-express-auth-lean-'))
+  try {
+    const modules = join(lean, 'node_modules')
+    await mkdir(join(modules, 'instant-express-auth'), { recursive: true })
+    await run('tar', [
+      '-xzf',
+      tarball,
+      '-C',
+      join(modules, 'instant-express-auth'),
+      '--strip-components=1',
+    ])
+    const wanted = { ...pkg.dependencies, ...Object.fromEntries(extras.map((name) => [name, '*'])) }
+    for (const [dir, name] of productionClosure(wanted)) {
+      if (existsSync(join(modules, name))) continue
+      await mkdir(dirname(join(modules, name)), { recursive: true })
+      await symlink(dir, join(modules, name), 'dir')
+    }
+    await writeFile(join(lean, 'package.json'), JSON.stringify({ name: 'lean', private: true }))
+    await writeFile(join(lean, 'lean.mjs'), script)
+    const { stdout } = await run(process.execPath, ['lean.mjs'], { cwd: lean })
+    return stdout
+  } finally {
+    await rm(lean, { recursive: true, force: true })
+  }
 }
 
 /**
@@ -525,44 +580,43 @@ describe('the packed tarball', () => {
   it('without the optional peers, the routers work and Local Instant and smtpEmail say what to install', async () => {
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson
     const peers = pkg.peerDependencies ?? {}
-    // Outside the checkout, so nothing resolves to our dev dependencies.
-    const lean = await mkdtemp(join(tmpdir(), 'instant-express-auth-lean-'))
-    try {
-      const modules = join(lean, 'node_modules')
-      await mkdir(join(modules, 'instant-express-auth'), { recursive: true })
-      await run('tar', [
-        '-xzf',
-        tarball,
-        '-C',
-        join(modules, 'instant-express-auth'),
-        '--strip-components=1',
-      ])
-      for (const [dir, name] of productionClosure(pkg.dependencies ?? {})) {
-        if (existsSync(join(modules, name))) continue
-        await mkdir(dirname(join(modules, name)), { recursive: true })
-        await symlink(dir, join(modules, name), 'dir')
-      }
-      await writeFile(join(lean, 'package.json'), JSON.stringify({ name: 'lean', private: true }))
-      await writeFile(join(lean, 'lean.mjs'), LEAN_CONSUMER)
-      const { stdout } = await run(process.execPath, ['lean.mjs'], { cwd: lean })
-      const localInstall = `npm install --save-dev better-sqlite3@${peers['better-sqlite3']} @marcbachmann/cel-js@${peers['@marcbachmann/cel-js']} re2js@${peers['re2js']} ws@${peers['ws']}`
-      expect(JSON.parse(stdout)).toEqual({
-        cjsLocal: 'function',
-        smtp: {
-          code: 'INSTANT_MISSING_DEPENDENCY',
-          message:
-            'smtpEmail() needs the package "nodemailer", an optional peer dependency of ' +
-            `instant-express-auth that is not installed. Install it with: npm install nodemailer@${peers['nodemailer']}`,
-        },
-        local: {
-          code: 'INSTANT_MISSING_DEPENDENCY',
-          message:
-            'Local Instant needs the package "better-sqlite3", an optional peer dependency of ' +
-            `instant-express-auth that is not installed. Install it with: ${localInstall}`,
-        },
-      })
-    } finally {
-      await rm(lean, { recursive: true, force: true })
-    }
+    const stdout = await runLean(tarball, pkg, LEAN_CONSUMER, [])
+    // Where Node has node:sqlite (22.13+), SQLite needs nothing: CEL is the first one missing.
+    const localInstall = hasNodeSqlite
+      ? `npm install --save-dev @marcbachmann/cel-js@${peers['@marcbachmann/cel-js']} re2js@${peers['re2js']} ws@${peers['ws']}`
+      : `npm install --save-dev better-sqlite3@${peers['better-sqlite3']} @marcbachmann/cel-js@${peers['@marcbachmann/cel-js']} re2js@${peers['re2js']} ws@${peers['ws']}`
+    const missing = hasNodeSqlite ? '@marcbachmann/cel-js' : 'better-sqlite3'
+    expect(JSON.parse(stdout)).toEqual({
+      cjsLocal: 'function',
+      smtp: {
+        code: 'INSTANT_MISSING_DEPENDENCY',
+        message:
+          'smtpEmail() needs the package "nodemailer", an optional peer dependency of ' +
+          `instant-express-auth that is not installed. Install it with: npm install nodemailer@${peers['nodemailer']}`,
+      },
+      local: {
+        code: 'INSTANT_MISSING_DEPENDENCY',
+        message:
+          `Local Instant needs the package "${missing}", an optional peer dependency of ` +
+          `instant-express-auth that is not installed. Install it with: ${localInstall}`,
+      },
+    })
   }, 60_000)
+
+  it.runIf(hasNodeSqlite)(
+    'on Node 22.13+, Local Instant runs with cel-js, re2js and ws alone: no better-sqlite3, nothing compiled',
+    async () => {
+      const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson
+      const stdout = await runLean(tarball, pkg, NODE_SQLITE_CONSUMER, [
+        '@marcbachmann/cel-js',
+        're2js',
+        'ws',
+      ])
+      expect(JSON.parse(stdout)).toEqual({
+        notes: [{ id: '00000000-0000-4000-8000-000000000001', text: 'hi' }],
+        betterSqlite3: false,
+      })
+    },
+    60_000,
+  )
 })

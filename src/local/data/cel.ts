@@ -39,6 +39,21 @@ function toCelValue(v: unknown): unknown {
   return v
 }
 
+/** A CEL value back as JSON (ints as numbers, maps as objects), for perms check answers. */
+export function fromCelValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v)
+  if (Array.isArray(v)) return v.map(fromCelValue)
+  if (v instanceof Date) return v.toISOString()
+  if (v instanceof Map) {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Map.prototype.entries.call(v) as IterableIterator<[string, unknown]>) {
+      out[k] = fromCelValue(x)
+    }
+    return out
+  }
+  return v
+}
+
 /** A CEL map whose `.ref(path)` calls `resolve`. */
 export function toCelMap(obj: Record<string, unknown>, resolve?: RefResolver): CelMap {
   const map = toCelValue(obj) as CelMap

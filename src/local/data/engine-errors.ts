@@ -38,9 +38,11 @@ export function permissionEvaluationFailed(
   etype: string,
   action: string,
   cause: unknown,
+  showCelErrors = false,
 ): LocalInstantError {
-  // Instant shows the CEL message only to admins, who never evaluate rules; others get this.
-  const causeMessage = 'You may have a typo'
+  // Instant shows the CEL message only to admins and in perms checks; others get the typo hint.
+  const celMessage = cause instanceof Error ? cause.message.split('\n')[0] : undefined
+  const causeMessage = showCelErrors && celMessage ? celMessage : 'You may have a typo'
   const message = `Could not evaluate permission rule for \`${etype}.${action}\`. ${causeMessage}. Debug this in the sandbox and then update your permission rules.`
   const code =
     typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'

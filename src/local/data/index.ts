@@ -30,6 +30,11 @@ export type { ClientAttr } from './client-attrs.js'
 export interface Commit {
   txId: number
   namespaces: ReadonlySet<string> | 'all'
+  /**
+   * For a transaction: the entities it wrote per namespace (`'any'`: some it cannot name).
+   * Absent for writes known only by namespace (the auth side's, new rules).
+   */
+  entities?: ReadonlyMap<string, ReadonlySet<string> | 'any'>
   attrsChanged: boolean
 }
 
@@ -41,6 +46,8 @@ interface SessionFacet {
   clientAttrs(): ClientAttr[]
   /** The `ref` paths rules read, so reactivity knows what a view depends on. */
   readonly permissions: Pick<Permissions, 'refPaths'>
+  /** An entity's stored attribute values (no `id`), or undefined when there is none. */
+  entityAttrs(ns: string, id: string): Readonly<Record<string, unknown>> | undefined
   /** `$serverCreatedAt` (ms) of an entity, the `t` of its triples. */
   createdAt(ns: string, id: string): number | undefined
   /** The last tx-id handed out (0 before the first transaction). */
@@ -145,7 +152,7 @@ const CLEARED_TABLES = [
  * engine.query({ query: { todos: {} } }, { kind: 'guest' }) // { todos: [...] }
  */
 export function createDataEngine(db: Database, options: DataEngineOptions): DataEngine {
-  const log: WriteLog = { namespaces: new Set(), attrsChanged: false }
+  const log: WriteLog = { namespaces: new Set(), entities: new Map(), attrsChanged: false }
   const rawAttrs = createAttrRegistry(db)
   const attrs = loggingAttrs(rawAttrs, log)
   const store = loggingStore(createStore(db), rawAttrs, log)
@@ -161,21 +168,25 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
   }
   /** Runs a write, then tells the listeners what it changed (nothing when it threw). */
   function logged<T>(write: () => T, txIdOf: (result: T) => number): T {
-    log.namespaces.clear()
-    log.attrsChanged = false
+    const reset = (): void => {
+      log.namespaces.clear()
+      log.entities.clear()
+      log.attrsChanged = false
+    }
+    reset()
     try {
       const result = write()
       if (log.namespaces.size > 0 || log.attrsChanged) {
         emit({
           txId: txIdOf(result),
           namespaces: new Set(log.namespaces),
+          entities: new Map(log.entities),
           attrsChanged: log.attrsChanged,
         })
       }
       return result
     } finally {
-      log.namespaces.clear()
-      log.attrsChanged = false
+      reset()
     }
   }
   const setSchema = (schema: unknown): void => {
@@ -239,6 +250,7 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
           if (!answer['committed?']) {
             // Rolled back: nothing changed, so nothing to tell the sessions.
             log.namespaces.clear()
+            log.entities.clear()
             log.attrsChanged = false
           }
           return answer
@@ -281,6 +293,7 @@ export function createDataEngine(db: Database, options: DataEngineOptions): Data
         }
         return clientAttrs(rawAttrs)
       },
+      entityAttrs: (ns, id) => store.load(ns, id)?.attrs,
       createdAt: (ns, id) => store.load(ns, id)?.createdAt,
       lastTxId,
       subscribe(listener) {

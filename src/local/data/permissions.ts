@@ -65,7 +65,7 @@ export interface Permissions {
   validate(rules: unknown): RulesProblem[]
   /** The program for an action, or `undefined` when nothing applies (allowed). */
   program(etype: string, action: RuleAction): Program | undefined
-  /** `allow.link.<label>` / `allow.unlink.<label>` when defined on `etype`. */
+  /** `allow.link.<label>` / `allow.unlink.<label>` (else `.$default`) when defined on `etype`. */
   linkProgram(etype: string, kind: 'link' | 'unlink', label: string): Program | undefined
   /**
    * `$users.allow.create` only (no `$default`, no fallback), as `assert-create-permission!`
@@ -76,8 +76,11 @@ export interface Permissions {
   fieldProgram(etype: string, field: string): Program | undefined
   /** True when `etype` has any `fields` rule (so results need per-attribute checks). */
   hasFieldRules(etype: string): boolean
-  /** Runs a program and returns what it answered; CEL errors become 400s. Counts the run. */
-  evaluate(program: Program, vars: Record<string, unknown>): unknown
+  /**
+   * Runs a program and returns what it answered; CEL errors become 400s, with CEL's own message
+   * when `showCelErrors` (perms check runs, as Instant's `show-cel-errors?`). Counts the run.
+   */
+  evaluate(program: Program, vars: Record<string, unknown>, showCelErrors?: boolean): unknown
   /** Runs a program; `true` only for a truthy result. CEL errors become 400s. */
   check(program: Program, vars: Record<string, unknown>): boolean
   /**
@@ -332,7 +335,11 @@ export function createPermissions(cel: CelCompiler): Permissions {
     return problems
   }
 
-  function evaluate(program: Program, vars: Record<string, unknown>): unknown {
+  function evaluate(
+    program: Program,
+    vars: Record<string, unknown>,
+    showCelErrors = false,
+  ): unknown {
     const counter = program.counter
     let result: unknown
     try {
@@ -342,7 +349,7 @@ export function createPermissions(cel: CelCompiler): Permissions {
         counter.evaluated++
         counter.errors++
       }
-      throw permissionEvaluationFailed(program.etype, program.action, e)
+      throw permissionEvaluationFailed(program.etype, program.action, e, showCelErrors)
     }
     if (counter) {
       counter.evaluated++
@@ -383,9 +390,14 @@ export function createPermissions(cel: CelCompiler): Permissions {
     linkProgram(etype, kind, label) {
       const table = rules[etype]?.allow?.[kind]
       if (!isRecord(table)) return undefined
-      const expr = table[label]
-      if (typeof expr !== 'string' && typeof expr !== 'boolean') return undefined
-      return build(etype, kind, expr, [etype, 'allow', kind, label])
+      // The label's rule, else the table's `$default`, as rule.clj's link paths.
+      for (const key of [label, '$default']) {
+        const expr = table[key]
+        if (typeof expr === 'string' || typeof expr === 'boolean') {
+          return build(etype, kind, expr, [etype, 'allow', kind, key])
+        }
+      }
+      return undefined
     },
     signupProgram() {
       const expr = rules['$users']?.allow?.['create']

@@ -186,12 +186,16 @@ class QueryRun {
     let ok = this.viewable.get(key)
     if (ok === undefined) {
       const result = program
-        ? this.deps.permissions.evaluate(program, {
-            auth: this.auth,
-            data: celEntity(ns, e, this.reader, this.deps.attrs),
-            ruleParams: this.ruleParams,
-            request: this.request,
-          })
+        ? this.deps.permissions.evaluate(
+            program,
+            {
+              auth: this.auth,
+              data: celEntity(ns, e, this.reader, this.deps.attrs),
+              ruleParams: this.ruleParams,
+              request: this.request,
+            },
+            this.checks !== undefined,
+          )
         : true
       ok = isTruthy(result)
       this.checks?.push(queryCheck(ns, e, null, program, result))
@@ -210,12 +214,16 @@ class QueryRun {
     const key = `${ns}\u0000${e.id}\u0000${attr}`
     let ok = this.fieldsSeen.get(key)
     if (ok === undefined) {
-      const result = permissions.evaluate(program, {
-        auth: this.auth,
-        data: this.dataOf(ns, e),
-        ruleParams: this.ruleParams,
-        request: this.request,
-      })
+      const result = permissions.evaluate(
+        program,
+        {
+          auth: this.auth,
+          data: this.dataOf(ns, e),
+          ruleParams: this.ruleParams,
+          request: this.request,
+        },
+        this.checks !== undefined,
+      )
       ok = isTruthy(result)
       this.checks?.push(queryCheck(ns, e, attr, program, result))
       this.fieldsSeen.set(key, ok)

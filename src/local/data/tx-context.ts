@@ -6,7 +6,7 @@
 import type { Database } from 'better-sqlite3'
 import type { AttrRegistry } from './attrs.js'
 import type { Caller } from './caller.js'
-import { celRequest, toCelMap, type CelMap, type RequestInfo } from './cel.js'
+import { celRequest, fromCelValue, toCelMap, type CelMap, type RequestInfo } from './cel.js'
 import { permissionDenied, validationError } from './engine-errors.js'
 import { createGraphReader, type GraphReader } from './graph.js'
 import type { EntityRef } from './ids.js'
@@ -56,7 +56,7 @@ export interface TxContext {
   readonly requestInfo?: RequestInfo
 }
 
-/** One entry of `transact_perms_check`'s `check-results` (Instant leaves out `bindings` here too). */
+/** One entry of `transact_perms_check`'s `check-results`, as permissioned_transaction.clj's. */
 export interface CheckResult {
   scope: 'object'
   action: string
@@ -66,6 +66,8 @@ export interface CheckResult {
   program: { etype: string; action: string; code: string; 'display-code': string } | object
   'check-result': unknown
   'check-pass?': boolean
+  /** What the rule saw: `data`, `new-data`, `linked-data`, `rule-params`, `modified-fields`. */
+  bindings: Record<string, unknown>
 }
 
 /** What a check is about: the entity and the action (`create`, `update`, `link`, …). */
@@ -183,16 +185,16 @@ export function check(
 ): void {
   const results = ctx.checkResults
   if (!program) {
-    if (results) results.push(checkResult(target, undefined, true))
+    if (results) results.push(checkResult(target, undefined, true, vars))
     return
   }
-  const result = ctx.deps.permissions.evaluate(program, {
-    auth: ctx.auth,
-    request: celRequest([], ctx.requestInfo),
-    ...vars,
-  })
+  const result = ctx.deps.permissions.evaluate(
+    program,
+    { auth: ctx.auth, request: celRequest([], ctx.requestInfo), ...vars },
+    results !== undefined,
+  )
   if (results) {
-    results.push(checkResult(target, program, result))
+    results.push(checkResult(target, program, result, vars))
     return
   }
   if (!isTruthy(result)) {
@@ -200,10 +202,33 @@ export function check(
   }
 }
 
+/** Instant's names for the variables a check binds. */
+const BINDING_NAMES: Record<string, string> = {
+  data: 'data',
+  newData: 'new-data',
+  linkedData: 'linked-data',
+  ruleParams: 'rule-params',
+}
+
+function bindingsOf(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(vars)) {
+    const key = BINDING_NAMES[name]
+    if (key !== undefined) out[key] = fromCelValue(value)
+  }
+  const request = vars['request']
+  if (request instanceof Map) {
+    const fields = fromCelValue(Map.prototype.get.call(request, 'modifiedFields'))
+    if (Array.isArray(fields) && fields.length > 0) out['modified-fields'] = fields
+  }
+  return out
+}
+
 function checkResult(
   target: CheckTarget,
   program: Program | undefined,
   result: unknown,
+  vars: Record<string, unknown>,
 ): CheckResult {
   return {
     scope: 'object',
@@ -220,6 +245,7 @@ function checkResult(
       : {},
     'check-result': result ?? null,
     'check-pass?': isTruthy(result),
+    bindings: bindingsOf(vars),
   }
 }
 

@@ -21,7 +21,8 @@ function deepMerge(base: unknown, patch: unknown): unknown {
   return out
 }
 
-function valueTypeError(attr: DataAttr, value: unknown): string | undefined {
+/** Instant's message for a value that does not fit `attr`'s type, or undefined when it fits. */
+export function valueTypeError(attr: DataAttr, value: unknown): string | undefined {
   if (value === null || value === undefined || !attr.valueType) return undefined
   const actual = Array.isArray(value) ? 'array' : typeof value
   const ok =

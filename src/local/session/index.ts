@@ -6,12 +6,18 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Auth } from '../auth/index.js'
+import { WS_INSTALL } from '../dependencies.js'
 import { createSessionHub, type SessionHub, type SessionHubOptions } from './hub.js'
 
-export type { SessionHub } from './hub.js'
+export type { SessionHub, SessionStats } from './hub.js'
 
 /** The websocket path the SDK opens (`websocketURI`). */
-const SESSION_PATH = '/runtime/session'
+export const SESSION_PATH = '/runtime/session'
+/**
+ * How long a client has to acknowledge the server's close frame before its socket is cut (`ws`
+ * itself waits 30 s, time a revoked client could spend holding the connection).
+ */
+const CLOSE_ACK_MS = 1_000
 
 /**
  * Serves sessions on `server`. Resolves to the hub, or to undefined (after one log line) when the
@@ -24,7 +30,7 @@ export async function attachSessions(
   const ws = await import('ws').catch(() => undefined)
   if (ws === undefined) {
     options.logger.info(
-      '[instant-local] Realtime sessions are off: install the optional dependency `ws` for them.',
+      `[instant-local] Realtime sessions are off (the browser SDK cannot connect): install the optional dependency \`ws\` for them: ${WS_INSTALL}`,
     )
     server.on('upgrade', refuse)
     return undefined
@@ -37,12 +43,21 @@ export async function attachSessions(
       return
     }
     wss.handleUpgrade(req, socket, head, (client) => {
-      const handlers = hub.connect({
-        send: (text) => {
-          if (client.readyState === client.OPEN) client.send(text)
+      const handlers = hub.connect(
+        {
+          send: (text) => {
+            if (client.readyState === client.OPEN) client.send(text)
+          },
+          bufferedAmount: () => client.bufferedAmount,
+          close: (code, reason) => {
+            client.close(code, reason)
+            const cut = setTimeout(() => client.terminate(), CLOSE_ACK_MS)
+            cut.unref()
+            client.once('close', () => clearTimeout(cut))
+          },
         },
-        close: (code, reason) => client.close(code, reason),
-      })
+        req.socket.remoteAddress ?? '',
+      )
       client.on('message', (data, isBinary) => {
         if (!isBinary) handlers.message(data.toString())
       })

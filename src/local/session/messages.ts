@@ -12,14 +12,12 @@ import { LocalInstantError } from '../errors.js'
 import { coerceUuid } from '../params.js'
 import type { LocalInstantLogger } from '../server.js'
 import type { FanOut } from './fan-out.js'
+import type { SessionLimits } from './limits.js'
 import { runInstaql } from './query-result.js'
 import type { Rooms } from './rooms.js'
 import type { Session } from './session.js'
 import { toAdminSteps } from './tx-steps.js'
 import { unexpectedError } from './unexpected.js'
-
-/** Most live queries one session may hold; Instant caps them too. */
-const MAX_QUERIES_PER_SESSION = 1_000
 
 export interface MessageOptions {
   appId: string
@@ -29,11 +27,14 @@ export interface MessageOptions {
   logger: LocalInstantLogger
   rooms: Rooms
   fanOut: Pick<FanOut, 'follow' | 'unfollow' | 'wrote' | 'currentAttrs'>
+  limits: Pick<SessionLimits, 'maxSessionsPerUser' | 'maxLiveQueries' | 'maxLiveResultBytes'>
+  /** Open sessions signed in as this user. */
+  sessionsOfUser(userId: string): number
 }
 
 /** Builds the handler of a session's text frames; it never throws. */
 export function createMessageHandler(options: MessageOptions): (s: Session, text: string) => void {
-  const { engine, auth, appId, logger, rooms, fanOut } = options
+  const { engine, auth, appId, logger, rooms, fanOut, limits } = options
 
   function errorMsg(s: Session, msg: Record<string, unknown>, err: LocalInstantError): void {
     const original: Record<string, unknown> = {
@@ -72,6 +73,14 @@ export function createMessageHandler(options: MessageOptions): (s: Session, text
           'record-type': 'app-user',
         })
       }
+      if (options.sessionsOfUser(user.id) >= limits.maxSessionsPerUser) {
+        throw new LocalInstantError(
+          429,
+          'rate-limited',
+          `Too many realtime sessions for this user (at most ${limits.maxSessionsPerUser}).`,
+          { 'max-sessions-per-user': limits.maxSessionsPerUser },
+        )
+      }
       s.caller = { kind: 'user', user }
       s.token = token
     } else {
@@ -99,21 +108,32 @@ export function createMessageHandler(options: MessageOptions): (s: Session, text
       s.send({ op: 'add-query-exists', q, 'client-event-id': msg['client-event-id'] })
       return
     }
-    if (s.queries.size >= MAX_QUERIES_PER_SESSION) {
-      throw new LocalInstantError(400, 'validation-failed', 'Too many live queries.', {
-        'max-queries': MAX_QUERIES_PER_SESSION,
-      })
+    if (s.queries.size >= limits.maxLiveQueries) {
+      throw new LocalInstantError(
+        400,
+        'validation-failed',
+        `Too many live queries (at most ${limits.maxLiveQueries} per session).`,
+        { 'max-queries': limits.maxLiveQueries },
+      )
     }
     const txId = engine.session.lastTxId()
     const result = runInstaql(engine, q, caller, key.length)
-    fanOut.follow(s, key, q, result)
-    s.send({
-      op: 'add-query-ok',
-      q,
-      result,
-      'processed-tx-id': txId,
-      'client-event-id': msg['client-event-id'],
-    })
+    const json = JSON.stringify(result)
+    if (s.liveBytes + json.length > limits.maxLiveResultBytes) {
+      throw new LocalInstantError(
+        400,
+        'validation-failed',
+        `The live results of this session would exceed ${limits.maxLiveResultBytes} bytes; remove a query or narrow it.`,
+        { 'max-live-result-bytes': limits.maxLiveResultBytes },
+      )
+    }
+    fanOut.follow(s, key, q, result, json)
+    // Spliced from the JSON at hand: the result is encoded once.
+    s.sendText(
+      `{"op":"add-query-ok","q":${key},"result":${json},"processed-tx-id":${txId}` +
+        eventIdJson(msg['client-event-id']) +
+        '}',
+    )
   }
 
   function transact(s: Session, caller: Caller, msg: Record<string, unknown>): void {
@@ -179,6 +199,12 @@ export function createMessageHandler(options: MessageOptions): (s: Session, text
       errorMsg(s, msg, err instanceof LocalInstantError ? err : unexpectedError(logger, err))
     }
   }
+}
+
+/** `,"client-event-id":…` as `JSON.stringify` of the message would write it (nothing for none). */
+function eventIdJson(eventId: unknown): string {
+  const json = JSON.stringify(eventId)
+  return json === undefined ? '' : `,"client-event-id":${json}`
 }
 
 /** What peers see of a session's user in presence: the id only, never the email or token. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Database from 'better-sqlite3'
-import type { Database as SqliteDatabase } from 'better-sqlite3'
+import { defaultSqliteDriver, openSqlite, type SqliteDatabase } from '../../../src/local/sqlite.js'
 import type { Caller } from '../../../src/local/data/caller.js'
 import { createDataEngine, type DataEngine } from '../../../src/local/data/index.js'
 import { DATA_TABLES } from '../../../src/local/data/migrations.js'
@@ -11,9 +10,12 @@ export const ADMIN: Caller = { kind: 'admin' }
 export const GUEST: Caller = { kind: 'guest' }
 export const APP_ID = '00000000-0000-4000-8000-000000000000'
 
-/** Opens a database shaped like src/local/database.ts leaves it: users table, then the data tables. */
+/**
+ * Opens a database shaped like src/local/database.ts leaves it: users table, then the data
+ * tables; on the driver Local Instant picks on this Node (`node:sqlite` on 22.13+).
+ */
 export function openTestDb(path = ':memory:'): SqliteDatabase {
-  const db = new Database(path)
+  const db = openSqlite(path, defaultSqliteDriver())
   db.pragma('foreign_keys = ON')
   const version = db.pragma('user_version', { simple: true }) as number
   if (version === 0) {
