@@ -24,6 +24,7 @@ export const SECTIONS = [
   query,
   sqlite,
   realtime,
+  testing,
   sessions,
   backup,
   testing,

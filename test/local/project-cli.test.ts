@@ -83,8 +83,8 @@ describe('instant-local with the project’s files', () => {
     const t = io(p.dir)
     const local = started(await runCli(['--port', '0', '--db', ':memory:'], t.io))
     const out = t.out.join('')
-    expect(out).toContain('  rules:       src/instant.perms.ts (watched)\n')
-    expect(out).toContain('  schema:      instant.schema.ts (watched)\n')
+    expect(out).toContain(`  rules:       ${join(p.dir, 'src/instant.perms.ts')} (watched)\n`)
+    expect(out).toContain(`  schema:      ${join(p.dir, 'instant.schema.ts')} (watched)\n`)
     await seed(local)
     expect(await guestSees(local)).toEqual([])
   })
@@ -94,8 +94,8 @@ describe('instant-local with the project’s files', () => {
     const t = io(p.dir)
     started(await runCli(['--port', '0', '--db', ':memory:'], t.io))
     expect(t.out.join('')).toContain(
-      '  rules:       none (no instant.perms.ts found; everything allowed)\n' +
-        '  schema:      none (no instant.schema.ts found)\n',
+      '  rules:       none (every operation is allowed; --rules FILE to load some)\n' +
+        '  schema:      none (attributes are created as the app writes; --schema FILE)\n',
     )
   })
 
@@ -165,7 +165,7 @@ describe('instant-local with the project’s files', () => {
         t.io,
       ),
     )
-    expect(t.out.join('')).toContain('  rules:       config/rules.ts (watched)\n')
+    expect(t.out.join('')).toContain(`  rules:       ${join(p.dir, 'config/rules.ts')} (watched)\n`)
     await seed(local)
     expect(await guestSees(local)).toEqual([])
     const reloaded = t.next('reloaded schema')
@@ -182,7 +182,7 @@ describe('instant-local with the project’s files', () => {
     p.write('rules/dev.ts', perms('false'))
     const t = io(p.dir, { INSTANT_PERMS_FILE_PATH: 'rules/dev.ts' })
     started(await runCli(['--port', '0', '--db', ':memory:'], t.io))
-    expect(t.out.join('')).toContain('  rules:       rules/dev.ts (watched)\n')
+    expect(t.out.join('')).toContain(`  rules:       ${join(p.dir, 'rules/dev.ts')} (watched)\n`)
 
     const bad = io(p.dir, { INSTANT_PERMS_FILE_PATH: 'rules/nope.ts' })
     expect(await runCli(['--port', '0', '--db', ':memory:'], bad.io)).toEqual({ exitCode: 2 })
