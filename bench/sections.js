@@ -27,7 +27,6 @@ export const SECTIONS = [
   testing,
   sessions,
   backup,
-  testing,
   paired,
   multi,
   soak,
