@@ -365,8 +365,12 @@ function insert(
   try {
     run()
   } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) throw refuse(duplicate)
+    // better-sqlite3 says SQLITE_CONSTRAINT_* in `code`; node:sqlite only in the message.
+    const { code, message } = err as { code?: unknown; message?: unknown }
+    const constraint =
+      (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) ||
+      (typeof message === 'string' && message.includes('constraint failed'))
+    if (constraint) throw refuse(duplicate)
     throw err
   }
 }

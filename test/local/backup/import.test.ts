@@ -174,6 +174,11 @@ describe('instant-local import', () => {
       '',
     ],
     [
+      'duplicate-id',
+      'entities/posts.jsonl line 3: duplicate id 00000000-0000-4000-8000-00000000a001',
+      '',
+    ],
+    [
       'duplicate-unique',
       'entities/tags.jsonl line 2: tags.name is unique, but 7a900000-0000-4000-8000-000000000001 and 7a900000-0000-4000-8000-000000000002 both hold "intro"',
       '',
