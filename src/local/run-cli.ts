@@ -9,9 +9,9 @@ import { startLocalInstant, type LocalInstant, type LocalInstantLogger } from '.
 import { DEFAULT_MAGIC_CODE_EXPIRY_MINUTES } from './options.js'
 import { defaultSqliteDriver, type SqliteDriver } from './sqlite.js'
 import { PORT_RULE, expectedNumber, fitsNumberRule, type NumberRule } from '../options/numbers.js'
-import { runBackupCli } from './backup/cli.js'
 import { findProjectFiles, type ProjectFiles } from './project/index.js'
 import { watchProjectFiles } from './project/watch.js'
+import { runBackupCli } from './backup/cli.js'
 
 /** The longest `--magic-code-expiry-minutes`: a year. */
 const MAX_CLI_EXPIRY_MINUTES = 525_600
@@ -108,8 +108,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     io.stderr(`instant-local: could not start: ${(err as Error).message}${hint}\n`)
     return { exitCode: 1 }
   }
-  const show = (file: string | undefined, none: string) =>
-    file === undefined ? none : `${relative(cwd, file) || file} (watched)`
+  const watched = (file: string | undefined) =>
+    file === undefined ? undefined : `${file} (watched)`
   const stopWatching = watchProjectFiles(
     started,
     files,
@@ -126,8 +126,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   io.stdout(
     banner(local, {
       dbPath: `${options.dbPath ?? ''} (${options.sqlite ?? defaultSqliteDriver()})`,
-      rules: show(files.rulesFile, 'none (no instant.perms.ts found; everything allowed)'),
-      schema: show(files.schemaFile, 'none (no instant.schema.ts found)'),
+      rules: watched(files.rulesFile),
+      schema: watched(files.schemaFile),
     }),
   )
   return { exitCode: undefined, local }
@@ -140,7 +140,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
  */
 function banner(
   local: LocalInstant,
-  loaded: { dbPath: string; rules: string; schema: string },
+  loaded: { dbPath: string; rules: string | undefined; schema: string | undefined },
 ): string {
   const { apiURI, websocketURI, appId, adminToken } = local
   return [
@@ -149,8 +149,8 @@ function banner(
     `  app id:      ${appId}`,
     `  admin token: ${adminToken}`,
     `  database:    ${loaded.dbPath}`,
-    `  rules:       ${loaded.rules}`,
-    `  schema:      ${loaded.schema}`,
+    `  rules:       ${loaded.rules ?? 'none (every operation is allowed; --rules FILE to load some)'}`,
+    `  schema:      ${loaded.schema ?? 'none (attributes are created as the app writes; --schema FILE)'}`,
     '',
     'Server (instant-express-auth/admin, or @instantdb/admin):',
     `  init({ appId: '${appId}', adminToken: '${adminToken}', apiURI: '${apiURI}' })`,

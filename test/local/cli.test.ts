@@ -95,8 +95,8 @@ describe('instant-local', () => {
       )
       expect(local.websocketURI).toBe(`${local.apiURI.replace(/^http/, 'ws')}/runtime/session`)
       expect(out).toContain(`  websocket:   ${local.websocketURI}\n`)
-      expect(out).toContain('  rules:       rules.json (watched)\n')
-      expect(out).toContain('  schema:      schema.json (watched)\n')
+      expect(out).toContain(`  rules:       ${join(dir, 'rules.json')} (watched)\n`)
+      expect(out).toContain(`  schema:      ${join(dir, 'schema.json')} (watched)\n`)
       // Paste-ready lines for the server's and the browser's init.
       expect(out).toContain(
         `  init({ appId: '${local.appId}', adminToken: '${local.adminToken}', apiURI: '${local.apiURI}' })\n`,
@@ -135,8 +135,12 @@ describe('instant-local', () => {
     const local = running(await runCli(['--port', '0', '--db', ':memory:'], t.io))
     try {
       const out = t.out.join('')
-      expect(out).toContain('  rules:       none (no instant.perms.ts found; everything allowed)\n')
-      expect(out).toContain('  schema:      none (no instant.schema.ts found)\n')
+      expect(out).toContain(
+        '  rules:       none (every operation is allowed; --rules FILE to load some)\n',
+      )
+      expect(out).toContain(
+        '  schema:      none (attributes are created as the app writes; --schema FILE)\n',
+      )
     } finally {
       await local.close()
     }
