@@ -112,6 +112,7 @@ export async function initializeTestEnvironment<S extends SchemaLike | undefined
   const { schema, rules } = await loadConfigFiles(config)
   const local = await startLocalInstant({
     logger: config.logger,
+    ...(config.backup === undefined ? {} : { backup: config.backup }),
     // A test suite signs in many times a second from one address.
     magicCodeSendsPerHour: Infinity,
     magicCodeVerifiesPerHour: Infinity,

@@ -2,6 +2,7 @@
  * The options of {@link initializeTestEnvironment}, checked once on its first line
  * (express-rate-limit's `parseOptions()`), and which project files they resolve to.
  */
+import { resolve } from 'node:path'
 import type { LocalInstantLogger } from '../local/index.js'
 import { findProjectFile } from '../local/project/index.js'
 import { checkOptionKeys, type OptionKeys } from '../options/keys.js'
@@ -32,6 +33,13 @@ export interface TestEnvironmentOptions<S extends SchemaLike | undefined = undef
    * `process.cwd()`, which test runners set to the project's root.
    */
   projectDir?: string
+  /**
+   * An Instant backup archive (`.zip`, relative to `projectDir`) to start from: its schema,
+   * entities, links and users, as `startLocalInstant({ backup })` loads them. Its rules apply
+   * unless `rules`, `rulesFile` or a project's `instant.perms.ts` gives others. `clearData()`
+   * removes what it seeded too. Default: none.
+   */
+  backup?: string
   /** Receives Local Instant's log lines (magic codes). Default: `false`, silent. */
   logger?: LocalInstantLogger | false
 }
@@ -42,6 +50,7 @@ const KEYS = {
   schemaFile: true,
   rulesFile: true,
   projectDir: true,
+  backup: true,
   logger: true,
 } as const satisfies OptionKeys<TestEnvironmentOptions<SchemaLike>>
 
@@ -52,6 +61,8 @@ export interface TestEnvironmentConfig {
   rules?: object
   schemaFile?: string
   rulesFile?: string
+  /** The archive's absolute path. */
+  backup?: string
   logger: LocalInstantLogger | false
 }
 
@@ -92,6 +103,17 @@ export function resolveTestEnvironmentOptions(
       const found = findProjectFile(kind, { cwd: projectDir })
       if (found !== undefined) config[file] = found
     }
+  }
+  if (options.backup !== undefined) {
+    if (typeof options.backup !== 'string' || options.backup.trim() === '') {
+      throw optionError(
+        FACTORY,
+        'backup',
+        'be the path of a backup archive, e.g. "backup.zip"',
+        options.backup,
+      )
+    }
+    config.backup = resolve(projectDir, options.backup)
   }
   pick('schema', 'schemaFile', 'schema')
   pick('rules', 'rulesFile', 'perms')

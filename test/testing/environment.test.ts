@@ -1,6 +1,7 @@
 /** The testing entry from a consumer's point of view: every name, against a real Local Instant. */
 import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { id } from 'instant-express-auth/admin'
 import {
   assertFails,
@@ -227,6 +228,48 @@ describe('initializeTestEnvironment with the project’s files', () => {
     )
     await expect(initializeTestEnvironment({ rules: {}, rulesFile: 'x.ts' })).rejects.toThrow(
       'initializeTestEnvironment(): `rulesFile` must not be given with `rules`; got both.',
+    )
+  })
+})
+
+describe('initializeTestEnvironment({ backup })', () => {
+  // The fixture folder has no instant.perms.ts: the backup's own rules apply.
+  const FIXTURES = fileURLToPath(new URL('../fixtures/backup/', import.meta.url))
+  const ALICE = 'a11ce000-0000-4000-8000-000000000001'
+  const BOB = 'b0b00000-0000-4000-8000-000000000002'
+
+  it('starts from an archive (relative to projectDir): its entities, links, users and rules', async () => {
+    const env = await initializeTestEnvironment({ backup: 'app.zip', projectDir: FIXTURES })
+    try {
+      const { profiles } = (await env.db.query({ profiles: { user: {} } })) as unknown as {
+        profiles: { handle: string; user: { id: string }[] }[]
+      }
+      expect(profiles.map((p) => [p.handle, p.user[0]?.id]).sort()).toEqual([
+        ['alice', ALICE],
+        ['bob', BOB],
+      ])
+      // posts.allow.view: published ones, or the author's own.
+      const { posts } = (await env.db.query({ posts: {} })) as unknown as {
+        posts: { id: string; published: boolean }[]
+      }
+      const published = posts.filter((p) => p.published).map((p) => p.id)
+      expect(published.length).toBeGreaterThan(0)
+      expect(published.length).toBeLessThan(posts.length)
+      const guest = env.unauthenticatedContext()
+      const seen = (await guest.db.query({ posts: {} })) as unknown as { posts: { id: string }[] }
+      expect(seen.posts.map((p) => p.id).sort()).toEqual(published.sort())
+      await env.clearData()
+      expect(await env.db.query({ posts: {} })).toEqual({ posts: [] })
+    } finally {
+      await env.cleanup()
+    }
+  })
+
+  it('refuses a backup that is not a path', async () => {
+    await expect(initializeTestEnvironment({ backup: '' })).rejects.toThrow(
+      new TypeError(
+        'initializeTestEnvironment(): `backup` must be the path of a backup archive, e.g. "backup.zip"; got a string.',
+      ),
     )
   })
 })
