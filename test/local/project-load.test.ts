@@ -172,6 +172,27 @@ describe('loading a project file', () => {
     )
   })
 
+  it('loads a .cts with jiti where Node strips types too (Node reads .cts as CommonJS)', async () => {
+    const p = project()
+    const file = p.write('rules.cts', 'const r: object = { todos: {} }\nexport default r')
+    const loaded = await loadRulesFile(file, undefined, {
+      nodeStripsTypes: true,
+      importNative: () => Promise.reject(new Error('native import must not be used')),
+    })
+    expect(loaded).toEqual({ todos: {} })
+    const error = await rejectionOf(
+      loadRulesFile(file, undefined, {
+        nodeStripsTypes: true,
+        loadJiti: () => {
+          throw new Error('not installed')
+        },
+      }),
+    )
+    expect(error.message).toBe(
+      `${file}: Node loads a .cts file as CommonJS, where \`export default\` is a syntax error; jiti loads it: npm install --save-dev jiti@^2.7.0`,
+    )
+  })
+
   it('loads .mjs with a fresh import where Node strips types too', async () => {
     const p = project()
     const file = p.write('rules.mjs', 'export default { todos: {} }')

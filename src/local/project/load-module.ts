@@ -101,6 +101,22 @@ async function importTypeScript(file: string, deps: LoadModuleDeps): Promise<unk
   const nodeStrips =
     deps.nodeStripsTypes ??
     Boolean((process.features as { typescript?: unknown } | undefined)?.typescript)
+  // Node loads a .cts as CommonJS, where `export default` (how Instant's files export) is a
+  // syntax error: jiti, which compiles the module syntax too, loads it on every Node.
+  if (extname(file).toLowerCase() === '.cts') {
+    let jiti: JitiModule
+    try {
+      jiti = (deps.loadJiti ?? loadJitiPeer)()
+    } catch (error) {
+      if (!nodeStrips) throw error
+      throw projectFileError(
+        file,
+        `Node loads a .cts file as CommonJS, where \`export default\` is a syntax error; jiti loads it: ${TYPESCRIPT_LOADER_INSTALL}`,
+        error,
+      )
+    }
+    return importWithJiti(file, jiti)
+  }
   if (nodeStrips) {
     try {
       return await (deps.importNative ?? importFresh)(file)
