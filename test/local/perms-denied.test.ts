@@ -6,12 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
+import { createTestHub } from './hub-helpers.js'
 import { id, init } from '../../src/admin/index.js'
-import { createAuth } from '../../src/local/auth/index.js'
-import { createDataEngine } from '../../src/local/data/index.js'
-import { openStore } from '../../src/local/database.js'
-import { defaultSqliteDriver } from '../../src/local/sqlite.js'
-import { createSessionHub } from '../../src/local/session/hub.js'
 import { instantErrorHandler, requireInstantUser } from '../../src/index.js'
 import type { InstantAuthDb } from '../../src/instant/instant-db.js'
 import { createApp, json, recordingLogger, userToken } from '../helpers.js'
@@ -63,28 +59,7 @@ describe('permission-denied names the rule', () => {
   })
 
   it('in a session error frame', () => {
-    const appId = randomUUID()
-    const store = openStore(':memory:', defaultSqliteDriver())
-    const engine = createDataEngine(store, { appId, rules: RULES })
-    const auth = createAuth(store, {
-      appId,
-      magicCodeExpiryMinutes: 10,
-      sendsPerHour: 100,
-      verifiesPerHour: 100,
-      verifiesPerDay: 100,
-      codeAttempts: 5,
-      rateLimitMaxKeys: 1_000,
-      signup: engine,
-      deliver: () => {},
-      deleteUser: (userId) => engine.onUserDeleted(userId),
-    })
-    const hub = createSessionHub({
-      appId,
-      adminToken: randomUUID(),
-      engine,
-      auth,
-      logger: { info: () => {}, error: () => {} },
-    })
+    const { appId, db: store, hub } = createTestHub({ rules: RULES })
     try {
       const sent: any[] = []
       const socket = hub.connect({ send: (text) => sent.push(JSON.parse(text)), close: () => {} })

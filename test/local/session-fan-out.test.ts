@@ -7,11 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { id } from '@instantdb/core'
 import { describe, expect, it } from 'vitest'
-import { createAuth } from '../../src/local/auth/index.js'
-import { createDataEngine } from '../../src/local/data/index.js'
-import { defaultSqliteDriver } from '../../src/local/sqlite.js'
-import { openStore } from '../../src/local/database.js'
-import { createSessionHub } from '../../src/local/session/hub.js'
+import { createTestHub } from './hub-helpers.js'
 import { localInstants } from './helpers.js'
 import { nextResult, rawSession, sdkClient } from './session-helpers.js'
 
@@ -92,28 +88,7 @@ describe('fan-out', () => {
   )
 
   it('coalesces: a query dirtied by several commits is recomputed once', async () => {
-    const appId = randomUUID()
-    const db = openStore(':memory:', defaultSqliteDriver())
-    const engine = createDataEngine(db, { appId })
-    const auth = createAuth(db, {
-      appId,
-      magicCodeExpiryMinutes: 10,
-      sendsPerHour: 100,
-      verifiesPerHour: 100,
-      verifiesPerDay: 100,
-      codeAttempts: 5,
-      rateLimitMaxKeys: 1_000,
-      signup: engine,
-      deliver: () => {},
-      deleteUser: (userId) => engine.onUserDeleted(userId),
-    })
-    const hub = createSessionHub({
-      appId,
-      adminToken: randomUUID(),
-      engine,
-      auth,
-      logger: { info: () => {}, error: () => {} },
-    })
+    const { appId, engine, hub } = createTestHub()
     try {
       const sent: any[] = []
       const handlers = hub.connect({ send: (t) => sent.push(JSON.parse(t)), close: () => {} })

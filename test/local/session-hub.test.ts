@@ -5,11 +5,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createAuth } from '../../src/local/auth/index.js'
-import { createDataEngine, type DataEngine } from '../../src/local/data/index.js'
+import { createTestHub } from './hub-helpers.js'
+import type { DataEngine } from '../../src/local/data/index.js'
 import { createSessionHub, type SessionHub } from '../../src/local/session/hub.js'
-import { defaultSqliteDriver } from '../../src/local/sqlite.js'
-import { openStore } from '../../src/local/database.js'
 
 const APP_ID = randomUUID()
 const ADMIN_TOKEN = randomUUID()
@@ -19,27 +17,7 @@ afterEach(() => {
 })
 
 function setup() {
-  const db = openStore(':memory:', defaultSqliteDriver())
-  const engine = createDataEngine(db, { appId: APP_ID })
-  const auth = createAuth(db, {
-    appId: APP_ID,
-    magicCodeExpiryMinutes: 10,
-    sendsPerHour: 100,
-    verifiesPerHour: 100,
-    verifiesPerDay: 100,
-    codeAttempts: 5,
-    rateLimitMaxKeys: 1_000,
-    signup: engine,
-    deliver: () => {},
-    deleteUser: (userId) => engine.onUserDeleted(userId),
-  })
-  const hub = createSessionHub({
-    appId: APP_ID,
-    adminToken: ADMIN_TOKEN,
-    engine,
-    auth,
-    logger: { info: () => {}, error: () => {} },
-  })
+  const { db, engine, auth, hub } = createTestHub({ appId: APP_ID, adminToken: ADMIN_TOKEN })
   hubs.push(hub)
   // Count the engine queries each session run makes.
   let queries = 0

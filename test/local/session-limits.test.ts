@@ -6,11 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { id } from '@instantdb/core'
 import { describe, expect, it } from 'vitest'
-import { createAuth } from '../../src/local/auth/index.js'
-import { createDataEngine } from '../../src/local/data/index.js'
-import { defaultSqliteDriver } from '../../src/local/sqlite.js'
-import { openStore } from '../../src/local/database.js'
-import { createSessionHub } from '../../src/local/session/hub.js'
+import { createTestHub } from './hub-helpers.js'
 import { localInstants } from './helpers.js'
 import { nextResult, rawSession, sdkClient, waitFor } from './session-helpers.js'
 
@@ -29,29 +25,7 @@ async function seed(db: any, ns: string, count: number): Promise<void> {
 
 describe('backpressure', () => {
   it('a session over its buffer cap is closed with 1013 and computed for no more (hub)', () => {
-    const appId = randomUUID()
-    const db = openStore(':memory:', defaultSqliteDriver())
-    const engine = createDataEngine(db, { appId })
-    const auth = createAuth(db, {
-      appId,
-      magicCodeExpiryMinutes: 10,
-      sendsPerHour: 100,
-      verifiesPerHour: 100,
-      verifiesPerDay: 100,
-      codeAttempts: 5,
-      rateLimitMaxKeys: 1_000,
-      signup: engine,
-      deliver: () => {},
-      deleteUser: (userId) => engine.onUserDeleted(userId),
-    })
-    const hub = createSessionHub({
-      appId,
-      adminToken: randomUUID(),
-      engine,
-      auth,
-      logger: { info: () => {}, error: () => {} },
-      limits: { maxSessionBufferBytes: 20_000 },
-    })
+    const { appId, engine, hub } = createTestHub({ limits: { maxSessionBufferBytes: 20_000 } })
     try {
       const sent: any[] = []
       const closed: { code: number; reason: string }[] = []
