@@ -54,10 +54,10 @@ function flatten(params: unknown[]): unknown[] {
 }
 
 /**
- * Rows are node:sqlite's own objects, which have no prototype (better-sqlite3's are plain):
- * Local Instant reads them by property only, so they are not copied.
+ * A statement with better-sqlite3's calling conventions. Rows are node:sqlite's own objects,
+ * which have no prototype (better-sqlite3's are plain): Local Instant reads them by property
+ * only, so they are not copied.
  */
-
 class NodeSqliteStatement {
   readonly #stmt: NodeStatement
   constructor(stmt: NodeStatement) {
