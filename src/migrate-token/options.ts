@@ -75,7 +75,6 @@ export interface TokenMigrationConfig extends CommonSettings {
   path: string
   cookieSession: CookieSession | undefined
   tokenInBody: boolean
-  store: StateStore | undefined
   /** The failure limiter, built once; `undefined` when turned off. */
   perIp: KitLimiter | undefined
 }
@@ -113,7 +112,6 @@ export function resolveTokenMigrationOptions(options: unknown): TokenMigrationCo
     path,
     cookieSession,
     tokenInBody: resolveTokenInBody(given.tokenInBody, cookieSession, FACTORY),
-    store,
     perIp: limiter('migrate-token-ip', 'failuresPerIp', MIGRATION_FAILURES_PER_IP, true),
   }
 }

@@ -36,10 +36,13 @@ import { resolveTokenMigrationOptions, type TokenMigrationRouterOptions } from '
 export function tokenMigrationRouter(options: TokenMigrationRouterOptions): Middleware {
   const config = resolveTokenMigrationOptions(options)
   const { db, from, logger, onEvent, timeoutMs, failure, cookieSession, tokenInBody } = config
-  const { perIp, store } = config
+  const { perIp } = config
   const extractToken = createTokenExtractor({ cookie: cookieSession?.name })
-  // Never cached: a token revoked at the old backend must not be swapped for a live one.
-  const verifier = createVerifier({ db: from, cache: false, logger, onEvent, timeoutMs, store })
+  // Never cached: a token revoked at the old backend must not be swapped for a live one. And no
+  // state store: the store's verification entries are keyed by token alone, so an old backend's
+  // token written there would pass as valid wherever the new backend's routes share it. The
+  // store is the rate limiter's only.
+  const verifier = createVerifier({ db: from, cache: false, logger, onEvent, timeoutMs })
 
   /** The new backend's lookup for the old backend's user: its id when restored, else its email. */
   async function lookupOnNew(user: InstantUser): Promise<{ id: string } | { email: string }> {

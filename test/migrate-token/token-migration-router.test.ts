@@ -7,6 +7,7 @@ import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireInstantUser, tokenMigrationRouter } from '../../src/index.js'
+import { memoryStore, type StateStore } from '../../src/state-store.js'
 import type { InstantAuthDb } from '../../src/instant/instant-db.js'
 import { APP_ZIP, ALICE } from '../local/backup/fixtures.js'
 
@@ -221,5 +222,36 @@ describe('tokenMigrationRouter options', () => {
     )
     expect(() => tokenMigrationRouter({ db, from, tokenInBody: false })).toThrow(/`tokenInBody`/)
     expect(tokenMigrationRouter({ db, from }).name).toBe('migrateToken')
+  })
+})
+
+describe('tokenMigrationRouter with a shared state store', () => {
+  it("never writes the old backend's verification into the store the new backend's routes share", async () => {
+    // A store other processes see (as Redis is): the kit shares verification results through it.
+    const inner = memoryStore()
+    const keys: string[] = []
+    const shared: StateStore = {
+      shared: true,
+      hit: (key, windowMs) => inner.hit(key, windowMs),
+      put: (key, value, ttlMs) => {
+        keys.push(key)
+        return inner.put(key, value, ttlMs)
+      },
+      get: (key) => inner.get(key),
+      take: (key) => inner.take(key),
+      delete: (key) => inner.delete(key),
+    }
+    const from = makeDb('ours', oldLocal)
+    const db = makeDb('ours', newLocal)
+    const app = createApp('express5')
+    app.use(tokenMigrationRouter({ from, db, store: shared, codeSecret: 'a'.repeat(32) }))
+    app.route('GET', '/me', requireInstantUser({ db, store: shared }), (req, res) =>
+      json(res, 200, { id: req.instant.user.id }),
+    )
+    const oldToken = await from.auth.createToken({ email: 'alice@example.com' })
+    await request(app.handler).post('/migrate-token').set('token', oldToken).expect(200)
+    expect(keys).toEqual([])
+    // The old token is not a session of the new backend, however the store is shared.
+    await request(app.handler).get('/me').set('token', oldToken).expect(401)
   })
 })
