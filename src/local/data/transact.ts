@@ -11,7 +11,6 @@ import { isRecord } from './is-record.js'
 import { attrStep, createMissingAttrs } from './tx-attrs.js'
 import { deferredChecks } from './tx-checks.js'
 import type { RequestInfo } from './cel.js'
-import { isTruthy } from './permissions.js'
 import {
   createTxContext,
   resolve,
@@ -91,7 +90,7 @@ export function runTransactCheck(
         requestInfo: options.requestInfo,
       })
       const { 'tx-id': txId } = run(ctx)
-      const ok = checkResults.every((r) => isTruthy(r['check-result']))
+      const ok = checkResults.every((r) => r['check-pass?'])
       const committed = options.commit && ok
       answer = {
         'tx-id': txId,

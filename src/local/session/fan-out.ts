@@ -207,9 +207,13 @@ export function createFanOut(options: FanOutOptions): FanOut {
         dirtyAll(byTopicNs.get(ns))
         continue
       }
+      // Only a topic query of `ns` can be entered by a written entity: without one, no entity
+      // needs loading.
+      const topical = (byTopicNs.get(ns)?.size ?? 0) > 0
       for (const id of ids) {
         // In a result now: it may leave it, or change in it.
         dirtyAll(byEntity.get(entityKey(ns, id)))
+        if (!topical) continue
         const attrs = engine.session.entityAttrs(ns, id)
         if (attrs === undefined) continue
         // Matching a filter now: it may enter that result.

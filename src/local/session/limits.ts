@@ -5,15 +5,15 @@
  */
 
 /** Bytes a session's socket may hold unsent (a client not reading); above it the session ends. */
-export const DEFAULT_MAX_SESSION_BUFFER_BYTES = 4 * 1024 * 1024
+const DEFAULT_MAX_SESSION_BUFFER_BYTES = 4 * 1024 * 1024
 /** Open sessions per client IP address. */
-export const DEFAULT_MAX_SESSIONS_PER_IP = 1_000
+const DEFAULT_MAX_SESSIONS_PER_IP = 1_000
 /** Open sessions signed in as one user. */
-export const DEFAULT_MAX_SESSIONS_PER_USER = 100
+const DEFAULT_MAX_SESSIONS_PER_USER = 100
 /** Live queries one session may hold (Instant caps them too). */
-export const DEFAULT_MAX_LIVE_QUERIES = 1_000
+const DEFAULT_MAX_LIVE_QUERIES = 1_000
 /** Bytes (JSON) of the live results one session may hold together. */
-export const DEFAULT_MAX_LIVE_RESULT_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_LIVE_RESULT_BYTES = 64 * 1024 * 1024
 
 export interface SessionLimits {
   maxSessionBufferBytes: number
