@@ -47,6 +47,8 @@ describe('the todos rules', () => {
     await env.withRulesDisabled((db) =>
       db.transact(db.tx.todos[id()]!.update({ title: 'milk', ownerId: 'x' })),
     )
+    // The todo is there; the rules hide it.
+    expect((await env.db.query({ todos: {} })).todos).toHaveLength(1)
     const visitor = env.unauthenticatedContext()
     expect(await visitor.db.query({ todos: {} })).toEqual({ todos: [] })
   })

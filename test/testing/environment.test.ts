@@ -130,12 +130,15 @@ describe('initializeTestEnvironment with rules objects', () => {
 
   it('setRules replaces the rules; a bad rule throws and the old ones stay', async () => {
     const nobody = env.unauthenticatedContext()
-    env.setRules({ todos: { allow: { create: 'true' } } })
-    await assertSucceeds(nobody.db.transact(nobody.db.tx['todos']![id()]!.update({ title: 'ok' })))
+    // The rules in force refuse something, so a refused setRules that dropped them would show.
+    env.setRules({ todos: { allow: { create: 'true', delete: 'false' } } })
+    const todo = id()
+    await assertSucceeds(nobody.db.transact(nobody.db.tx['todos']![todo]!.update({ title: 'ok' })))
     expect(() => env.setRules({ todos: { allow: { create: 'auth.id ==' } } })).toThrow(
       'todos.allow.create',
     )
     await assertSucceeds(nobody.db.transact(nobody.db.tx['todos']![id()]!.update({ title: 'ok' })))
+    await assertFails(nobody.db.transact(nobody.db.tx['todos']![todo]!.delete()))
     env.setRules(RULES)
   })
 
