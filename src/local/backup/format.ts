@@ -45,13 +45,6 @@ export function parseConfig(bytes: Buffer): BackupConfig {
   return { ...config, counts: counts as Record<string, number>, schema: config['schema'], rules }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** True for an entity id as Instant writes them. */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value)
-}
-
 /** The namespace of an `entities/<ns>.jsonl` entry name, else undefined. */
 export function namespaceOf(entryName: string): string | undefined {
   if (!entryName.startsWith(ENTITIES_PREFIX) || !entryName.endsWith(ENTITIES_SUFFIX))

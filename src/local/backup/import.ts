@@ -23,11 +23,11 @@ import { BackupError } from './backup-error.js'
 import {
   CONFIG_ENTRY,
   FILES_PREFIX,
-  isUuid,
   namespaceOf,
   parseConfig,
   type BackupConfig,
 } from './format.js'
+import { isUuid } from '../data/ids.js'
 import { readLines } from './lines.js'
 import { openZip, type ZipArchive, type ZipEntry } from './zip-reader.js'
 

@@ -9,6 +9,20 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { createInflateRaw, crc32 } from 'node:zlib'
 import { BackupError } from './backup-error.js'
+import {
+  CENTRAL_HEADER_SIZE,
+  CENTRAL_SIGNATURE,
+  EOCD_SIGNATURE,
+  EOCD_SIZE,
+  LOCAL_HEADER_SIZE,
+  LOCAL_SIGNATURE,
+  METHOD_DEFLATE,
+  METHOD_STORED,
+  U32_MAX,
+  ZIP64_EOCD_SIGNATURE,
+  ZIP64_LOCATOR_SIGNATURE,
+  ZIP64_LOCATOR_SIZE,
+} from './zip-format.js'
 
 /** One file of the archive, as its central directory describes it. */
 export interface ZipEntry {
@@ -33,19 +47,9 @@ export interface ZipArchive {
   close(): Promise<void>
 }
 
-const EOCD_SIGNATURE = 0x06054b50
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50
-const ZIP64_EOCD_SIGNATURE = 0x06064b50
-const CENTRAL_SIGNATURE = 0x02014b50
-const LOCAL_SIGNATURE = 0x04034b50
-const EOCD_SIZE = 22
-const ZIP64_LOCATOR_SIZE = 20
 /** The EOCD ends with a comment of at most 65,535 bytes. */
 const MAX_EOCD_SEARCH = EOCD_SIZE + 0xffff
-const U32_MAX = 0xffffffff
 const FLAG_ENCRYPTED = 0x1
-const METHOD_STORED = 0
-const METHOD_DEFLATE = 8
 
 /** Opens `path` and reads its central directory. Throws a `BackupError` naming the archive. */
 export async function openZip(path: string): Promise<ZipArchive> {
@@ -103,7 +107,7 @@ async function readCentralDirectory(fh: FileHandle, path: string): Promise<ZipEn
   const entries: ZipEntry[] = []
   let p = 0
   for (let n = 0; n < count; n++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIGNATURE) {
+    if (p + CENTRAL_HEADER_SIZE > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIGNATURE) {
       throw notZip(`bad central directory entry ${n + 1}`)
     }
     const flags = cd.readUInt16LE(p + 8)
@@ -115,9 +119,9 @@ async function readCentralDirectory(fh: FileHandle, path: string): Promise<ZipEn
     const extraLength = cd.readUInt16LE(p + 30)
     const commentLength = cd.readUInt16LE(p + 32)
     let localHeaderOffset = cd.readUInt32LE(p + 42)
-    const name = cd.toString('utf8', p + 46, p + 46 + nameLength)
+    const name = cd.toString('utf8', p + CENTRAL_HEADER_SIZE, p + CENTRAL_HEADER_SIZE + nameLength)
     // Zip64 extra field (id 1): 8-byte values for exactly the fields saturated above, in order.
-    let e = p + 46 + nameLength
+    let e = p + CENTRAL_HEADER_SIZE + nameLength
     const extraEnd = e + extraLength
     while (e + 4 <= extraEnd) {
       const id = cd.readUInt16LE(e)
@@ -146,11 +150,16 @@ async function readCentralDirectory(fh: FileHandle, path: string): Promise<ZipEn
 
 function archive(fh: FileHandle, path: string, entries: ZipEntry[]): ZipArchive {
   async function dataStart(entry: ZipEntry): Promise<number> {
-    const header = await readAt(fh, entry.localHeaderOffset, 30)
-    if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) {
+    const header = await readAt(fh, entry.localHeaderOffset, LOCAL_HEADER_SIZE)
+    if (header.length < LOCAL_HEADER_SIZE || header.readUInt32LE(0) !== LOCAL_SIGNATURE) {
       throw new BackupError(`bad local header for ${entry.name}`, { file: path })
     }
-    return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28)
+    return (
+      entry.localHeaderOffset +
+      LOCAL_HEADER_SIZE +
+      header.readUInt16LE(26) +
+      header.readUInt16LE(28)
+    )
   }
   async function openEntry(entry: ZipEntry): Promise<Readable> {
     if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATE) {

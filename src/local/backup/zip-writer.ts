@@ -8,6 +8,17 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { createDeflateRaw, crc32 } from 'node:zlib'
+import {
+  CENTRAL_HEADER_SIZE,
+  CENTRAL_SIGNATURE,
+  EOCD_SIGNATURE,
+  LOCAL_HEADER_SIZE,
+  LOCAL_SIGNATURE,
+  METHOD_DEFLATE,
+  U32_MAX,
+  ZIP64_EOCD_SIGNATURE,
+  ZIP64_LOCATOR_SIGNATURE,
+} from './zip-format.js'
 
 /** An archive being written; `close()` writes the central directory. */
 export interface ZipWriter {
@@ -26,16 +37,9 @@ interface Written {
   offset: number
 }
 
-const LOCAL_SIGNATURE = 0x04034b50
-const CENTRAL_SIGNATURE = 0x02014b50
-const EOCD_SIGNATURE = 0x06054b50
-const ZIP64_EOCD_SIGNATURE = 0x06064b50
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50
-const U32_MAX = 0xffffffff
 const U16_MAX = 0xffff
 /** Bit 11: names are UTF-8. */
 const FLAG_UTF8 = 0x800
-const METHOD_DEFLATE = 8
 /** 4.5: needed to extract; 2.0 without zip64, 4.5 with it. */
 const VERSION_ZIP64 = 45
 const VERSION_DEFLATE = 20
@@ -43,7 +47,6 @@ const VERSION_DEFLATE = 20
 const VERSION_MADE_BY = (3 << 8) | VERSION_ZIP64
 /** 1980-01-01 00:00 in MS-DOS date/time, the zip epoch; a backup's entries carry no dates. */
 const DOS_DATE = (0 << 9) | (1 << 5) | 1
-const LOCAL_HEADER_SIZE = 30
 const ZIP64_LOCAL_EXTRA_SIZE = 20
 
 /** Creates (or truncates) `path` and returns a writer for it. */
@@ -155,7 +158,7 @@ function centralEntry(w: Written): Buffer {
   const big = [w.uncompressedSize, w.compressedSize, w.offset].map((v) => v >= U32_MAX)
   const zip64Values = [w.uncompressedSize, w.compressedSize, w.offset].filter((_, i) => big[i])
   const extraSize = zip64Values.length > 0 ? 4 + 8 * zip64Values.length : 0
-  const buf = Buffer.alloc(46 + w.name.length + extraSize)
+  const buf = Buffer.alloc(CENTRAL_HEADER_SIZE + w.name.length + extraSize)
   buf.writeUInt32LE(CENTRAL_SIGNATURE, 0)
   buf.writeUInt16LE(VERSION_MADE_BY, 4)
   buf.writeUInt16LE(zip64Values.length > 0 ? VERSION_ZIP64 : VERSION_DEFLATE, 6)
@@ -171,9 +174,9 @@ function centralEntry(w: Written): Buffer {
   // comment length, disk number, internal attributes: 0
   buf.writeUInt32LE((0o100644 << 16) >>> 0, 38) // external attributes: a regular file, rw-r--r--
   buf.writeUInt32LE(Math.min(w.offset, U32_MAX), 42)
-  w.name.copy(buf, 46)
+  w.name.copy(buf, CENTRAL_HEADER_SIZE)
   if (extraSize > 0) {
-    let p = 46 + w.name.length
+    let p = CENTRAL_HEADER_SIZE + w.name.length
     buf.writeUInt16LE(1, p)
     buf.writeUInt16LE(8 * zip64Values.length, p + 2)
     p += 4

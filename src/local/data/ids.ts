@@ -5,7 +5,7 @@
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** True for a UUID string in any case. */
-function isUuid(x: unknown): x is string {
+export function isUuid(x: unknown): x is string {
   return typeof x === 'string' && UUID_RE.test(x)
 }
 
