@@ -5,7 +5,7 @@
 import { isInstantTransportError } from '../admin/index.js'
 
 /** The `code` of the errors `assertSucceeds` and `assertFails` throw. */
-export const TEST_ASSERTION_FAILED = 'INSTANT_TEST_ASSERTION_FAILED'
+const TEST_ASSERTION_FAILED = 'INSTANT_TEST_ASSERTION_FAILED'
 
 /** What `assertSucceeds` / `assertFails` throw: the operation's own error, if any, is `cause`. */
 export class InstantTestAssertionError extends Error {
@@ -101,7 +101,7 @@ function apiError(error: unknown): ApiErrorLike | undefined {
 }
 
 /** The denial an error reports, or `undefined` when it is not a permission rule's refusal. */
-export function permissionDenial(error: unknown): PermissionDenial | undefined {
+function permissionDenial(error: unknown): PermissionDenial | undefined {
   const api = apiError(error)
   if (api?.body?.type !== 'permission-denied') return undefined
   const hint = (api.body.hint ?? {}) as Record<string, unknown>

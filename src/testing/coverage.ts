@@ -42,7 +42,7 @@ export async function writeRuleCoverageReport(
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** The page: a summary line, then one row per rule, never-run rules marked. */
-export function renderHtml(rows: readonly RuleCoverage[]): string {
+function renderHtml(rows: readonly RuleCoverage[]): string {
   const run = rows.filter((r) => r.evaluated > 0).length
   const body = rows
     .map((r) => {

@@ -1,11 +1,8 @@
 import { init } from '@instantdb/admin'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startLocalInstant, type LocalInstant } from 'instant-express-auth/local'
-import {
-  loadRulesFile,
-  loadSchemaFile,
-  TYPESCRIPT_LOADER_INSTALL,
-} from '../../src/local/project/index.js'
+import { loadRulesFile, loadSchemaFile } from '../../src/local/project/index.js'
+import { TYPESCRIPT_LOADER_INSTALL } from '../../src/local/project/load-module.js'
 import { PERMS_TS, SCHEMA_TS, tempProject } from './project-fixtures.js'
 import { rejectionOf } from './helpers.js'
 

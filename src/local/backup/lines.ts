@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 
 /** The longest line accepted: one entity's JSON. Past it the stream is refused, not buffered. */
-export const MAX_LINE_CHARS = 64 * 1024 * 1024
+const MAX_LINE_CHARS = 64 * 1024 * 1024
 
 /** Yields `[lineNumber, text]` for each non-empty line (1-based; a trailing `\r` is dropped). */
 export async function* readLines(

@@ -39,7 +39,7 @@ function oneOf(keys: readonly string[]): string {
 }
 
 /** A rule value: a CEL expression, a boolean, or null (no rule), as Instant's `patch-code`. */
-export function isRuleValue(value: unknown): value is string | boolean | null | undefined {
+function isRuleValue(value: unknown): value is string | boolean | null | undefined {
   return (
     value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean'
   )

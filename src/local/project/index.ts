@@ -3,18 +3,8 @@
  * does, loading them (TypeScript included), and naming the file (and the rule) in every error.
  * Used by `startLocalInstant({ schemaFile, rulesFile })`, the CLI and the testing entry.
  */
-export {
-  findProjectFile,
-  findProjectFiles,
-  PROJECT_FILE_ENV,
-  PROJECT_FILE_EXTENSIONS,
-} from './find-files.js'
+export { findProjectFile, findProjectFiles } from './find-files.js'
 export type { FindProjectFileOptions, ProjectFileKind, ProjectFiles } from './find-files.js'
-export {
-  PROJECT_FILE_ERROR,
-  TYPESCRIPT_LOADER_INSTALL,
-  loadDefaultExport,
-  projectFileError,
-} from './load-module.js'
+export { loadDefaultExport, projectFileError } from './load-module.js'
 export type { LoadModuleDeps, ProjectFileError, JitiModule } from './load-module.js'
-export { applyFromFile, describeApplyError, loadRulesFile, loadSchemaFile } from './load-files.js'
+export { applyFromFile, loadRulesFile, loadSchemaFile } from './load-files.js'

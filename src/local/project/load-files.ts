@@ -47,7 +47,7 @@ export function applyFromFile<T>(file: string, apply: () => T): T {
 }
 
 /** The message, with the rule's path (`todos.allow.view`) when it names none. */
-export function describeApplyError(error: unknown): string {
+function describeApplyError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const input = (error as { hint?: { input?: unknown } } | null)?.hint?.input
   if (Array.isArray(input) && input.every((part) => typeof part === 'string')) {
